@@ -1,0 +1,478 @@
+"""Serve benchmark: `syndication serve` (waitress) against Python's http.server and nginx.
+
+    python benchmarks/serve_bench.py [--quick] [--rounds 3] [--duration 5] [--connections 16]
+
+It writes a ~500 KB Arabic RSS file into a temporary feeds/ directory and serves the same
+file from each server, one at a time, each in its own process on 127.0.0.1:
+
+- ours:        syndication.serve.create_server (waitress, default settings);
+- http.server: ThreadingHTTPServer + SimpleHTTPRequestHandler, speaking HTTP/1.1 so
+               keep-alive works (it answers If-Modified-Since with 304, not If-None-Match);
+- nginx:       when `nginx` is on PATH; one worker process, sendfile on, access log off.
+
+The load generator is a separate set of processes (2 processes × 8 threads by default),
+16 keep-alive connections with http.client, each request timed. Every figure is the median
+over the rounds. Scenarios: a full 200 (no Accept-Encoding), a 304 (each server gets the
+validator it honours: If-None-Match when it sends an ETag, else If-Modified-Since), and
+for the servers that compress, a gzip 200. Client and servers share this machine's cores,
+so the client's own cost is in every figure; nginx's row shows that ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing as mp
+import os
+import selectors
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script from anywhere in the checkout
+    sys.path.insert(0, str(ROOT))
+
+FEED = "main.rss.xml"
+HOST = "127.0.0.1"
+
+
+# --- input ---------------------------------------------------------------------------
+
+
+def make_feed(target: int = 500_000) -> bytes:
+    """An RSS 2.0 document of about `target` bytes with Arabic items."""
+    head = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        "<title>الأخبار الرئيسية</title><link>https://example.invalid/</link>"
+        "<description>أخبار الشركاء</description><language>ar</language>\n"
+    )
+    parts = [head]
+    size = len(head.encode())
+    i = 0
+    while size < target:
+        item = (
+            f"<item><title>عاجل: وزير الخارجية يلتقي نظيره في العاصمة رقم {i}</title>"
+            f"<link>https://example.invalid/news/{i}</link><guid>urn:news:{i}</guid>"
+            f"<pubDate>Tue, 14 Nov 2023 22:{i % 60:02d}:00 GMT</pubDate>"
+            "<description><![CDATA[<p>قال المتحدث باسم الوزارة إن اللقاء تناول العلاقات "
+            "الثنائية وسبل تعزيز التعاون في المجالات الاقتصادية والثقافية، إضافة إلى "
+            f"آخر التطورات الإقليمية والدولية ذات الاهتمام المشترك. ({i})</p>]]></description>"
+            "<category>سياسة</category></item>\n"
+        )
+        parts.append(item)
+        size += len(item.encode())
+        i += 1
+    parts.append("</channel></rss>\n")
+    return "".join(parts).encode()
+
+
+# --- servers (each runs in its own process) --------------------------------------------
+
+
+def _run_ours(base_dir: str, ready: Any, adjust: dict[str, Any]) -> None:
+    from syndication.config import Config, PublishSettings, SchedulerSettings, ServeSettings
+    from syndication.model import FeedSpec, FetchSettings
+    from syndication.serve import create_server
+
+    config = Config(
+        path=os.path.join(base_dir, "config.toml"),
+        base_dir=base_dir,
+        storage_url=f"sqlite:///{os.path.join(base_dir, 'store.db')}",
+        fetch=FetchSettings(),
+        publish=PublishSettings(out_dir="feeds"),
+        scheduler=SchedulerSettings(),
+        serve=ServeSettings(),
+        partners=(),
+        feeds=(FeedSpec(key="main", title="main", kind="main"),),
+    )
+    server = create_server(config, HOST, 0, **adjust)
+    ready.send(server.port)
+    server.run()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like the other servers
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def _run_stdlib(base_dir: str, ready: Any) -> None:
+    handler = partial(_QuietHandler, directory=os.path.join(base_dir, "feeds"))
+    server = ThreadingHTTPServer((HOST, 0), handler)
+    server.daemon_threads = True
+    ready.send(server.server_address[1])
+    server.serve_forever()
+
+
+class Server:
+    """A server process (or an nginx subprocess) listening on 127.0.0.1:port."""
+
+    def __init__(self, name: str, base_dir: str, adjust: dict[str, Any]) -> None:
+        self.name = name
+        self.adjust = adjust
+        self.base_dir = base_dir
+        self.proc: Any = None
+        self.port = 0
+
+    def __enter__(self) -> Server:
+        if self.name == "nginx":
+            self._start_nginx()
+        else:
+            parent, child = mp.Pipe()
+            if self.name == "ours":
+                target: Any = partial(_run_ours, adjust=self.adjust)
+            else:
+                target = _run_stdlib
+            self.proc = mp.get_context("spawn").Process(
+                target=target, args=(self.base_dir, child), daemon=True
+            )
+            self.proc.start()
+            if not parent.poll(30):
+                raise RuntimeError(f"{self.name} did not start")
+            self.port = parent.recv()
+        return self
+
+    def _start_nginx(self) -> None:
+        with socket.socket() as s:  # a free port; nginx cannot report one it chose
+            s.bind((HOST, 0))
+            self.port = s.getsockname()[1]
+        prefix = os.path.join(self.base_dir, "nginx")
+        os.makedirs(prefix, exist_ok=True)
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        conf = os.path.join(prefix, "nginx.conf")
+        Path(conf).write_text(
+            f"""{user}daemon off; worker_processes 1; pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  client_body_temp_path {prefix}/body; proxy_temp_path {prefix}/proxy;
+  fastcgi_temp_path {prefix}/fcgi; uwsgi_temp_path {prefix}/uwsgi; scgi_temp_path {prefix}/scgi;
+  types {{ application/rss+xml xml; }}
+  server {{ listen {HOST}:{self.port}; root {self.base_dir}/feeds; etag on; }}
+}}
+"""
+        )
+        self.proc = subprocess.Popen(
+            ["nginx", "-c", conf, "-p", prefix, "-e", f"{prefix}/error.log"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:  # nginx gives no readiness signal; poll the port briefly
+            try:
+                socket.create_connection((HOST, self.port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError(f"nginx did not start; see {prefix}/error.log") from None
+                time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.name == "nginx":
+            self.proc.send_signal(signal.SIGQUIT)
+            self.proc.wait(10)
+        else:
+            self.proc.terminate()
+            self.proc.join(10)
+
+
+# --- load generator ---------------------------------------------------------------------
+
+
+def _client_proc(
+    port: int,
+    headers: dict[str, str],
+    threads: int,
+    duration: float,
+    max_requests: int,
+    start_at: float,
+    out: Any,
+) -> None:
+    """`threads` keep-alive connections hammering one URL until the deadline."""
+    results: list[tuple[int, list[float], int]] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        lat: list[float] = []
+        errors = 0
+        while time.time() < start_at:  # all processes begin together
+            time.sleep(0.001)
+        end = start_at + duration
+        n = 0
+        while n < max_requests:
+            t0 = time.perf_counter()
+            if time.time() >= end:
+                break
+            try:
+                conn.request("GET", "/" + FEED, headers=headers)
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status not in (200, 304):
+                    errors += 1
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, port, timeout=30)
+                continue
+            lat.append(time.perf_counter() - t0)
+            n += 1
+        conn.close()
+        with lock:
+            results.append((n, lat, errors))
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    out.send(results)
+
+
+def _raw_client_proc(
+    port: int,
+    headers: dict[str, str],
+    threads: int,
+    duration: float,
+    max_requests: int,
+    start_at: float,
+    out: Any,
+) -> None:
+    """`threads` keep-alive connections driven by one selector loop, no HTTP library.
+
+    It parses only the status line and Content-Length, and counts body bytes into one
+    reused buffer, so the client's cost per request stays far below any server's.
+    """
+    lines = [f"GET /{FEED} HTTP/1.1", f"Host: {HOST}:{port}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    sel = selectors.DefaultSelector()
+    buf = bytearray(1 << 20)
+    view = memoryview(buf)
+    state: dict[socket.socket, list[Any]] = {}
+    for _ in range(threads):
+        sock = socket.create_connection((HOST, port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setblocking(False)
+        # [header bytes so far, body bytes left (-1: in headers), t0, status]
+        state[sock] = [b"", -1, 0.0, 0]
+        sel.register(sock, selectors.EVENT_READ)
+    while time.time() < start_at:
+        time.sleep(0.001)
+    end = start_at + duration
+    lat: list[float] = []
+    errors = 0
+    n = 0
+    for sock, st in state.items():
+        st[2] = time.perf_counter()
+        sock.sendall(request)
+    while state and n < max_requests:
+        for key, _ in sel.select(timeout=5):
+            sock = key.fileobj  # type: ignore[assignment]
+            st = state[sock]
+            got = sock.recv_into(buf)
+            if not got:
+                raise RuntimeError("server closed a keep-alive connection")
+            if st[1] < 0:
+                st[0] += bytes(view[:got])
+                head_end = st[0].find(b"\r\n\r\n")
+                if head_end < 0:
+                    continue
+                head = st[0][:head_end].lower()
+                st[3] = int(head[9:12])
+                length = 0
+                at = head.find(b"\r\ncontent-length:")
+                if at >= 0 and st[3] != 304:
+                    eol = head.find(b"\r", at + 2)
+                    length = int(head[at + 17 : eol if eol > 0 else len(head)])
+                st[1] = length - (len(st[0]) - head_end - 4)
+            else:
+                st[1] -= got
+            if st[1] > 0:
+                continue
+            now = time.perf_counter()
+            lat.append(now - st[2])
+            n += 1
+            if st[3] not in (200, 304):
+                errors += 1
+            if time.time() >= end:
+                sel.unregister(sock)
+                sock.close()
+                del state[sock]
+                continue
+            st[0], st[1], st[2] = b"", -1, now
+            sock.sendall(request)
+    out.send([(n, lat, errors)])
+
+
+@dataclass
+class Sample:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def measure(
+    port: int,
+    headers: dict[str, str],
+    connections: int,
+    procs: int,
+    duration: float,
+    client: str = "raw",
+) -> Sample:
+    ctx = mp.get_context("spawn")
+    start_at = time.time() + 1.0  # time for the spawned clients to import and connect
+    pipes = []
+    workers = []
+    per_proc = [connections // procs + (1 if i < connections % procs else 0) for i in range(procs)]
+    for threads in per_proc:
+        parent, child = ctx.Pipe()
+        p = ctx.Process(
+            target=_raw_client_proc if client == "raw" else _client_proc,
+            args=(port, headers, threads, duration, 10_000_000, start_at, child),
+        )
+        p.start()
+        pipes.append(parent)
+        workers.append(p)
+    results = [r for pipe in pipes for r in pipe.recv()]
+    for p in workers:
+        p.join()
+    count = sum(n for n, _, _ in results)
+    lat = sorted(x for _, ls, _ in results for x in ls)
+    errors = sum(e for _, _, e in results)
+    if not lat:
+        return Sample(0.0, float("nan"), float("nan"), errors)
+    return Sample(
+        rps=count / duration,
+        p50_ms=lat[len(lat) // 2] * 1000,
+        p99_ms=lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
+        errors=errors,
+    )
+
+
+def validators(port: int) -> tuple[str | None, str | None, str | None, int]:
+    """(ETag, Last-Modified, Content-Encoding with gzip asked, body length) of the feed."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    conn.request("GET", "/" + FEED)
+    resp = conn.getresponse()
+    body = resp.read()
+    etag, last_modified = resp.getheader("ETag"), resp.getheader("Last-Modified")
+    conn.request("GET", "/" + FEED, headers={"Accept-Encoding": "gzip"})
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    return etag, last_modified, resp.getheader("Content-Encoding"), len(body)
+
+
+# --- main -------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1 s per measurement (< 1 min)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=None, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument("--size", type=int, default=500_000, help="feed size in bytes")
+    parser.add_argument(
+        "--client",
+        choices=("raw", "http.client"),
+        default="raw",
+        help="load generator: a lean selector loop (default) or http.client in threads",
+    )
+    parser.add_argument("--threads", type=int, default=None, help="waitress threads (ours)")
+    parser.add_argument("--servers", default=None, help="comma-separated subset to run")
+    args = parser.parse_args(argv)
+    duration = args.duration or (1.0 if args.quick else 4.0)
+
+    names = ["ours", "http.server"] + (["nginx"] if shutil.which("nginx") else [])
+    if args.servers:
+        names = [n for n in names if n in args.servers.split(",")]
+    adjust = {"threads": args.threads} if args.threads else {}
+    with tempfile.TemporaryDirectory(prefix="serve-bench-") as base_dir:
+        feeds = Path(base_dir, "feeds")
+        feeds.mkdir()
+        data = make_feed(args.size)
+        (feeds / FEED).write_bytes(data)
+        print(
+            f"feed: {len(data):,} bytes; {args.connections} keep-alive connections "
+            f"({args.client_procs} client processes, {args.client} client); {args.rounds} rounds × {duration:g} s; "
+            f"{os.cpu_count()} CPUs shared by servers and clients\n"
+        )
+        table: dict[tuple[str, str], list[Sample]] = {}
+        for name in names:
+            with Server(name, base_dir, adjust) as server:
+                etag, last_modified, coding, length = validators(server.port)
+                assert length == len(data), f"{name} served {length} bytes"
+                scenarios: dict[str, dict[str, str]] = {"200": {}}
+                if etag:
+                    scenarios["304"] = {"If-None-Match": etag}
+                elif last_modified:
+                    scenarios["304"] = {"If-Modified-Since": last_modified}
+                if coding == "gzip":
+                    scenarios["200 gzip"] = {"Accept-Encoding": "gzip"}
+                for _ in range(args.rounds):
+                    for scenario, headers in scenarios.items():
+                        sample = measure(
+                            server.port,
+                            headers,
+                            args.connections,
+                            args.client_procs,
+                            duration,
+                            args.client,
+                        )
+                        table.setdefault((name, scenario), []).append(sample)
+        report(table, names)
+    return 0
+
+
+def report(table: dict[tuple[str, str], list[Sample]], names: list[str]) -> None:
+    def med(samples: list[Sample]) -> Sample:
+        return Sample(
+            statistics.median(s.rps for s in samples),
+            statistics.median(s.p50_ms for s in samples),
+            statistics.median(s.p99_ms for s in samples),
+            sum(s.errors for s in samples),
+        )
+
+    header = (
+        f"{'scenario':<10} {'server':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'errors':>6}  {'vs http.server':>14}  rounds (req/s)"
+    )
+    print(header)
+    print("-" * len(header))
+    for scenario in ("200", "304", "200 gzip"):
+        base = table.get(("http.server", scenario))
+        base_rps = med(base).rps if base else None
+        for name in names:
+            samples = table.get((name, scenario))
+            if not samples:
+                continue
+            m = med(samples)
+            ratio = f"{m.rps / base_rps:.2f}×" if base_rps else "n/a"
+            rounds = ", ".join(f"{s.rps:,.0f}" for s in samples)
+            print(
+                f"{scenario:<10} {name:<12} {m.rps:>9,.0f} {m.p50_ms:>8.2f} {m.p99_ms:>8.2f} "
+                f"{m.errors:>6}  {ratio:>14}  {rounds}"
+            )
+        print()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

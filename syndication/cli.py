@@ -1,0 +1,435 @@
+"""The `syndication` command: the only place that prints, exits and maps errors to codes.
+
+Exit codes (documented in README and docs/operations.md):
+    0  everything went fine
+    1  some partners or feeds failed (the rest were ingested and published)
+    2  configuration or fatal error (bad config.toml, database unreachable, feeds/ unwritable)
+    3  another run holds the lock (cron overlap); nothing was done
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import config as config_mod
+from .config import Config
+from .errors import ConfigError, LockError, PartnerError, SyndicationError
+from .log import setup as setup_logging
+from .model import IngestReport, Scraped
+
+EXIT_OK, EXIT_PARTIAL, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3
+
+log = logging.getLogger("syndication")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(args.log_format, logging.DEBUG if args.verbose else logging.INFO)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except ConfigError as e:
+        _error(str(e))
+        return EXIT_FATAL
+    except LockError as e:
+        _error(str(e))
+        return EXIT_LOCKED
+    except SyndicationError as e:
+        _error(str(e))
+        return EXIT_FATAL
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+
+
+# -- parser ----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=None,
+        help="configuration file (default: $SYNDICATION_CONFIG or ./config.toml)",
+    )
+    common.add_argument(
+        "--log-format", choices=("text", "json"), default="text", help="log line format"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+
+    parser = argparse.ArgumentParser(
+        prog="syndication",
+        description="Feed hub of an Arabic newsroom: poll partner feeds, scrape articles, "
+        "publish Arabic RSS 2.0, Atom 1.0 and JSON Feed.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", parents=[common], help="the daemon (or --once for cron)")
+    p.add_argument("--once", action="store_true", help="ingest every partner once, publish, exit")
+    p.add_argument("--force", action="store_true", help="ignore back-off and validators")
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("ingest", parents=[common], help="poll partners once (no publish)")
+    p.add_argument("--partner", action="append", metavar="ID", help="only this partner (repeatable)")
+    p.add_argument("--force", action="store_true", help="ignore back-off and validators")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("publish", parents=[common], help="write feeds/ from the store")
+    p.add_argument("--force", action="store_true", help="re-render every feed")
+    p.set_defaults(handler=cmd_publish)
+
+    p = sub.add_parser("serve", parents=[common], help="serve feeds/ over HTTP")
+    p.add_argument("--host", default=None, help="address to bind (default from [serve])")
+    p.add_argument("--port", type=int, default=None, help="port (default from [serve])")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("scrape", parents=[common], help="scrape one article page, print the record")
+    p.add_argument("source", metavar="SOURCE", help="http(s) URL or a local HTML file")
+    p.add_argument("--json", action="store_true", help="print the record as one JSON object")
+    p.add_argument("--partner", metavar="ID", help="apply this partner's rules and time zone")
+    p.add_argument("--base-url", metavar="URL", help="resolve relative URLs of a local file")
+    p.set_defaults(handler=cmd_scrape)
+
+    p = sub.add_parser("check-config", parents=[common], help="validate the configuration")
+    p.set_defaults(handler=cmd_check_config)
+
+    p = sub.add_parser("partners", parents=[common], help="list, import or export partners")
+    psub = p.add_subparsers(dest="partners_command", required=True, metavar="ACTION")
+    q = psub.add_parser("list", parents=[common], help="table of partners and their state")
+    q.set_defaults(handler=cmd_partners_list)
+    q = psub.add_parser("import-opml", parents=[common], help="add partners from an OPML file")
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--write", action="store_true", help="append them to the config file")
+    q.set_defaults(handler=cmd_partners_import)
+    q = psub.add_parser("export-opml", parents=[common], help="print the partners as OPML")
+    q.set_defaults(handler=cmd_partners_export)
+    return parser
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    return config_mod.load(args.config)
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    cfg = load_config(args)
+    enabled = sum(1 for p in cfg.partners if p.enabled)
+    print(f"{cfg.path}: OK")
+    print(f"  storage     {_safe_url(cfg.storage_url)}")
+    print(f"  partners    {len(cfg.partners)} ({enabled} enabled)")
+    for p in cfg.partners:
+        state = "" if p.enabled else " (disabled)"
+        print(f"    - {p.id:<20} every {p.interval:>5}s  {p.feed_url}{state}")
+    print(f"  feeds       {len(cfg.feeds)} configured", end="")
+    extra = [k for k, on in (("category", cfg.publish.per_category), ("partner", cfg.publish.per_partner)) if on]
+    print(f" + one per {' and per '.join(extra)}" if extra else "")
+    print(f"  categories  {len(cfg.categories)}")
+    print(f"  output      {cfg.publish.out_dir} → {cfg.publish.base_url}")
+    return EXIT_OK
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .ingest import run_ingest
+    from .lock import run_lock
+
+    cfg = load_config(args)
+    _check_partner_ids(cfg, args.partner)
+    with run_lock(cfg), _open_store(cfg) as store:
+        reports = run_ingest(cfg, store, partner_ids=args.partner, force=args.force,
+                             on_report=_progress(len(args.partner or cfg.partners)))
+    return _summarise(reports)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .lock import run_lock
+
+    cfg = load_config(args)
+    if not args.once:
+        from .schedule import run_daemon
+
+        with run_lock(cfg):
+            return run_daemon(cfg)
+    from .ingest import run_ingest
+    from .publish import publish_all
+
+    with run_lock(cfg), _open_store(cfg) as store:
+        partners = [p for p in cfg.partners if p.enabled]
+        reports = run_ingest(cfg, store, force=args.force, on_report=_progress(len(partners)))
+        status = _summarise(reports)
+        published = publish_all(cfg, store, ping=_websub_ping(cfg))
+    changed = sum(1 for p in published if p.changed)
+    print(f"published {len(published)} feed files ({changed} changed) in {cfg.publish.out_dir}")
+    return status
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .publish import publish_all
+
+    cfg = load_config(args)
+    with _open_store(cfg) as store:
+        published = publish_all(cfg, store, force=args.force, ping=_websub_ping(cfg))
+    changed = sum(1 for p in published if p.changed)
+    print(f"published {len(published)} feed files ({changed} changed) in {cfg.publish.out_dir}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    cfg = load_config(args)
+    host = args.host or cfg.serve.host
+    port = cfg.serve.port if args.port is None else args.port
+    serve(cfg, host, port)
+    return EXIT_OK
+
+
+def cmd_scrape(args: argparse.Namespace) -> int:
+    from .model import ScrapeRules
+    from .sanitize import sanitize_html, wrap_rtl
+    from .scrape import scrape
+
+    rules, timezone, fetch_settings = ScrapeRules(), "UTC", None
+    if args.partner or Path(args.config or config_mod.default_path()).exists():
+        cfg = load_config(args)
+        fetch_settings = cfg.fetch
+        if args.partner:
+            partner = cfg.partner(args.partner)
+            if partner is None:
+                raise ConfigError(f"no partner with id {args.partner!r}", path=cfg.path, key="partners")
+            rules, timezone, fetch_settings = partner.rules, partner.timezone, partner.fetch
+    source: str = args.source
+    charset = None
+    if source.startswith(("http://", "https://")):
+        from .fetch import Fetcher
+        from .model import FetchSettings
+
+        fetcher = Fetcher(fetch_settings or FetchSettings())
+        try:
+            page = fetcher.get(source, partner_id=args.partner, kind="page")
+        finally:
+            fetcher.close()
+        body, url = page.body, page.final_url
+        content_type = page.header("content-type") or ""
+        if "charset=" in content_type:
+            charset = content_type.split("charset=", 1)[1].split(";")[0].strip(" \"'")
+    else:
+        path = Path(source)
+        try:
+            body = path.read_bytes()
+        except OSError as e:
+            _error(f"{source}: cannot read the file: {e.strerror}")
+            return EXIT_FATAL
+        url = args.base_url or path.resolve().as_uri()
+    try:
+        scraped = scrape(body, url, rules, timezone=timezone, http_charset=charset,
+                         base_url=args.base_url)
+    except PartnerError as e:
+        _error(str(e))
+        return EXIT_PARTIAL
+    record = scraped_record(scraped, sanitize_html, wrap_rtl)
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        for key, value in record.items():
+            if key not in ("body_html",):
+                print(f"{key:>10}: {value}")
+    return EXIT_OK
+
+
+def scraped_record(
+    scraped: Scraped,
+    sanitize: Callable[..., str],
+    wrap: Callable[[str], str],
+) -> dict[str, Any]:
+    """The record `scrape --json` prints: exactly the fields the issue names."""
+
+    def iso(value: dt.datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "url": scraped.url,
+        "title": scraped.title,
+        "urgent": scraped.urgent,
+        "published": iso(scraped.published),
+        "updated": iso(scraped.updated),
+        "author": scraped.author,
+        "categories": list(scraped.categories),
+        "summary": scraped.summary,
+        "body_text": scraped.body_text,
+        "body_html": wrap(sanitize(scraped.body_html, base_url=scraped.url)),
+        "images": [
+            {
+                "url": i.url,
+                "caption": i.caption,
+                "credit": i.credit,
+                "alt": i.alt,
+                "width": i.width,
+                "height": i.height,
+            }
+            for i in scraped.images
+        ],
+        "language": scraped.language,
+    }
+
+
+def cmd_partners_list(args: argparse.Namespace) -> int:
+    cfg = load_config(args)
+    with _open_store(cfg) as store:
+        states = {s.partner_id: s for s in store.partner_states()}
+    rows = [("PARTNER", "ENABLED", "LAST SUCCESS", "NEXT POLL", "ERRORS", "LAST ERROR")]
+    for p in cfg.partners:
+        s = states.get(p.id)
+        rows.append(
+            (
+                p.id,
+                "no" if not p.enabled else ("gone" if s and s.disabled_reason else "yes"),
+                _when(s.last_success_at if s else None),
+                _when(s.next_check_at if s else None),
+                str(s.consecutive_errors if s else 0),
+                ((s.disabled_reason or s.last_error or "") if s else "")[:70],
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+def cmd_partners_import(args: argparse.Namespace) -> int:
+    from .opml import partners_from_opml, partners_to_toml
+
+    cfg = load_config(args)
+    existing = {p.id for p in cfg.partners} | {p.feed_url for p in cfg.partners}
+    found = partners_from_opml(Path(args.file), taken=existing)
+    snippet = partners_to_toml(found)
+    if not args.write:
+        print(snippet, end="")
+        print(f"# {len(found)} partners; re-run with --write to append them to {cfg.path}",
+              file=sys.stderr)
+        return EXIT_OK
+    path = Path(cfg.path)
+    original = path.read_text(encoding="utf-8")
+    candidate = original.rstrip("\n") + "\n\n" + snippet
+    tmp = path.with_name(f".{path.name}.import.tmp")
+    tmp.write_text(candidate, encoding="utf-8")
+    try:
+        config_mod.load(tmp)  # never write a config that would not load
+    except ConfigError as e:
+        tmp.unlink()
+        raise ConfigError(f"the imported partners would make the config invalid: {e.message}",
+                          path=args.file, key=e.key) from None
+    tmp.replace(path)
+    print(f"added {len(found)} partners to {cfg.path}")
+    return EXIT_OK
+
+
+def cmd_partners_export(args: argparse.Namespace) -> int:
+    from .opml import partners_to_opml
+
+    cfg = load_config(args)
+    sys.stdout.write(partners_to_opml(cfg.partners, title=cfg.publish.title))
+    return EXIT_OK
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _open_store(cfg: Config) -> Any:
+    from .store import open_store
+
+    return _closing(open_store(cfg.storage_url))
+
+
+class _closing:
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def __enter__(self) -> Any:
+        return self.store
+
+    def __exit__(self, *exc: object) -> None:
+        self.store.close()
+
+
+def _websub_ping(cfg: Config) -> Callable[[str, list[str]], None] | None:
+    if not cfg.publish.hub_url:
+        return None
+    from .fetch import ping_hub
+
+    def ping(hub: str, urls: list[str]) -> None:
+        ping_hub(hub, urls, cfg.fetch)
+
+    return ping
+
+
+def _check_partner_ids(cfg: Config, ids: list[str] | None) -> None:
+    for pid in ids or ():
+        if cfg.partner(pid) is None:
+            known = ", ".join(p.id for p in cfg.partners) or "none"
+            raise ConfigError(f"no partner with id {pid!r} (configured: {known})",
+                              path=cfg.path, key="partners")
+
+
+def _progress(total: int) -> Callable[[IngestReport], None] | None:
+    """A one-line progress bar on a terminal; log lines alone otherwise (cron, CI)."""
+    if not sys.stderr.isatty():
+        return None
+    done = [0]
+
+    def show(report: IngestReport) -> None:
+        done[0] += 1
+        width = 30
+        filled = int(width * done[0] / max(total, 1))
+        bar = "█" * filled + "·" * (width - filled)
+        sys.stderr.write(f"\r[{bar}] {done[0]}/{total} {report.partner_id}: {report.status}   ")
+        if done[0] >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _summarise(reports: list[IngestReport]) -> int:
+    failed = [r for r in reports if r.status == "failed"]
+    new = sum(r.new for r in reports)
+    updated = sum(r.updated for r in reports)
+    items_failed = sum(len(r.failures) for r in reports)
+    print(
+        f"ingested {len(reports)} partners: {new} new, {updated} updated, "
+        f"{len(failed)} partners failed, {items_failed} article pages failed"
+    )
+    for r in failed:
+        print(f"  FAILED {r.partner_id}: {r.error}")
+    return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def _when(value: dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%SZ") if value else "-"
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url
+
+
+def _error(message: str) -> None:
+    print(f"syndication: error: {message}", file=sys.stderr)
+
+
+__all__ = ["main"]

@@ -1,0 +1,847 @@
+"""The only HTTP client: partner feeds and article pages → `Fetched` (requests lives here).
+
+What one `Fetcher.get` does, in order:
+
+1. ``file:`` URLs (demo and drop-folder partners) are read from disk, only inside
+   `file_root` and only when `allow_file_urls` is set; they get a validator from
+   mtime+size, so conditional GET works for files too.
+2. For pages: robots.txt (optional, cached per host), then the per-host gate (at most
+   `max_per_host` in flight, `min_host_interval` between starts).
+3. Each hop: the host is resolved and every address vetted (no loopback, private,
+   link-local, multicast, reserved, unspecified) unless `allow_private_networks`; the
+   connection itself re-vets and connects to the exact address it checked (no DNS-rebinding
+   window between check and connect). Redirects are followed by hand, at most
+   `max_redirects`, loops refused.
+4. Status policy: 2xx read; 304 → ``not_modified``; 410 → ``FetchError(gone=True)``;
+   429/503 → ``FetchError(retry_after=…)``; other ≥ 400 → ``FetchError(status=…)``.
+5. The body is read raw from the socket in small pieces under a total deadline, capped in
+   wire bytes and, after our own incremental gzip/deflate decoding, in decoded bytes: a slow
+   drip or a gzip bomb costs at most `deadline` seconds and `max_bytes` bytes.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import mimetypes
+import os
+import socket
+import threading
+import time
+import urllib.parse
+import urllib.request
+import urllib.robotparser
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from .errors import FetchError
+from .model import Fetched, FetchSettings
+
+FetchKind = Literal["feed", "page"]
+
+PRIVATE_HINT = "set allow_private_networks = true for this partner only if you trust it"
+
+_ACCEPT = {
+    "feed": (
+        "application/rss+xml, application/atom+xml, application/feed+json, "
+        "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, "
+        "application/json;q=0.8, */*;q=0.5"
+    ),
+    "page": "text/html, application/xhtml+xml;q=0.9, */*;q=0.5",
+}
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_PERMANENT = frozenset({301, 308})
+_CHUNK = 16_384
+_ROBOTS_MAX_BYTES = 512_000
+
+_FILE_TYPES = {
+    ".xml": "application/xml",
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    ".json": "application/feed+json",
+    ".html": "text/html",
+    ".htm": "text/html",
+}
+
+
+# --- address policy -------------------------------------------------------------------
+
+
+class AddressRefused(OSError):
+    """A destination address our policy forbids. An OSError so urllib3 wraps it normally."""
+
+
+def _refused_reason(address: str) -> str | None:
+    """Why `address` may not be contacted, or None when it is a public unicast address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        # Embedded IPv4 (::ffff:10.0.0.1, 6to4, Teredo) is judged as the IPv4 it reaches.
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is not None:
+            ip = embedded
+    for flag in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+        if getattr(ip, f"is_{flag}"):
+            return f"{flag.replace('_', '-')} address {ip}"
+    if not ip.is_global:  # shared (CGNAT) space and the like
+        return f"non-public address {ip}"
+    return None
+
+
+def vet_host(host: str, port: int, trusted: frozenset[str] = frozenset()) -> str:
+    """Resolve `host` and return the first address, if every address is public.
+
+    All addresses are checked, not just the first: a name that resolves to one public and
+    one private address could reach the private one on a retry. Hosts in `trusted` (names
+    or literal addresses, e.g. an intranet partner) skip the check.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as e:
+        raise socket.gaierror(f"cannot resolve {host!r}: {e}") from e
+    addresses = [str(info[4][0]) for info in infos]
+    if host.lower() in trusted:
+        return addresses[0] if addresses else host
+    for address in addresses:
+        reason = _refused_reason(address)
+        if reason is not None:
+            raise AddressRefused(f"{host} resolves to a {reason}")
+    if not addresses:
+        raise socket.gaierror(f"cannot resolve {host!r}: no addresses")
+    return addresses[0]
+
+
+class _VettedConnectionMixin:
+    """Connect only to the address we just vetted (closes the check-then-connect gap).
+
+    Host header, SNI and certificate checks keep using the host name: only the socket's
+    destination is pinned.
+    """
+
+    _dns_host: str
+    port: int
+    trusted_hosts: frozenset[str] = frozenset()  # set per Fetcher on a subclass
+
+    def _new_conn(self) -> socket.socket:
+        name = self._dns_host
+        self._dns_host = vet_host(name, self.port, self.trusted_hosts)
+        try:
+            return super()._new_conn()  # type: ignore[misc, no-any-return]
+        finally:
+            self._dns_host = name
+
+
+class _VettedHTTPConnection(_VettedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _VettedHTTPSConnection(_VettedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _VettedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _VettedHTTPConnection
+
+
+class _VettedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _VettedHTTPSConnection
+
+
+class _VettedAdapter(HTTPAdapter):
+    def __init__(self, trusted: frozenset[str]) -> None:
+        self._trusted = trusted  # read by init_poolmanager, which super().__init__ calls
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        extra = {"trusted_hosts": self._trusted}
+        http = type("_Conn", (_VettedHTTPConnection,), extra)
+        https = type("_TLSConn", (_VettedHTTPSConnection,), extra)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": type("_Pool", (_VettedHTTPPool,), {"ConnectionCls": http}),
+            "https": type("_TLSPool", (_VettedHTTPSPool,), {"ConnectionCls": https}),
+        }
+
+
+# --- per-host politeness --------------------------------------------------------------
+
+
+@dataclass
+class _HostGate:
+    cond: threading.Condition = field(default_factory=threading.Condition)
+    active: int = 0
+    next_start: float = 0.0  # monotonic time before which no new request may start
+
+    @contextmanager
+    def slot(self, limit: int, interval: float) -> Iterator[None]:
+        with self.cond:
+            while True:
+                now = time.monotonic()
+                if self.active < max(limit, 1) and now >= self.next_start:
+                    break
+                # Sleep until the spacing allows a start, or until a slot is released.
+                wait = self.next_start - now if self.active < max(limit, 1) else None
+                self.cond.wait(timeout=wait)
+            self.active += 1
+            self.next_start = now + max(interval, 0.0)
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.active -= 1
+                self.cond.notify_all()
+
+
+# --- the fetcher ----------------------------------------------------------------------
+
+
+@dataclass
+class _Hop:
+    response: requests.Response
+    url: str
+    permanent: bool  # at least one redirect, and every one was 301/308
+
+
+class Fetcher:
+    """Fetches feeds and pages under one `FetchSettings` (overridable per call).
+
+    Thread-safe. Each thread gets its own `requests.Session` (via threading.local):
+    requests does not promise that a Session is safe to share, and per-thread sessions
+    keep keep-alive pools without any locking of ours. Two sessions per thread: one whose
+    connections vet addresses (the default) and a plain one for partners that are allowed
+    private networks.
+
+    `trusted_hosts`: host names or literal addresses exempt from the private-network
+    refusal (an intranet partner) while every other host, including redirect targets,
+    is still checked.
+    """
+
+    def __init__(self, settings: FetchSettings, *, trusted_hosts: Iterable[str] = ()) -> None:
+        self.settings = settings
+        self.trusted_hosts = frozenset(h.lower() for h in trusted_hosts)
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+        self._gates: dict[str, _HostGate] = {}
+        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._robots_locks: dict[str, threading.Lock] = {}
+
+    # -- public ------------------------------------------------------------------------
+
+    def get(
+        self,
+        url: str,
+        *,
+        partner_id: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        settings: FetchSettings | None = None,
+        file_root: str | None = None,
+        kind: FetchKind = "feed",
+    ) -> Fetched:
+        """Fetch `url`; raise FetchError (naming partner and URL) for anything unusable."""
+        s = settings or self.settings
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+        if scheme == "file":
+            return _read_file(url, s, file_root, etag, last_modified, partner_id)
+        if scheme not in ("http", "https"):
+            raise FetchError(
+                f"unsupported URL scheme {scheme!r}",
+                partner_id=partner_id,
+                url=url,
+                hint="use an http(s) URL",
+            )
+        if kind == "page" and s.respect_robots:
+            self._check_robots(url, s, partner_id)
+        if kind == "page":
+            with self._gate(url).slot(s.max_per_host, s.min_host_interval):
+                return self._get(url, s, partner_id, etag, last_modified, kind)
+        return self._get(url, s, partner_id, etag, last_modified, kind)
+
+    def close(self) -> None:
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- one request with redirects ----------------------------------------------------
+
+    def _get(
+        self,
+        url: str,
+        s: FetchSettings,
+        partner_id: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        kind: FetchKind,
+        max_bytes: int | None = None,
+    ) -> Fetched:
+        deadline = time.monotonic() + s.deadline
+        headers = {
+            "User-Agent": s.user_agent,
+            "Accept": _ACCEPT[kind],
+            "Accept-Encoding": "gzip, deflate",
+            "Accept-Language": "ar, en;q=0.5",
+        }
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        hop = self._follow(url, s, partner_id, headers, deadline)
+        try:
+            return self._finish(
+                url,
+                hop,
+                s,
+                partner_id,
+                etag,
+                last_modified,
+                kind,
+                deadline,
+                max_bytes or s.max_bytes,
+            )
+        finally:
+            hop.response.close()
+
+    def _follow(
+        self,
+        url: str,
+        s: FetchSettings,
+        partner_id: str | None,
+        headers: dict[str, str],
+        deadline: float,
+    ) -> _Hop:
+        session = self._session(s.allow_private_networks)
+        seen = {url}
+        current = url
+        all_permanent = True
+        hops = 0
+        while True:
+            self._vet(current, s, partner_id)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _deadline_error(s, partner_id, current)
+            try:
+                response = session.get(
+                    current,
+                    headers=headers,
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=(min(s.connect_timeout, remaining), min(s.read_timeout, remaining)),
+                )
+            except requests.RequestException as e:
+                raise _network_error(e, s, partner_id, current) from e
+            if response.status_code not in _REDIRECTS or "location" not in response.headers:
+                return _Hop(response, current, all_permanent and hops > 0)
+            location = response.headers["location"]
+            all_permanent = all_permanent and response.status_code in _PERMANENT
+            response.close()
+            hops += 1
+            target = urllib.parse.urljoin(current, location.strip())
+            if urllib.parse.urlsplit(target).scheme.lower() not in ("http", "https"):
+                raise FetchError(
+                    f"redirect to a non-http(s) URL {target!r} refused",
+                    partner_id=partner_id,
+                    url=current,
+                )
+            if hops > s.max_redirects:
+                raise FetchError(
+                    f"too many redirects (more than {s.max_redirects})",
+                    partner_id=partner_id,
+                    url=url,
+                    hint="ask the partner for the feed's final URL",
+                )
+            if target in seen:
+                raise FetchError(
+                    f"redirect loop back to {target}",
+                    partner_id=partner_id,
+                    url=url,
+                    hint="the partner's server is mis-configured; tell them",
+                )
+            seen.add(target)
+            current = target
+
+    def _finish(
+        self,
+        url: str,
+        hop: _Hop,
+        s: FetchSettings,
+        partner_id: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        kind: FetchKind,
+        deadline: float,
+        max_bytes: int,
+    ) -> Fetched:
+        response, final_url = hop.response, hop.url
+        status = response.status_code
+        headers = tuple((k.lower(), v) for k, v in response.headers.items())
+        new_etag = response.headers.get("etag")
+        new_modified = response.headers.get("last-modified")
+        moved = final_url if kind == "feed" and hop.permanent and final_url != url else None
+        if status == 304:
+            return Fetched(
+                url=url,
+                final_url=final_url,
+                status=304,
+                headers=headers,
+                body=b"",
+                etag=new_etag or etag,
+                last_modified=new_modified or last_modified,
+                not_modified=True,
+                permanent_redirect=moved,
+            )
+        _check_status(response, partner_id, final_url)
+        body = _read_body(response, s, partner_id, final_url, deadline, max_bytes)
+        return Fetched(
+            url=url,
+            final_url=final_url,
+            status=status,
+            headers=headers,
+            body=body,
+            etag=new_etag,
+            last_modified=new_modified,
+            permanent_redirect=moved,
+        )
+
+    # -- policy helpers ----------------------------------------------------------------
+
+    def _vet(self, url: str, s: FetchSettings, partner_id: str | None) -> None:
+        if s.allow_private_networks:
+            return
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            vet_host(host, port, self.trusted_hosts)
+        except AddressRefused as e:
+            raise FetchError(
+                f"refused to connect: {e}", partner_id=partner_id, url=url, hint=PRIVATE_HINT
+            ) from None
+        except (OSError, ValueError) as e:
+            raise FetchError(
+                "cannot resolve the host",
+                partner_id=partner_id,
+                url=url,
+                hint="check the URL; the partner's DNS may be down",
+            ) from e
+
+    def _session(self, allow_private: bool) -> requests.Session:
+        sessions: dict[bool, requests.Session] | None = getattr(self._local, "sessions", None)
+        if sessions is None:
+            sessions = self._local.sessions = {}
+        session = sessions.get(allow_private)
+        if session is None:
+            session = requests.Session()
+            # Proxies and .netrc from the environment would bypass the address policy.
+            session.trust_env = False
+            if not allow_private:
+                adapter = _VettedAdapter(self.trusted_hosts)
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+            sessions[allow_private] = session
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def _gate(self, url: str) -> _HostGate:
+        host = (urllib.parse.urlsplit(url).netloc or "").lower()
+        with self._lock:
+            gate = self._gates.get(host)
+            if gate is None:
+                gate = self._gates[host] = _HostGate()
+            return gate
+
+    def _check_robots(self, url: str, s: FetchSettings, partner_id: str | None) -> None:
+        parts = urllib.parse.urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        with self._lock:
+            lock = self._robots_locks.setdefault(origin, threading.Lock())
+        with lock:  # one fetch of robots.txt per host, however many threads ask
+            if origin in self._robots:
+                robots = self._robots[origin]
+            else:
+                robots, cache = self._load_robots(origin, s, partner_id)
+                if cache:
+                    self._robots[origin] = robots
+        agent = s.user_agent.split("/", 1)[0].strip() or "*"
+        if robots is not None and not robots.can_fetch(agent, url):
+            raise FetchError(
+                "disallowed by robots.txt",
+                partner_id=partner_id,
+                url=url,
+                hint="set respect_robots = false for this partner only with their permission",
+            )
+
+    def _load_robots(
+        self, origin: str, s: FetchSettings, partner_id: str | None
+    ) -> tuple[urllib.robotparser.RobotFileParser | None, bool]:
+        """(parser or None for "allow all", whether to cache the answer)."""
+        robots_url = origin + "/robots.txt"
+        parser = urllib.robotparser.RobotFileParser(robots_url)
+        try:
+            fetched = self._get(robots_url, s, partner_id, None, None, "page", _ROBOTS_MAX_BYTES)
+        except FetchError as e:
+            if e.status is not None and 400 <= e.status < 500:
+                return None, True  # RFC 9309 §2.3.1.3: no robots.txt → everything allowed
+            # Unreachable: RFC 9309 says assume "disallow all"; we are polite anyway
+            # (spacing, concurrency), so we allow and do not cache, to retry next time.
+            return None, False
+        parser.parse(fetched.body.decode("utf-8", errors="replace").splitlines())
+        return parser, True
+
+
+# --- module helpers -------------------------------------------------------------------
+
+
+def _check_status(response: requests.Response, partner_id: str | None, url: str) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    if status == 410:
+        raise FetchError(
+            "410 Gone: the partner removed this resource for good",
+            partner_id=partner_id,
+            url=url,
+            status=410,
+            gone=True,
+            hint="disable the partner or ask them for the new feed URL",
+        )
+    if status in (429, 503):
+        retry = parse_retry_after(response.headers.get("retry-after"))
+        raise FetchError(
+            f"HTTP {status}: the server asks us to slow down"
+            + (f" (retry after {retry:.0f} s)" if retry is not None else ""),
+            partner_id=partner_id,
+            url=url,
+            status=status,
+            retry_after=retry,
+            hint="we will poll later; lower the partner's poll rate if this persists",
+        )
+    raise FetchError(
+        f"HTTP {status} {response.reason or ''}".rstrip(),
+        partner_id=partner_id,
+        url=url,
+        status=status,
+        hint="check the URL with the partner" if status < 500 else "the partner's server failed",
+    )
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def _read_body(
+    response: requests.Response,
+    s: FetchSettings,
+    partner_id: str | None,
+    url: str,
+    deadline: float,
+    max_bytes: int,
+) -> bytes:
+    length = response.headers.get("content-length", "")
+    if length.isdigit() and int(length) > max_bytes:
+        raise FetchError(
+            f"body too large: Content-Length {int(length):,} bytes > cap {max_bytes:,}",
+            partner_id=partner_id,
+            url=url,
+            hint="raise max_bytes for this partner if the feed is really that big",
+        )
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    decoder = _Decoder.for_encoding(encoding)
+    if decoder is None:
+        raise FetchError(
+            f"unsupported Content-Encoding {encoding!r}",
+            partner_id=partner_id,
+            url=url,
+            hint="we ask for gzip or deflate only; the partner's server ignored that",
+        )
+    raw: urllib3.HTTPResponse = response.raw
+    sock = _socket_of(raw)
+    out = bytearray()
+    wire = 0
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _deadline_error(s, partner_id, url)
+            if sock is not None:
+                # A read may not outlive the deadline: one slow recv would otherwise hold
+                # the worker for a whole read timeout past it.
+                sock.settimeout(min(s.read_timeout, remaining))
+            # read1: whatever one recv gives, so a drip of single bytes returns to the loop.
+            chunk = raw.read1(_CHUNK, decode_content=False)
+            if not chunk:
+                break
+            wire += len(chunk)
+            if wire > max_bytes:
+                raise _too_large(max_bytes, partner_id, url, "on the wire")
+            decoder.feed(chunk, out, max_bytes - len(out))
+            if len(out) > max_bytes:
+                raise _too_large(max_bytes, partner_id, url, "after decompression")
+        decoder.finish(out, max_bytes - len(out))
+        if len(out) > max_bytes:
+            raise _too_large(max_bytes, partner_id, url, "after decompression")
+    except (TimeoutError, urllib3.exceptions.ReadTimeoutError) as e:
+        if time.monotonic() >= deadline:
+            raise _deadline_error(s, partner_id, url) from e
+        raise FetchError(
+            f"read timed out after {s.read_timeout} s",
+            partner_id=partner_id,
+            url=url,
+            hint="the partner's server is slow; raise read_timeout for this partner",
+        ) from e
+    except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as e:
+        raise FetchError(
+            "connection broken while reading the body",
+            partner_id=partner_id,
+            url=url,
+            hint="a network problem or an overloaded server; it will be retried",
+        ) from e
+    except zlib.error as e:
+        raise FetchError(
+            f"corrupt {encoding} body",
+            partner_id=partner_id,
+            url=url,
+            hint="the partner's server sends broken compressed data",
+        ) from e
+    return bytes(out)
+
+
+def _socket_of(raw: urllib3.HTTPResponse) -> socket.socket | None:
+    connection = getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+class _Decoder:
+    """Incremental gzip/deflate decoding that never produces more than it is allowed."""
+
+    def __init__(self, wbits: int | None) -> None:
+        self._wbits = wbits
+        self._zlib = zlib.decompressobj(wbits) if wbits is not None else None
+        self._first = True
+
+    @classmethod
+    def for_encoding(cls, encoding: str) -> _Decoder | None:
+        if encoding in ("", "identity"):
+            return cls(None)
+        if encoding in ("gzip", "x-gzip"):
+            return cls(16 + zlib.MAX_WBITS)
+        if encoding == "deflate":
+            return cls(zlib.MAX_WBITS)
+        return None
+
+    def feed(self, data: bytes, out: bytearray, room: int) -> None:
+        if self._zlib is None:
+            out += data
+            return
+        if self._first and self._wbits == zlib.MAX_WBITS:
+            self._first = False
+            try:  # "deflate" is zlib-wrapped by the RFC, raw deflate in practice, often
+                probe = zlib.decompressobj(zlib.MAX_WBITS)
+                probe.decompress(data[:2])
+            except zlib.error:
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+        self._drain(data, out, room)
+
+    def _drain(self, data: bytes, out: bytearray, room: int) -> None:
+        assert self._zlib is not None
+        pending = data
+        while True:
+            # One byte past the room is enough to know the cap is exceeded.
+            piece = self._zlib.decompress(pending, max(room, 0) + 1)
+            out += piece
+            room -= len(piece)
+            if room < 0:
+                return
+            if self._zlib.eof and self._zlib.unused_data and self._wbits is not None:
+                # gzip allows several members back to back
+                rest = self._zlib.unused_data
+                self._zlib = zlib.decompressobj(self._wbits)
+                pending = rest
+                continue
+            pending = self._zlib.unconsumed_tail
+            if not pending:
+                return
+
+    def finish(self, out: bytearray, room: int) -> None:
+        if self._zlib is not None:
+            out += self._zlib.flush(max(room, 0) + 1)
+
+
+def _read_file(
+    url: str,
+    s: FetchSettings,
+    file_root: str | None,
+    etag: str | None,
+    last_modified: str | None,
+    partner_id: str | None,
+) -> Fetched:
+    if not s.allow_file_urls:
+        raise FetchError(
+            "file: URLs are not allowed",
+            partner_id=partner_id,
+            url=url,
+            hint="set allow_file_urls = true for drop-folder partners",
+        )
+    if not file_root:
+        raise FetchError("file: URL without a file root", partner_id=partner_id, url=url)
+    parts = urllib.parse.urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise FetchError("file: URL names a remote host", partner_id=partner_id, url=url)
+    root = os.path.realpath(file_root)
+    raw_path = urllib.request.url2pathname(parts.path)
+    path = os.path.realpath(os.path.join(root, raw_path))  # absolute raw_path wins in join
+    if os.path.commonpath([root, path]) != root:
+        raise FetchError(
+            "file is outside the allowed folder",
+            partner_id=partner_id,
+            url=url,
+            hint=f"put partner files under {file_root}",
+        )
+    try:
+        info = os.stat(path)
+        if info.st_size > s.max_bytes:
+            raise _too_large(s.max_bytes, partner_id, url, "on disk")
+        tag = f'"{info.st_mtime_ns:x}-{info.st_size:x}"'
+        modified = email.utils.formatdate(info.st_mtime, usegmt=True)
+        unchanged = (etag == tag) if etag else (last_modified == modified)
+        body = b"" if unchanged else _read_capped(path, s.max_bytes, partner_id, url)
+    except FetchError:
+        raise
+    except OSError as e:
+        raise FetchError(
+            "cannot read the file", partner_id=partner_id, url=url, hint="check the path"
+        ) from e
+    ext = os.path.splitext(path)[1].lower()
+    ctype = _FILE_TYPES.get(ext) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+    headers = (
+        ("content-type", ctype),
+        ("etag", tag),
+        ("last-modified", modified),
+        ("content-length", str(info.st_size)),
+    )
+    return Fetched(
+        url=url,
+        final_url=url,
+        status=304 if unchanged else 200,
+        headers=headers,
+        body=body,
+        etag=tag,
+        last_modified=modified,
+        not_modified=unchanged,
+    )
+
+
+def _read_capped(path: str, max_bytes: int, partner_id: str | None, url: str) -> bytes:
+    with open(path, "rb") as handle:
+        data = handle.read(max_bytes + 1)  # the file may have grown since stat()
+    if len(data) > max_bytes:
+        raise _too_large(max_bytes, partner_id, url, "on disk")
+    return data
+
+
+def _too_large(max_bytes: int, partner_id: str | None, url: str, where: str) -> FetchError:
+    return FetchError(
+        f"body too large {where}: more than the cap of {max_bytes:,} bytes",
+        partner_id=partner_id,
+        url=url,
+        hint="raise max_bytes for this partner if the feed is really that big",
+    )
+
+
+def _deadline_error(s: FetchSettings, partner_id: str | None, url: str) -> FetchError:
+    return FetchError(
+        f"response exceeded the total deadline of {s.deadline} s",
+        partner_id=partner_id,
+        url=url,
+        hint="the server sends too slowly; raise deadline for this partner if it is known slow",
+    )
+
+
+def _network_error(
+    e: requests.RequestException, s: FetchSettings, partner_id: str | None, url: str
+) -> FetchError:
+    refused = _find_cause(e, AddressRefused)
+    if refused is not None:
+        return FetchError(
+            f"refused to connect: {refused}", partner_id=partner_id, url=url, hint=PRIVATE_HINT
+        )
+    if isinstance(e, requests.ConnectTimeout):
+        return FetchError(
+            f"connect timed out after {s.connect_timeout} s",
+            partner_id=partner_id,
+            url=url,
+            hint="the partner's server is down or unreachable; it will be retried",
+        )
+    if isinstance(e, requests.ReadTimeout):
+        return FetchError(
+            f"no response within {s.read_timeout} s",
+            partner_id=partner_id,
+            url=url,
+            hint="the partner's server hangs; raise read_timeout for this partner if needed",
+        )
+    return FetchError(
+        "network error",
+        partner_id=partner_id,
+        url=url,
+        hint="the partner's server is down or unreachable; it will be retried",
+    )
+
+
+def _find_cause(error: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """Walk causes, contexts and urllib3's `.reason` looking for `kind`."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [error]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, kind):
+            return current
+        linked = (current.__cause__, current.__context__, getattr(current, "reason", None))
+        stack.extend(x for x in (*linked, *current.args) if isinstance(x, BaseException))
+    return None
+
+
+def headers_dict(fetched: Fetched) -> Mapping[str, str]:
+    """The response headers as a dict (last value wins), for libraries that want one."""
+    return dict(fetched.headers)
+
+
+__all__ = [
+    "PRIVATE_HINT",
+    "AddressRefused",
+    "FetchKind",
+    "Fetcher",
+    "headers_dict",
+    "parse_retry_after",
+    "vet_host",
+]

@@ -1,0 +1,437 @@
+"""The ingest orchestrator: one partner at a time through every stage.
+
+    cli|schedule → ingest(PartnerFeed): fetch → Fetched → parse → [FeedItem]
+        → fetch(page) → decode → scrape → Scraped → normalize(arabic, sanitize) → Article → store
+        ⇢ publish: select(FeedSpec) → render → write feeds/*.xml → serve
+
+Partners run in parallel (a thread pool in `run_ingest`); inside one partner, article pages
+are fetched in parallel up to the partner's per-host limit, which the fetcher enforces.
+Stages never import each other; only this module composes them.
+
+Failure policy: a partner's expected failures (FetchError, FeedParseError) are values in
+its IngestReport and push its next poll back; an article page that fails keeps the feed
+item's own title and summary so the story is not lost; an unexpected exception in one
+partner is logged with its traceback and marked on that partner, never stopping the others.
+A StorageError is fatal for the run (the database is shared by everyone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from . import metrics
+from .config import Config
+from .errors import FeedParseError, FetchError, PartnerError, StorageError
+from .fetch import Fetcher
+from .model import (
+    Article,
+    FeedItem,
+    Fetched,
+    IngestReport,
+    ItemFailure,
+    ParsedFeed,
+    PartnerFeed,
+    PartnerState,
+    Scraped,
+)
+from .normalize import to_article
+from .parse import guids_unreliable, parse_feed
+from .pollpolicy import backoff_delay, next_poll_floor, ttl_floor
+from .scrape import scrape
+from .store import Store
+from .urls import canonical_url
+
+log = logging.getLogger("syndication.ingest")
+
+# Marks a stored article built from the feed alone because its page failed: the next poll
+# sees a different item hash and tries the page again.
+PARTIAL = "partial:"
+MAX_ERROR_TEXT = 500
+STATE_REFRESH = dt.timedelta(minutes=10)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Ingester:
+    """Shared by every partner of a run: config, store, one HTTP client, a clock."""
+
+    config: Config
+    store: Store
+    fetcher: Fetcher
+    clock: Callable[[], dt.datetime] = utcnow
+    rand: random.Random | None = None
+    stop: threading.Event | None = None  # set on SIGTERM: finish the current article, skip the rest
+
+    def partner(self, partner: PartnerFeed, *, force: bool = False) -> IngestReport:
+        """Poll one partner; never raises for the partner's own problems."""
+        started = time.monotonic()
+        now = self.clock()
+        state = self.store.get_partner_state(partner.id) or PartnerState(partner.id)
+        if not force and state.disabled_reason:
+            return self._report(partner, "disabled", started, error=state.disabled_reason)
+        if not force and state.next_check_at is not None and state.next_check_at > now:
+            return self._report(partner, "deferred", started)
+        try:
+            return self._poll(partner, state, now, started, force)
+        except StorageError:
+            raise
+        except PartnerError as e:
+            return self._failed(partner, state, now, started, e)
+        except Exception as e:  # a bug: loud, but the other partners go on
+            log.exception("unexpected error while ingesting", extra={"partner": partner.id})
+            return self._failed(partner, state, now, started, e)
+
+    # -- the stages ------------------------------------------------------------------
+
+    def _poll(
+        self, partner: PartnerFeed, state: PartnerState, now: dt.datetime, started: float, force: bool
+    ) -> IngestReport:
+        url = state.feed_url or partner.feed_url
+        fetched = self.fetcher.get(
+            url,
+            partner_id=partner.id,
+            etag=None if force else state.etag,
+            last_modified=None if force else state.last_modified,
+            settings=partner.fetch,
+            file_root=_file_root(url),
+            kind="feed",
+        )
+        if fetched.permanent_redirect and fetched.permanent_redirect != url:
+            log.warning(
+                "feed moved permanently to %s; using the new URL from now on (update config.toml)",
+                fetched.permanent_redirect,
+                extra={"partner": partner.id},
+            )
+        if fetched.not_modified:
+            self._succeeded(partner, state, fetched, None, now, body_hash=state.body_hash)
+            return self._report(partner, "not_modified", started)
+        body_hash = hashlib.sha256(fetched.body).hexdigest()
+        if not force and body_hash == state.body_hash:
+            # Same bytes without validators: recognised by hash, never parsed.
+            self._succeeded(partner, state, fetched, None, now, body_hash=body_hash)
+            return self._report(partner, "unchanged", started)
+        parsed = parse_feed(fetched, partner)
+        report, complete, identity = self._items(partner, state, parsed, now)
+        # Keep the hash only when every item made it, so a failed page is retried.
+        self._succeeded(
+            partner,
+            replace(state, identity=identity),
+            fetched,
+            parsed,
+            now,
+            body_hash=body_hash if complete else None,
+        )
+        return replace(report, duration=time.monotonic() - started)
+
+    def _items(
+        self, partner: PartnerFeed, state: PartnerState, parsed: ParsedFeed, now: dt.datetime
+    ) -> tuple[IngestReport, bool, Literal["guid", "url"]]:
+        items = list(parsed.items[: partner.max_items])
+        identity: Literal["guid", "url"] = "url" if guids_unreliable(items) else "guid"
+        if identity == "url" and state.identity != "url":
+            log.warning(
+                "guids are missing or repeated in this feed: identifying articles by URL",
+                extra={"partner": partner.id},
+            )
+        keyed = _dedupe((article_id(partner.id, item, identity), item) for item in items)
+        known = self.store.known_item_hashes([key for key, _ in keyed])
+        todo: list[tuple[str, FeedItem, str]] = []
+        unchanged = 0
+        for key, item in keyed:
+            ihash = item_hash(item)
+            stored = known.get(key)
+            if stored is not None and (stored == "" or stored == ihash):
+                unchanged += 1  # known and unedited, or deleted by us (tombstone)
+                continue
+            todo.append((key, item, ihash))
+        new = updated = 0
+        failures: list[ItemFailure] = []
+        workers = max(1, min(partner.fetch.max_per_host, len(todo)))
+        skipped = 0
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"page-{partner.id}") as pool:
+            # Results arrive in feed order while later pages are still being fetched; each
+            # article is stored (one transaction) as soon as it is built.
+            for entry in pool.map(lambda t: self._article(partner, *t, known, now), todo):
+                if entry is None:
+                    skipped += 1  # shutting down: these items are taken on the next poll
+                    continue
+                article, failure = entry
+                if failure is not None:
+                    failures.append(failure)
+                result = self.store.upsert_article(article)
+                if result == "new":
+                    new += 1
+                elif result == "updated":
+                    updated += 1
+                else:
+                    unchanged += 1
+        if new or updated:
+            metrics.inc("syndication_articles_total", new, partner=partner.id, result="new")
+            metrics.inc("syndication_articles_total", updated, partner=partner.id, result="updated")
+        if failures:
+            metrics.inc("syndication_item_failures_total", len(failures), partner=partner.id)
+        report = IngestReport(
+            partner.id, "ok", new=new, updated=updated, unchanged=unchanged,
+            failures=tuple(failures),
+        )
+        return report, not failures and not skipped, identity
+
+    def _article(
+        self,
+        partner: PartnerFeed,
+        key: str,
+        item: FeedItem,
+        ihash: str,
+        known: dict[str, str],
+        now: dt.datetime,
+    ) -> tuple[Article, ItemFailure | None] | None:
+        if self.stop is not None and self.stop.is_set():
+            return None
+        scraped: Scraped | None = None
+        failure: ItemFailure | None = None
+        if partner.scrape and item.url:
+            try:
+                scraped = self._scrape(partner, item.url)
+            except PartnerError as e:
+                failure = ItemFailure(item.guid or item.url, str(e)[:MAX_ERROR_TEXT])
+                log.warning("article page failed, keeping the feed's own text: %s", e,
+                            extra={"partner": partner.id})
+        article = to_article(
+            partner,
+            item,
+            scraped,
+            article_id=key,
+            item_hash=(PARTIAL + ihash) if failure else ihash,
+            categories=self.config.categories,
+            now=now,
+        )
+        if key in known:
+            # An edit: readers and partners detect it by `updated`; the id stays the same.
+            article = replace(article, updated=max(article.updated, now))
+        return article, failure
+
+    def _scrape(self, partner: PartnerFeed, url: str) -> Scraped:
+        page = self.fetcher.get(
+            url,
+            partner_id=partner.id,
+            settings=partner.fetch,
+            file_root=_file_root(partner.feed_url),
+            kind="page",
+        )
+        content_type = page.header("content-type") or ""
+        charset = None
+        if "charset=" in content_type:
+            charset = content_type.split("charset=", 1)[1].split(";")[0].strip(" \"'") or None
+        return scrape(
+            page.body,
+            page.final_url,
+            partner.rules,
+            timezone=partner.timezone,
+            http_charset=charset,
+            base_url=partner.site_url,
+        )
+
+    # -- partner state -----------------------------------------------------------------
+
+    def _succeeded(
+        self,
+        partner: PartnerFeed,
+        state: PartnerState,
+        fetched: Fetched,
+        parsed: ParsedFeed | None,
+        now: dt.datetime,
+        *,
+        body_hash: str | None,
+    ) -> None:
+        next_check = now + dt.timedelta(seconds=partner.interval)
+        floors = [next_poll_floor(fetched, now), ttl_floor(parsed.ttl if parsed else None, now)]
+        for floor in floors:
+            if floor is not None and floor > next_check:
+                next_check = floor
+        new_state = replace(
+            state,
+            feed_url=fetched.permanent_redirect or state.feed_url,
+            etag=fetched.etag or (state.etag if fetched.not_modified else None),
+            last_modified=fetched.last_modified
+            or (state.last_modified if fetched.not_modified else None),
+            body_hash=body_hash,
+            consecutive_errors=0,
+            last_error=None,
+            last_success_at=now,
+            last_attempt_at=now,
+            next_check_at=next_check,
+            warnings=parsed.warnings[:20] if parsed else state.warnings,
+        )
+        metrics.inc(
+            "syndication_polls_total",
+            partner=partner.id,
+            result="ok" if parsed else ("not_modified" if fetched.not_modified else "unchanged"),
+        )
+        metrics.set("syndication_partner_last_success_timestamp_seconds", now.timestamp(),
+                    partner=partner.id)
+        if _persisted_differs(state, new_state, now):
+            self.store.save_partner_state(new_state)
+
+    def _failed(
+        self,
+        partner: PartnerFeed,
+        state: PartnerState,
+        now: dt.datetime,
+        started: float,
+        error: Exception,
+    ) -> IngestReport:
+        errors = state.consecutive_errors + 1
+        delay = backoff_delay(errors, base=partner.interval, rand=self.rand)
+        disabled = None
+        if isinstance(error, FetchError):
+            if error.retry_after:
+                delay = max(delay, error.retry_after)
+            if error.gone:
+                disabled = f"feed gone (HTTP 410) at {now.isoformat()}: {error}"
+                log.error("partner disabled: %s", disabled, extra={"partner": partner.id})
+        text = str(error) if isinstance(error, PartnerError) else f"bug: {type(error).__name__}: {error}"
+        self.store.save_partner_state(
+            replace(
+                state,
+                consecutive_errors=errors,
+                last_error=text[:MAX_ERROR_TEXT],
+                last_attempt_at=now,
+                next_check_at=now + dt.timedelta(seconds=delay),
+                disabled_reason=disabled or state.disabled_reason,
+            )
+        )
+        metrics.inc("syndication_polls_total", partner=partner.id, result="failed")
+        return self._report(partner, "failed", started, error=text)
+
+    def _report(
+        self, partner: PartnerFeed, status: str, started: float, error: str | None = None
+    ) -> IngestReport:
+        return IngestReport(
+            partner.id, status, error=error, duration=time.monotonic() - started  # type: ignore[arg-type]
+        )
+
+
+def article_id(partner_id: str, item: FeedItem, identity: str = "guid") -> str:
+    """Stable id: partner + guid, else canonical URL, else a hash of the item's content."""
+    if identity == "guid" and item.guid:
+        key = "guid:" + item.guid.strip()
+    elif item.url:
+        key = "url:" + canonical_url(item.url)
+    else:
+        key = "hash:" + item_hash(item)
+    return hashlib.sha256(f"{partner_id}\x00{key}".encode()).hexdigest()[:32]
+
+
+def item_hash(item: FeedItem) -> str:
+    """What the partner's feed says about an item; a change means the article was edited."""
+    payload = [
+        item.title,
+        item.url,
+        item.summary,
+        item.content_html,
+        item.updated.isoformat() if item.updated else None,
+        item.urgent,
+        list(item.categories),
+        [[i.url, i.caption, i.credit] for i in item.images],
+    ]
+    raw = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()
+
+
+def run_ingest(
+    config: Config,
+    store: Store,
+    *,
+    partner_ids: Sequence[str] | None = None,
+    force: bool = False,
+    fetcher: Fetcher | None = None,
+    on_report: Callable[[IngestReport], None] | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
+    workers: int | None = None,
+) -> list[IngestReport]:
+    """Ingest the enabled partners (or the named ones) in parallel; one report each."""
+    partners = [p for p in config.partners if p.enabled or partner_ids]
+    if partner_ids is not None:
+        wanted = set(partner_ids)
+        partners = [p for p in partners if p.id in wanted]
+    own = fetcher is None
+    client = fetcher or Fetcher(config.fetch)
+    ingester = Ingester(config, store, client, clock=clock)
+    try:
+        size = workers or config.scheduler.workers
+        with ThreadPoolExecutor(max_workers=max(1, size), thread_name_prefix="partner") as pool:
+            reports = []
+            for report in pool.map(lambda p: ingester.partner(p, force=force), partners):
+                log_report(report)
+                if on_report is not None:
+                    on_report(report)
+                reports.append(report)
+        return reports
+    finally:
+        if own:
+            client.close()
+
+
+def log_report(report: IngestReport) -> None:
+    level = logging.WARNING if report.status == "failed" else logging.INFO
+    text = (
+        f"{report.status}: {report.new} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.failures)} item failures "
+        f"in {report.duration:.2f}s"
+    )
+    if report.error:
+        text += f": {report.error}"
+    log.log(
+        level,
+        text,
+        extra={
+            "partner": report.partner_id,
+            "status": report.status,
+            "new": report.new,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "duration": round(report.duration, 3),
+        },
+    )
+
+
+def _dedupe(pairs: Iterable[tuple[str, FeedItem]]) -> list[tuple[str, FeedItem]]:
+    seen: dict[str, FeedItem] = {}
+    for key, item in pairs:
+        seen.setdefault(key, item)  # the first (newest) copy of a repeated item wins
+    return list(seen.items())
+
+
+def _file_root(url: str) -> str | None:
+    """A file: feed may only reach files in its own folder tree."""
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return None
+    return str(Path(url2pathname(parts.path)).parent)
+
+
+def _persisted_differs(old: PartnerState, new: PartnerState, now: dt.datetime) -> bool:
+    """Skip the write when a poll changed nothing but timestamps (the hot, unchanged path).
+
+    The timestamps are still refreshed every few minutes so `partners list` stays honest.
+    """
+    if old.last_success_at is None or now - old.last_success_at >= STATE_REFRESH:
+        return True
+    volatile = {"last_success_at": None, "last_attempt_at": None, "next_check_at": None}
+    return replace(old, **volatile) != replace(new, **volatile)

@@ -1,0 +1,280 @@
+"""Frozen value types passed between the pipeline stages.
+
+Each stage takes one type and hands the next stage another, so no stage can reach into
+another's half-built state:
+
+    PartnerFeed → fetch → Fetched → parse → ParsedFeed[FeedItem]
+    FeedItem + Fetched(page) → scrape → Scraped → normalize → Article → store
+    FeedSpec + store → publish → Published
+
+No I/O here and nothing but the standard library. Collections are tuples so every value
+is hashable and cannot be mutated after it leaves the stage that built it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+FeedKind = Literal["main", "urgent", "category", "partner"]
+FeedFormat = Literal["rss", "atom", "json"]
+BlockKind = Literal["p", "h2", "h3", "quote"]
+IngestStatus = Literal["ok", "not_modified", "unchanged", "failed", "disabled", "deferred"]
+UpsertResult = Literal["new", "updated", "unchanged", "tombstoned"]
+
+ALL_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")
+
+
+# --- configuration values -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScrapeRules:
+    """Per-partner CSS selectors; None means "use the generic chain" for that field."""
+
+    title: str | None = None
+    body: str | None = None
+    images: str | None = None
+    caption: str | None = None
+    credit: str | None = None
+    urgent: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    author: str | None = None
+    categories: str | None = None
+    drop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """How we talk to partner servers ([fetch] in config.toml, overridable per partner)."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    deadline: float = 30.0  # total seconds for one response, so a slow drip cannot hold a worker
+    max_bytes: int = 5_000_000  # after decompression
+    max_redirects: int = 5
+    user_agent: str = "syndication/0.1 (+https://example.invalid/bot)"
+    allow_private_networks: bool = False
+    allow_file_urls: bool = False  # file: feeds (drop folders, the bundled demo)
+    max_per_host: int = 2
+    min_host_interval: float = 0.5  # seconds between two requests to one host
+    respect_robots: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerFeed:
+    id: str
+    name: str
+    feed_url: str
+    site_url: str | None = None
+    interval: int = 300  # seconds between polls
+    jitter: int = 30
+    enabled: bool = True
+    timezone: str = "UTC"  # for page dates written without an offset
+    encoding: str | None = None  # override when the partner lies about its charset
+    max_items: int = 50
+    scrape: bool = True  # follow each new item to its article page
+    rules: ScrapeRules = field(default_factory=ScrapeRules)
+    # partner category label → our category label
+    category_map: tuple[tuple[str, str], ...] = ()
+    urgent_categories: tuple[str, ...] = ()
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One published feed ([[feeds]] in config.toml)."""
+
+    key: str  # safe file stem: feeds/<key>.rss.xml
+    title: str
+    kind: FeedKind
+    value: str | None = None  # category label or partner id
+    limit: int = 50
+    formats: tuple[FeedFormat, ...] = ALL_FORMATS
+    ttl: int = 5  # minutes, RSS <ttl>
+    max_age: int = 300  # seconds, HTTP Cache-Control
+    description: str = ""
+    private: bool = False  # served only with a token
+
+
+# --- pipeline values ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One HTTP (or file) response. "Not modified" is a result, not an exception."""
+
+    url: str  # what we asked for
+    final_url: str  # after redirects
+    status: int
+    headers: tuple[tuple[str, str], ...]  # lower-cased names
+    body: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    permanent_redirect: str | None = None  # new URL when the feed answered 301/308
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    url: str
+    caption: str | None = None
+    credit: str | None = None
+    alt: str | None = None
+    width: int | None = None
+    height: int | None = None
+    mime_type: str | None = None
+    length: int | None = None  # bytes, when the partner told us (enclosure length)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    kind: BlockKind
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    label: str  # Arabic, as shown to readers
+    slug: str  # ASCII, stable: file names, URL segments, Atom term
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry of a partner feed, text already cleaned, dates aware."""
+
+    partner_id: str
+    guid: str | None
+    url: str | None
+    title: str
+    published: dt.datetime | None = None
+    updated: dt.datetime | None = None
+    summary: str | None = None
+    content_html: str | None = None
+    author: str | None = None
+    categories: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    urgent: bool = False  # title prefix "عاجل" (already stripped) or urgent category
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    partner_id: str
+    title: str | None
+    link: str | None
+    items: tuple[FeedItem, ...]
+    ttl: int | None = None  # minutes (RSS <ttl>)
+    warnings: tuple[str, ...] = ()  # recoverable problems (feedparser bozo etc.)
+    encoding: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scraped:
+    """What the article page says, cleaned but not yet merged with the feed item.
+
+    `body_html` is built from the extracted blocks and figures; it is sanitized again in
+    normalize (the sanitizer always runs last).
+    """
+
+    url: str
+    title: str | None
+    urgent: bool
+    published: dt.datetime | None
+    updated: dt.datetime | None
+    author: str | None
+    categories: tuple[str, ...]
+    summary: str | None
+    blocks: tuple[Block, ...]
+    images: tuple[Image, ...]
+    body_html: str
+    language: str | None
+
+    @property
+    def body_text(self) -> str:
+        return "\n".join(block.text for block in self.blocks)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """The normalized record we store and publish."""
+
+    id: str  # stable hash of partner + identity; never changes on edit
+    partner_id: str
+    url: str  # canonical article URL
+    guid: str | None  # the partner's guid, as they sent it
+    title: str
+    summary: str
+    body_html: str  # sanitized, wrapped <div dir="rtl" lang="ar">
+    blocks: tuple[Block, ...]
+    images: tuple[Image, ...]
+    urgent: bool
+    published: dt.datetime
+    updated: dt.datetime  # changes only when content_hash changes
+    author: str | None
+    categories: tuple[Category, ...]
+    language: str
+    content_hash: str  # over title, body, images, urgent, categories, author
+    item_hash: str = ""  # hash of the partner's feed entry: a change means "re-scrape"
+
+    @property
+    def body_text(self) -> str:
+        return "\n".join(block.text for block in self.blocks)
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerState:
+    """What we remember about a partner between polls; every attempt updates it."""
+
+    partner_id: str
+    feed_url: str | None = None  # current URL after a permanent redirect
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None  # sha256 of the last body we parsed
+    next_check_at: dt.datetime | None = None
+    consecutive_errors: int = 0
+    last_error: str | None = None
+    last_attempt_at: dt.datetime | None = None
+    last_success_at: dt.datetime | None = None
+    disabled_reason: str | None = None  # set on 410 Gone
+    identity: Literal["guid", "url"] = "guid"
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFailure:
+    ref: str  # guid or URL of the item
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    partner_id: str
+    status: IngestStatus
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failures: tuple[ItemFailure, ...] = ()
+    error: str | None = None
+    duration: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return self.new > 0 or self.updated > 0
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    key: str
+    format: FeedFormat
+    path: str
+    changed: bool
+    entries: int

@@ -1,0 +1,243 @@
+"""Publishing: the store's articles → feeds/*.rss.xml, *.atom.xml, *.json, index.html.
+
+    publish_all(config, store)
+      for each FeedSpec (configured + one per category + one per partner):
+        store.feed_stamp(selection) unchanged and files present → skip (no render, no write)
+        select(FeedSpec) → [Article] newest first, ≤ limit
+        → render_rss / render_atom (feedgen + our media extension) / render_json
+        → drop oldest items until the file is under publish.max_bytes
+        → write: unchanged bytes → untouched; changed → temp file + fsync + os.replace,
+                 and a copy with its ETag into the store (stateless serving nodes)
+      → feed.xsl (package data), index.html (autodiscovery)
+      → WebSub ping of the hub with the changed feed URLs
+
+Failures: an unwritable output directory raises PublishError before anything is written.
+One feed failing does not stop the others; after all feeds are done, a PublishError names
+every feed that failed (so the CLI exits non-zero). Database errors (StorageError) are
+fatal and propagate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+from syndication.config import Config, PublishSettings
+from syndication.errors import PublishError, StorageError
+from syndication.model import Article, FeedFormat, FeedSpec, Published
+from syndication.publish import select as sel
+from syndication.publish import websub, write
+from syndication.publish.index import render_index
+from syndication.publish.jsonfeed import render_json
+from syndication.publish.render import render_atom, render_rss
+from syndication.publish.select import StoreReader, feed_specs
+
+log = logging.getLogger(__name__)
+
+# Bump when the output of the renderers changes, so every feed is rendered again once.
+RENDER_VERSION = "1"
+STATIC_FILES = ("feed.xsl",)
+
+Renderer = Callable[..., bytes]
+RENDERERS: dict[FeedFormat, Renderer] = {
+    "rss": render_rss,
+    "atom": render_atom,
+    "json": render_json,
+}
+
+
+def output_dir(config: Config) -> Path:
+    return Path(config.base_dir) / config.publish.out_dir
+
+
+def publish_all(
+    config: Config,
+    store: StoreReader,
+    *,
+    now: dt.datetime | None = None,
+    force: bool = False,
+    ping: websub.Ping | None = None,
+) -> list[Published]:
+    """Render and write every feed whose selection changed (all of them with force=True).
+
+    `ping(hub_url, urls)` is called once with the self URLs of the changed feed files when
+    [publish] hub_url is set.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    settings = config.publish
+    out_dir = output_dir(config)
+    write.prepare_dir(out_dir)
+    specs = feed_specs(config, store)
+
+    results: list[Published] = []
+    failures: list[PublishError] = []
+    changed_urls: list[str] = []
+    for spec in specs:
+        try:
+            published = _publish_one(config, store, spec, out_dir, now=now, force=force)
+        except (StorageError, KeyboardInterrupt):
+            raise
+        except PublishError as e:
+            log.error("%s", e)
+            failures.append(e)
+            continue
+        except Exception as e:  # a renderer bug must not stop the other feeds; loud in the log
+            log.exception("feed %s: rendering failed", spec.key)
+            error = PublishError("rendering failed", feed_key=spec.key)
+            error.__cause__ = e
+            failures.append(error)
+            continue
+        results.extend(published)
+        changed_urls.extend(
+            sel.self_url(settings, sel.file_name(spec, p.format)) for p in published if p.changed
+        )
+
+    for name in STATIC_FILES:
+        data = resources.files(__package__).joinpath(name).read_bytes()
+        _write(store, out_dir / name, data, feed_key=name)
+    _write(store, out_dir / "index.html", render_index(specs, settings), feed_key="index")
+
+    websub.notify(ping, settings.hub_url, changed_urls)
+
+    if failures:
+        keys = ", ".join(e.feed_key for e in failures)
+        raise PublishError(
+            f"{len(failures)} of {len(specs)} feeds failed: " + "; ".join(str(e) for e in failures),
+            feed_key=keys,
+            path=str(out_dir),
+            hint="the other feeds were published; fix the named feeds and publish again",
+        )
+    return results
+
+
+def _publish_one(
+    config: Config,
+    store: StoreReader,
+    spec: FeedSpec,
+    out_dir: Path,
+    *,
+    now: dt.datetime,
+    force: bool,
+) -> list[Published]:
+    settings = config.publish
+    if not sel.is_safe_key(spec.key):
+        raise PublishError(
+            "feed key is not a safe file name",
+            feed_key=spec.key,
+            hint="use lowercase ASCII letters, digits and '-' in [[feeds]] key",
+        )
+    paths = {fmt: out_dir / sel.file_name(spec, fmt) for fmt in spec.formats}
+    stamp = sel.stamp(store, sel.selection(config, store, spec))
+    meta_key = f"feed_stamp:{spec.key}"
+    fingerprint = _fingerprint(config, spec)
+    recorded = _load_meta(store.get_meta(meta_key))
+    if (
+        not force
+        and recorded.get("stamp") == stamp
+        and recorded.get("config") == fingerprint
+        and all(p.is_file() for p in paths.values())
+    ):
+        entries = recorded.get("entries")
+        known = entries if isinstance(entries, dict) else {}
+        return [
+            Published(spec.key, fmt, str(path), False, int(known.get(fmt, 0)))
+            for fmt, path in paths.items()
+        ]
+
+    # Filter here once, so a skipped article is logged once, not once per format.
+    articles = sel.publishable(spec, sel.select(config, store, spec))
+    out: list[Published] = []
+    counts: dict[str, int] = {}
+    for fmt, path in paths.items():
+        url = sel.self_url(settings, path.name)
+        body, count = _fit(fmt, spec, articles, settings, self_url=url, now=now)
+        changed = _write(store, path, body, feed_key=spec.key)
+        if changed:
+            log.info(
+                "feed %s: wrote %s (%d items, %d bytes)", spec.key, path.name, count, len(body)
+            )
+        counts[fmt] = count
+        out.append(Published(spec.key, fmt, str(path), changed, count))
+    store.set_meta(
+        meta_key,
+        json.dumps({"stamp": stamp, "config": fingerprint, "entries": counts}, sort_keys=True),
+    )
+    return out
+
+
+def _fit(
+    fmt: FeedFormat,
+    spec: FeedSpec,
+    articles: list[Article],
+    settings: PublishSettings,
+    *,
+    self_url: str,
+    now: dt.datetime,
+) -> tuple[bytes, int]:
+    """Render; while the file is over max_bytes, drop the oldest items (logged)."""
+    render = RENDERERS[fmt]
+    items = list(articles)
+    body = render(spec, items, settings, self_url=self_url, now=now)
+    while len(body) >= settings.max_bytes and items:
+        # Shrink in proportion first (one big article should not cost 50 renders).
+        keep = min(len(items) - 1, len(items) * settings.max_bytes // max(len(body), 1))
+        items = items[: max(keep, 0)]
+        body = render(spec, items, settings, self_url=self_url, now=now)
+    if len(items) < len(articles):
+        log.warning(
+            "feed %s (%s): dropped the %d oldest items to stay under %d bytes",
+            spec.key,
+            fmt,
+            len(articles) - len(items),
+            settings.max_bytes,
+        )
+    if len(body) >= settings.max_bytes:
+        log.warning(
+            "feed %s (%s): %d bytes even without items (limit %d)",
+            spec.key,
+            fmt,
+            len(body),
+            settings.max_bytes,
+        )
+    return body, len([a for a in items if sel.is_web_url(a.url)])
+
+
+def _write(store: StoreReader, path: Path, body: bytes, *, feed_key: str) -> bool:
+    changed = write.write_if_changed(path, body, feed_key=feed_key)
+    if changed:
+        store.save_feed_file(path.name, body, write.etag(body))
+    return changed
+
+
+def _fingerprint(config: Config, spec: FeedSpec) -> str:
+    """What besides the store decides a feed's bytes: its spec, the publish settings, the
+    category table and the renderer version. A change of any renders the feed again."""
+    text = repr((RENDER_VERSION, spec, config.publish, config.categories))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _load_meta(value: str | None) -> dict[str, object]:
+    if not value:
+        return {}
+    try:
+        loaded = json.loads(value)
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+__all__ = [
+    "RENDERERS",
+    "StoreReader",
+    "feed_specs",
+    "output_dir",
+    "publish_all",
+    "render_atom",
+    "render_json",
+    "render_rss",
+]

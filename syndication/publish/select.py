@@ -1,0 +1,477 @@
+"""FeedSpec → the articles it publishes, and what of an article is fit to publish.
+
+Owns: the store protocol the publisher reads through, the list of feeds (configured plus
+one per category and per partner), the selection filters of each feed kind, and the
+clean-up every output format shares (XML-illegal characters, bidi/zero-width marks,
+title length, stable ids, dates, the RTL body wrapper).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from typing import Protocol
+from urllib.parse import urljoin, urlsplit
+
+from syndication.arabic.slug import assign_slugs, is_safe_slug, slugify
+from syndication.config import Config, PublishSettings
+from syndication.model import Article, Category, FeedFormat, FeedSpec, Image
+
+log = logging.getLogger(__name__)
+
+TITLE_MAX = 300  # characters; partners want ≤150, but we never cut a real headline short
+SUMMARY_MAX = 1000
+URGENT_LABEL = "عاجل"
+URGENT_TERM = "urgent"
+RTL_LANGUAGES = frozenset({"ar", "fa", "ur", "he", "ps", "ckb", "yi", "dv", "ug", "sd"})
+
+FILE_SUFFIX: dict[FeedFormat, str] = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}
+MIME_TYPE: dict[FeedFormat, str] = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
+}
+
+# Characters XML 1.0 forbids (lxml raises on them) plus the non-characters U+FFFE/U+FFFF.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Bidi controls and zero-width characters: partners strip or mis-render them in plain text.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u061c]")
+_TAG = re.compile(r"<[a-zA-Z/][^>]*>")
+_SPACE = re.compile(r"\s+")
+_IMAGE_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".svg": "image/svg+xml",
+}
+
+
+class StoreReader(Protocol):
+    """The read side of `syndication.store.Store` that publishing uses."""
+
+    def latest(
+        self,
+        *,
+        limit: int,
+        urgent: bool | None = None,
+        category_slug: str | None = None,
+        partner_id: str | None = None,
+    ) -> list[Article]: ...
+
+    def feed_stamp(
+        self,
+        *,
+        urgent: bool | None = None,
+        category_slug: str | None = None,
+        partner_id: str | None = None,
+    ) -> str: ...
+
+    def categories(self) -> list[Category]: ...
+
+    def get_meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def save_feed_file(self, name: str, body: bytes, etag: str) -> None: ...
+
+
+# --- which feeds ---------------------------------------------------------------------
+
+
+_SAFE_KEY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]|\.(?!\.))*")
+
+
+def is_safe_key(key: str) -> bool:
+    """A feed key becomes a file name and a URL segment: ASCII letters, digits, "-", "_"
+    and single dots; never a path separator, "..", or a leading dot."""
+    return len(key) <= 120 and _SAFE_KEY.fullmatch(key) is not None
+
+
+def feed_specs(config: Config, store: StoreReader) -> list[FeedSpec]:
+    """Configured [[feeds]], then one feed per stored category and per partner when enabled.
+
+    Auto feeds are keyed "category-<slug>" / "partner-<id>"; a configured feed selecting
+    the same category or partner wins, and a key already taken gets "-2", "-3"… so two
+    categories whose names transliterate alike still get two files.
+    """
+    settings = config.publish
+    stored = store.categories()
+    specs: list[FeedSpec] = list(config.feeds)
+    keys = {s.key for s in specs}
+    covered = {_identity(config, stored, s) for s in specs}
+
+    def add(spec: FeedSpec) -> None:
+        identity = _identity(config, stored, spec)
+        if identity in covered:
+            return
+        key, n = spec.key, 2
+        while key in keys:
+            key, n = f"{spec.key}-{n}", n + 1
+        keys.add(key)
+        covered.add(identity)
+        specs.append(replace(spec, key=key))
+
+    if settings.per_category:
+        by_slug: dict[str, str] = {}  # store slug → first label (aliases share a slug)
+        for cat in sorted(stored, key=lambda c: (c.slug, c.label)):
+            by_slug.setdefault(cat.slug, cat.label)
+        file_slugs = category_file_slugs(config, by_slug)
+        for slug, label in by_slug.items():
+            add(
+                FeedSpec(
+                    key=f"category-{file_slugs[slug]}",
+                    title=f"{settings.title}: {label}",
+                    kind="category",
+                    value=label,
+                    limit=settings.default_limit,
+                    description=f"{settings.description} — {label}",
+                )
+            )
+    if settings.per_partner:
+        for partner in config.partners:
+            if not partner.enabled:
+                continue
+            add(
+                FeedSpec(
+                    key=f"partner-{partner.id}",
+                    title=f"{settings.title}: {partner.name}",
+                    kind="partner",
+                    value=partner.id,
+                    limit=settings.default_limit,
+                    description=f"{settings.description} — {partner.name}",
+                )
+            )
+    return specs
+
+
+def category_file_slugs(config: Config, by_slug: dict[str, str]) -> dict[str, str]:
+    """store slug → distinct safe file slug.
+
+    A configured CategoryDef.slug wins; a store slug that is not a safe file name (it came
+    from a partner) is replaced by the transliteration of its label; two categories never
+    share a file (the later one is numbered).
+    """
+    configured: dict[str, str] = {}
+    for cat in config.categories:
+        for label in (cat.label, *cat.aliases):
+            configured.setdefault(label, cat.slug)
+    labels = list(by_slug.values())
+    pinned: dict[str, str] = {}
+    for label in labels:  # one label per configured slug, or assign_slugs refuses
+        if label in configured and configured[label] not in pinned.values():
+            pinned[label] = configured[label]
+    try:
+        assigned = assign_slugs(labels, configured=pinned)
+    except ValueError:  # a bad configured slug; config check reports it, we still publish
+        assigned = assign_slugs(labels)
+    seen: set[str] = set()
+    out: dict[str, str] = {}
+    for slug, label in by_slug.items():
+        candidate = pinned.get(label) or (slug if is_safe_slug(slug) else "")
+        if not candidate:
+            candidate = assigned.get(label) or slugify(label)
+        if not is_safe_key(candidate):
+            candidate = "category"
+        base, n = candidate, 2
+        while candidate in seen:
+            candidate, n = f"{base}-{n}", n + 1
+        seen.add(candidate)
+        out[slug] = candidate
+    return out
+
+
+def _identity(config: Config, stored: list[Category], spec: FeedSpec) -> tuple[str, str]:
+    """What a feed selects; an auto feed selecting what a configured one does is not added."""
+    if spec.kind == "category":
+        return (spec.kind, category_slug(config, stored, spec.value or ""))
+    if spec.kind == "partner":
+        return (spec.kind, spec.value or "")
+    return (spec.kind, spec.key)
+
+
+def category_slug(config: Config, stored: list[Category], value: str) -> str:
+    """The store slug of a category named by label, alias or slug in a FeedSpec."""
+    for cat in config.categories:
+        if value == cat.slug or value == cat.label or value in cat.aliases:
+            return cat.slug
+    for known in stored:
+        if value in (known.label, known.slug):
+            return known.slug
+    return slugify(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The store filters of one feed (keyword arguments of latest / feed_stamp)."""
+
+    urgent: bool | None = None
+    category_slug: str | None = None
+    partner_id: str | None = None
+
+
+def selection(config: Config, store: StoreReader, spec: FeedSpec) -> Selection:
+    if spec.kind == "urgent":
+        return Selection(urgent=True)
+    if spec.kind == "category":
+        return Selection(category_slug=category_slug(config, store.categories(), spec.value or ""))
+    if spec.kind == "partner":
+        return Selection(partner_id=spec.value or "")
+    return Selection()
+
+
+def stamp(store: StoreReader, selected: Selection) -> str:
+    return store.feed_stamp(
+        urgent=selected.urgent,
+        category_slug=selected.category_slug,
+        partner_id=selected.partner_id,
+    )
+
+
+def select(config: Config, store: StoreReader, spec: FeedSpec) -> list[Article]:
+    """Newest first, at most spec.limit (the store sorts; we re-sort to be sure)."""
+    selected = selection(config, store, spec)
+    articles = store.latest(
+        limit=max(spec.limit, 0),
+        urgent=selected.urgent,
+        category_slug=selected.category_slug,
+        partner_id=selected.partner_id,
+    )
+    return newest_first(articles)[: max(spec.limit, 0)]
+
+
+def newest_first(articles: list[Article]) -> list[Article]:
+    # Ties broken by id so the order (and the bytes) never depend on the query plan.
+    ordered = sorted(articles, key=lambda a: a.id)
+    return sorted(ordered, key=lambda a: a.published, reverse=True)
+
+
+# --- what of an article we publish ---------------------------------------------------
+
+
+def publishable(spec: FeedSpec, articles: list[Article]) -> list[Article]:
+    """The items of a feed: newest first, at most spec.limit; an article without an
+    http(s) link is skipped, with the reason logged."""
+    out: list[Article] = []
+    for article in newest_first(articles)[: max(spec.limit, 0)]:
+        if not is_web_url(article.url):
+            log.warning(
+                "feed %s: skipped article %s: its URL %r is not an absolute http(s) URL",
+                spec.key,
+                article.id,
+                article.url,
+            )
+            continue
+        out.append(article)
+    return out
+
+
+def xml_safe(text: str) -> str:
+    """Drop characters XML 1.0 cannot carry (NUL, C0 controls, lone surrogates)."""
+    return _XML_ILLEGAL.sub("", text)
+
+
+def plain(text: str | None, *, limit: int | None = None) -> str:
+    """Plain text for titles, summaries, captions, credits, labels: NFC, no markup-like tags,
+    no bidi/zero-width marks, no control characters, single spaces, cut with "…"."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", xml_safe(text))
+    text = _INVISIBLE.sub("", text)
+    text = _TAG.sub(" ", text)
+    text = _SPACE.sub(" ", text).strip()
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def title_of(article: Article) -> str:
+    return plain(article.title, limit=TITLE_MAX) or plain(article.summary, limit=120) or "—"
+
+
+def summary_of(article: Article) -> str:
+    return (
+        plain(article.summary, limit=SUMMARY_MAX)
+        or plain(article.body_text, limit=300)
+        or title_of(article)
+    )
+
+
+def author_of(article: Article) -> str | None:
+    return plain(article.author, limit=200) or None
+
+
+def tag_host(settings: PublishSettings) -> str:
+    return (urlsplit(settings.site_url).hostname or "syndication.invalid").lower()
+
+
+def item_id(article: Article, settings: PublishSettings) -> str:
+    """The stable id of an item, used as Atom id, RSS guid and JSON Feed id.
+
+    Not the article URL: a partner may re-slug an article (and Arabic slugs can contain
+    "عاجل", e.g. akhbarelyom's), which would make partners see a new article. Article.id is a
+    hash of partner + identity that never changes on edit, so a tag URI (RFC 4151) over it
+    is stable; RSS marks it isPermaLink="false" and gives the URL in <link>.
+    """
+    return f"tag:{tag_host(settings)},2026:article/{article.id}"
+
+
+def feed_id(spec: FeedSpec, settings: PublishSettings) -> str:
+    return f"tag:{tag_host(settings)},2026:feed/{spec.key}"
+
+
+def utc(value: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """Aware UTC, whole seconds, never after `now` (partners drop future-dated items)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    value = value.astimezone(dt.UTC).replace(microsecond=0)
+    ceiling = now.astimezone(dt.UTC).replace(microsecond=0)
+    return min(value, ceiling)
+
+
+def published_of(article: Article, now: dt.datetime) -> dt.datetime:
+    return utc(article.published, now)
+
+
+def updated_of(article: Article, now: dt.datetime) -> dt.datetime:
+    return max(utc(article.updated, now), published_of(article, now))
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def feed_updated(articles: list[Article], now: dt.datetime) -> dt.datetime:
+    """Newest article change, never the clock: regenerating must give the same bytes.
+    An empty feed gets a fixed date for the same reason."""
+    return max((updated_of(a, now) for a in articles), default=EPOCH)
+
+
+def rfc3339(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_web_url(url: str | None) -> bool:
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not _bad_url(url)
+
+
+def _bad_url(url: str) -> bool:
+    return any(c in url for c in '\x00\r\n\t <>"') or bool(_XML_ILLEGAL.search(url))
+
+
+def images_of(article: Article) -> list[Image]:
+    """Images we can publish: absolute http(s) URLs, each once, text fields cleaned."""
+    out: list[Image] = []
+    seen: set[str] = set()
+    for image in article.images:
+        if not is_web_url(image.url) or image.url in seen:
+            continue
+        seen.add(image.url)
+        out.append(
+            replace(
+                image,
+                caption=plain(image.caption, limit=1000) or None,
+                credit=plain(image.credit, limit=300) or None,
+                alt=plain(image.alt, limit=300) or None,
+                width=image.width if image.width and image.width > 0 else None,
+                height=image.height if image.height and image.height > 0 else None,
+                length=image.length if image.length and image.length > 0 else None,
+            )
+        )
+    return out
+
+
+def image_type(image: Image) -> str:
+    if image.mime_type and re.fullmatch(r"image/[a-z0-9.+-]+", image.mime_type.lower()):
+        return image.mime_type.lower()
+    path = urlsplit(image.url).path.lower()
+    for ext, mime in _IMAGE_TYPES.items():
+        if path.endswith(ext):
+            return mime
+    return "image/jpeg"  # the partners' overwhelming default; enclosure type is required
+
+
+def direction(language: str) -> str:
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+def language_of(article: Article, settings: PublishSettings) -> str:
+    lang = (article.language or settings.language or "ar").strip()
+    return lang if re.fullmatch(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*", lang) else "ar"
+
+
+def body_of(article: Article, settings: PublishSettings) -> str:
+    """The sanitized body in its `<div dir lang>` wrapper, with any image the body does not
+    show appended as a figure (partners read captions from figcaption)."""
+    body = xml_safe(article.body_html or "").strip()
+    lang = language_of(article, settings)
+    missing = [
+        img
+        for img in images_of(article)
+        if img.url not in body and html.escape(img.url, quote=True) not in body
+    ]
+    figures = "".join(_figure(img) for img in missing)
+    if re.match(r"<div\b[^>]*\bdir=", body, flags=re.IGNORECASE) and body.endswith("</div>"):
+        if not figures:
+            return body
+        return body[: -len("</div>")] + figures + "</div>"
+    return f'<div dir="{direction(lang)}" lang="{lang}">{body}{figures}</div>'
+
+
+def _figure(image: Image) -> str:
+    attrs = f'src="{html.escape(image.url, quote=True)}"'
+    if image.alt or image.caption:
+        attrs += f' alt="{html.escape(image.alt or image.caption or "", quote=True)}"'
+    if image.width:
+        attrs += f' width="{image.width}"'
+    if image.height:
+        attrs += f' height="{image.height}"'
+    caption = html.escape(image.caption or "")
+    if image.credit:
+        caption += f' <span class="copyright">{html.escape(image.credit)}</span>'
+    figcaption = f"<figcaption>{caption.strip()}</figcaption>" if caption.strip() else ""
+    return f"<figure><img {attrs}/>{figcaption}</figure>"
+
+
+def categories_scheme(settings: PublishSettings) -> str:
+    return _scheme_base(settings) + "categories"
+
+
+def flags_scheme(settings: PublishSettings) -> str:
+    return _scheme_base(settings) + "flags"
+
+
+def _scheme_base(settings: PublishSettings) -> str:
+    base = settings.scheme_base
+    return base if base.endswith("/") else base + "/"
+
+
+def categories_of(article: Article) -> list[Category]:
+    """Cleaned categories, each once, without our own urgent flag (it has its own scheme)."""
+    out: list[Category] = []
+    seen: set[str] = set()
+    for cat in article.categories:
+        label = plain(cat.label, limit=200)
+        slug = plain(cat.slug, limit=200) or slugify(label)
+        if not label or not slug or slug in seen or label == URGENT_LABEL:
+            continue
+        seen.add(slug)
+        out.append(Category(label=label, slug=slug))
+    return out
+
+
+def file_name(spec: FeedSpec, fmt: FeedFormat) -> str:
+    return spec.key + FILE_SUFFIX[fmt]
+
+
+def self_url(settings: PublishSettings, name: str) -> str:
+    base = settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
+    return urljoin(base, name)

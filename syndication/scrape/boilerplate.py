@@ -1,0 +1,190 @@
+"""Known junk removed from the tree before the body and images are extracted.
+
+Three passes, cheapest first:
+
+1. the partner's ``drop`` selectors and HTML comments;
+2. structural chrome: script/style/iframe/form…, nav, footers, asides, ad slots, and any
+   element whose class or id names chrome (share bars, tickers, related and most-read
+   lists, comments, newsletter boxes, screen-reader-only helpers — see ``rules.py``);
+3. text-labelled junk: "اقرأ أيضا" / "ذات صلة" / "الأكثر قراءة" blocks (with the links
+   they head, also inline in the body) and widget labels such as "تم نسخ الرابط".
+
+An element that holds the article (much non-link text) is never removed by pass 2 or 3:
+ASP.NET sites wrap the whole page in a <form>, WordPress themes put "related" in the
+<body> class. Metadata (JSON-LD, meta, breadcrumbs) is read before this runs.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bs4 import Comment, Tag
+
+from ..arabic.text import matching_key
+from .page import Page, classes_and_id, text_of
+from .rules import (
+    BOILERPLATE_SELECTORS,
+    JUNK_CLASS_SUBSTRINGS,
+    JUNK_CLASS_TOKENS,
+    READ_ALSO_RE,
+    STANDALONE_JUNK,
+)
+
+# Removed unconditionally: never content, whatever they contain.
+_ALWAYS = frozenset({"script", "style", "template", "iframe", "object", "embed", "svg", "canvas"})
+_NEVER_BY_CLASS = frozenset({"html", "body", "main", "article", "h1"})
+_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_JUNK_KEYS = frozenset(matching_key(s) for s in STANDALONE_JUNK)
+_LABEL_TRIM = re.compile(r"^[\s:：\-–|.»«\"()]+|[\s:：\-–|.»«\"()]+$")
+
+# An element with this much non-link text is the article (or holds it), not chrome.
+_CONTENT_CHARS = 600
+_MAX_LABEL_BLOCK = 1500
+
+
+def link_density(tag: Tag) -> tuple[int, float]:
+    """(text length, share of that text inside <a>) of *tag*."""
+    total = len(text_of(tag))
+    if total == 0:
+        return 0, 0.0
+    linked = sum(len(text_of(a)) for a in tag.find_all("a"))
+    return total, min(1.0, linked / total)
+
+
+def holds_content(tag: Tag) -> bool:
+    """True when *tag* carries article-like text: long paragraphs that are not links."""
+    total, density = link_density(tag)
+    if total < _CONTENT_CHARS or density > 0.5:
+        return False
+    long_paragraphs = 0
+    for p in tag.find_all(["p", "div"], limit=400):
+        if len(text_of(p)) >= 150:
+            long_paragraphs += 1
+            if long_paragraphs >= 2:
+                return True
+    # div + <br> bodies (lbcgroup) have one long text node instead of paragraphs.
+    return total >= 3 * _CONTENT_CHARS and density < 0.2
+
+
+def is_junk_label(text: str) -> bool:
+    key = _LABEL_TRIM.sub("", matching_key(text))
+    return key in _JUNK_KEYS
+
+
+def _is_junk_by_class(tag: Tag) -> bool:
+    if tag.name in _NEVER_BY_CLASS:
+        return False
+    names = classes_and_id(tag)
+    if not names:
+        return False
+    if any(s in names for s in JUNK_CLASS_SUBSTRINGS):
+        return True
+    tokens = set(names.split()) | set(_TOKEN_SPLIT.split(names))
+    return bool(tokens & JUNK_CLASS_TOKENS)
+
+
+def _alive(tag: Tag) -> bool:
+    return not tag.decomposed and tag.parent is not None
+
+
+def _protected(page: Page) -> set[int]:
+    """Ancestors of the text-densest element: wrappers of the article, never chrome.
+
+    ASP.NET pages wrap everything in one <form>, and a link-heavy page makes even that
+    wrapper look like navigation by link density alone.
+    """
+    from .body import densest  # the same scoring that later picks the body
+
+    best = densest(page)
+    return {id(p) for p in best.parents} if best is not None else set()
+
+
+def _remove_comments(page: Page) -> None:
+    for comment in page.soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+
+
+def _remove_structural(page: Page, keep: set[int]) -> None:
+    for selector in (*page.rules.drop, *BOILERPLATE_SELECTORS):
+        for tag in page.select(selector):
+            if not _alive(tag) or (id(tag) in keep and tag.name not in _ALWAYS):
+                continue
+            is_rule = selector in page.rules.drop
+            if is_rule or tag.name in _ALWAYS or not holds_content(tag):
+                # A hidden element that wraps the only copy of an image (aria-hidden
+                # picture wrappers) is kept; the image finder decides about it.
+                if selector == "[aria-hidden=true]" and tag.find("img") is not None:
+                    continue
+                tag.decompose()
+
+
+def _remove_by_class(page: Page, keep: set[int]) -> None:
+    for tag in page.soup.find_all(True):
+        if not _alive(tag) or id(tag) in keep:
+            continue
+        style = tag.get("style")
+        hidden = isinstance(style, str) and bool(_HIDDEN_STYLE.search(style))
+        if (hidden or _is_junk_by_class(tag)) and not holds_content(tag):
+            tag.decompose()
+
+
+def _label_block(label: Tag) -> Tag:
+    """The block a "read also" label heads: climb while the parent is mostly links."""
+    block = label
+    for parent in label.parents:
+        if parent.name in ("body", "html", "article", "main") or parent.parent is None:
+            break
+        total, density = link_density(parent)
+        own = len(text_of(label))
+        if total > _MAX_LABEL_BLOCK or (total > own + 20 and density < 0.5):
+            break
+        block = parent
+    return block
+
+
+def _remove_labelled(page: Page, keep: set[int]) -> None:
+    body = page.soup.body or page.soup
+    for string in list(body.find_all(string=True)):
+        parent = getattr(string, "parent", None)  # gone with an earlier removed block
+        if parent is None or not isinstance(parent, Tag) or not _alive(parent):
+            continue
+        raw = str(string).strip()
+        if not raw or len(raw) > 60:
+            continue
+        if is_junk_label(raw):
+            target = parent
+            while (
+                target.parent is not None
+                and target.parent.name not in ("body", "html")
+                and is_junk_label(text_of(target.parent) or "-")
+            ):
+                target = target.parent
+            if text_of(target) and is_junk_label(text_of(target)):
+                target.decompose()
+            else:
+                string.extract()
+            continue
+        m = READ_ALSO_RE.match(raw)
+        if m is None or raw[m.end() :].strip():
+            continue
+        block = _label_block(parent)
+        if block is parent:
+            # The label stands alone (a heading): the links it heads follow it.
+            nxt = parent.find_next_sibling()
+            if nxt is not None:
+                _, density = link_density(nxt)
+                if density > 0.5 and not holds_content(nxt):
+                    nxt.decompose()
+        if id(block) not in keep and not holds_content(block):
+            block.decompose()
+
+
+def remove_boilerplate(page: Page) -> None:
+    _remove_comments(page)
+    for tag in page.soup.find_all(["script", "style", "template"]):
+        tag.decompose()  # before scoring: their text is not the page's
+    keep = _protected(page)
+    _remove_structural(page, keep)
+    _remove_labelled(page, keep)  # before the class pass, which may take a label, not its list
+    _remove_by_class(page, keep)

@@ -1,0 +1,163 @@
+"""Structured metadata of a page: JSON-LD objects, <meta> tags, canonical link, <base>, lang.
+
+Read once, before any boilerplate is removed, into a :class:`PageMeta` the field finders
+query. JSON-LD is flattened (``@graph``, top-level lists, nested objects) so a finder sees
+every typed object; the article-like ones (``NewsArticle``, ``ReportageNewsArticle``,
+``Article``…) are kept apart because they speak for the story itself.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+
+log = logging.getLogger(__name__)
+
+ARTICLE_TYPES = frozenset(
+    {
+        "newsarticle",
+        "reportagenewsarticle",
+        "analysisnewsarticle",
+        "opinionnewsarticle",
+        "backgroundnewsarticle",
+        "reviewnewsarticle",
+        "article",
+        "blogposting",
+        "liveblogposting",
+        "socialmediaposting",
+        "report",
+    }
+)
+
+_MAX_LD_BYTES = 1_000_000  # a JSON-LD block larger than this is not metadata
+_MAX_DEPTH = 8
+
+JsonObj = dict[str, Any]
+
+
+@dataclass
+class PageMeta:
+    articles: list[JsonObj] = field(default_factory=list)  # article-typed JSON-LD objects
+    objects: list[JsonObj] = field(default_factory=list)  # every typed JSON-LD object
+    tags: dict[str, list[str]] = field(default_factory=dict)  # lower-cased key → contents
+    canonical: str | None = None
+    og_url: str | None = None
+    base_href: str | None = None
+    lang: str | None = None
+    title_tag: str | None = None
+
+    def first(self, *keys: str) -> str | None:
+        """The first non-empty <meta> content among *keys* (in the order given)."""
+        for key in keys:
+            for value in self.tags.get(key.lower(), ()):
+                if value.strip():
+                    return value
+        return None
+
+    def all(self, *keys: str) -> list[str]:
+        out: list[str] = []
+        for key in keys:
+            out.extend(v for v in self.tags.get(key.lower(), ()) if v.strip())
+        return out
+
+    def ld(self, key: str) -> Any:
+        """The first non-empty value of *key* in the article-typed JSON-LD objects."""
+        for obj in self.articles:
+            value = obj.get(key)
+            if value not in (None, "", [], {}):
+                return value
+        return None
+
+
+def types_of(obj: JsonObj) -> set[str]:
+    raw = obj.get("@type")
+    values = raw if isinstance(raw, list) else [raw]
+    return {v.rsplit("/", 1)[-1].lower() for v in values if isinstance(v, str)}
+
+
+def _walk(node: Any, depth: int = 0) -> Iterator[JsonObj]:
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk(item, depth + 1)
+    elif isinstance(node, dict):
+        if "@type" in node:
+            yield node
+        for key, value in node.items():
+            if key != "@context" and isinstance(value, list | dict):
+                yield from _walk(value, depth + 1)
+
+
+def _load_json(text: str) -> Any:
+    text = text.strip().removeprefix("<!--").removesuffix("-->").strip()
+    text = text.removeprefix("//<![CDATA[").removesuffix("//]]>").strip()
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        # Several objects pasted one after another without a list around them.
+        decoder = json.JSONDecoder(strict=False)
+        items: list[Any] = []
+        pos = 0
+        while pos < len(text):
+            while pos < len(text) and text[pos] in " \t\r\n,;":
+                pos += 1
+            if pos >= len(text):
+                break
+            try:
+                obj, pos = decoder.raw_decode(text, pos)
+            except ValueError:
+                break
+            items.append(obj)
+        return items
+
+
+def unescape(value: str) -> str:
+    """JSON-LD and meta values are sometimes HTML-escaped twice (``&quot;`` in lbcgroup)."""
+    return html.unescape(value) if "&" in value else value
+
+
+def collect_meta(soup: BeautifulSoup) -> PageMeta:
+    meta = PageMeta()
+    for script in soup.find_all("script", attrs={"type": True}):
+        if "ld+json" not in str(script.get("type", "")).lower():
+            continue
+        text = script.string or script.get_text()
+        if not text or len(text) > _MAX_LD_BYTES:
+            continue
+        data = _load_json(text)
+        for obj in _walk(data):
+            meta.objects.append(obj)
+            if types_of(obj) & ARTICLE_TYPES:
+                meta.articles.append(obj)
+    for tag in soup.find_all("meta"):
+        content = tag.get("content")
+        if not isinstance(content, str):
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = tag.get(attr)
+            if isinstance(key, str) and key.strip():
+                meta.tags.setdefault(key.strip().lower(), []).append(unescape(content))
+    for link in soup.find_all("link", href=True):
+        rel = link.get("rel") or []
+        rels = [r.lower() for r in (rel if isinstance(rel, list) else [rel])]
+        if "canonical" in rels and meta.canonical is None:
+            meta.canonical = str(link["href"]).strip() or None
+    meta.og_url = meta.first("og:url")
+    base = soup.find("base", href=True)
+    if isinstance(base, Tag):
+        meta.base_href = str(base["href"]).strip() or None
+    root = soup.find("html")
+    if isinstance(root, Tag):
+        lang = root.get("lang") or root.get("xml:lang")
+        meta.lang = str(lang).strip() or None if lang else None
+    title = soup.find("title")
+    if isinstance(title, Tag):
+        meta.title_tag = title.get_text(" ")
+    return meta

@@ -1,0 +1,282 @@
+"""The WSGI application: routes, per-file headers, conditional GET, gzip, tokens.
+
+    GET /            → feeds/index.html
+    GET /<name>      → feeds/<name> for allowed names only (see files.py)
+    GET /healthz     → JSON, 200 or 503 (see health.py)
+    GET /metrics     → Prometheus text from syndication.metrics
+    anything but GET/HEAD → 405 with `Allow: GET, HEAD`
+
+Order for a file: method → name → file (404/503) → token for private feeds (401) →
+conditional (304) → 200. The token comes before the validators so an ETag probe cannot
+learn anything about a private feed.
+
+Header values that depend only on the file and the config (Cache-Control, Link, ETag,
+Last-Modified) are computed once per file version and reused, so a 304 or a cached 200 is
+a dictionary lookup, one `lstat` and a list of tuples.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin
+
+from syndication import metrics
+from syndication.config import Config
+from syndication.model import FeedSpec
+from syndication.serve import conditional
+from syndication.serve.auth import Tokens, redact_query
+from syndication.serve.files import Entry, FeedsUnavailable, FileCache, feed_key
+from syndication.serve.health import Health
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+    from syndication.store import Store
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("syndication.serve.access")
+
+Headers = list[tuple[str, str]]
+
+INDEX_MAX_AGE = 60
+STYLESHEET_MAX_AGE = 3600
+DEFAULT_FEED_MAX_AGE = FeedSpec(key="_", title="_", kind="main").max_age
+ALLOW = "GET, HEAD"
+
+_STATUS = {
+    200: "200 OK",
+    304: "304 Not Modified",
+    401: "401 Unauthorized",
+    404: "404 Not Found",
+    405: "405 Method Not Allowed",
+    500: "500 Internal Server Error",
+    503: "503 Service Unavailable",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    """Ready-made headers for one file version in one content coding."""
+
+    etag: str
+    body: bytes
+    ok: Headers  # 200, without Content-Length (HEAD shares it)
+    not_modified: Headers
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    entry: Entry
+    identity: _Variant
+    gzip: _Variant | None
+    etags: tuple[str, ...]  # both codings: If-None-Match may carry either
+
+
+class FeedsApp:
+    """A WSGI callable over one Config; thread-safe (waitress calls it from its pool)."""
+
+    def __init__(self, config: Config, store_factory: Callable[[], Store] | None = None) -> None:
+        self.config = config
+        self.files = FileCache(os.path.join(config.base_dir, config.publish.out_dir))
+        self.tokens = Tokens(config.serve.tokens)
+        self.specs = {spec.key: spec for spec in config.feeds}
+        if store_factory is None:
+            store_factory = _default_store_factory(config)
+        self.health = Health(store_factory, config.serve.stale_after)
+        self._prepared: dict[str, _Prepared] = {}
+
+    # --- WSGI -----------------------------------------------------------------------
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start = time.perf_counter()
+        user: str | None = None
+        try:
+            status, headers, body, user = self._dispatch(environ)
+        except Exception:
+            # A bug must not show the client a traceback; the log gets it.
+            log.exception("serve: unexpected error for %s", _loggable_path(environ))
+            status, headers, body = _text(500, "internal server error\n")
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            payload: list[bytes] = []
+        else:
+            payload = [body] if body else []
+        start_response(_STATUS[status], headers)
+        metrics.inc("syndication_http_requests_total", code=status)
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "%s %s %s %d %d %.1fms%s",
+                environ.get("REMOTE_ADDR", "-"),
+                environ.get("REQUEST_METHOD"),
+                _loggable_path(environ),
+                status,
+                len(body),
+                (time.perf_counter() - start) * 1000,
+                f" partner={user}" if user else "",
+            )
+        return payload
+
+    def _dispatch(self, environ: WSGIEnvironment) -> tuple[int, Headers, bytes, str | None]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD"):
+            status, headers, body = _text(405, "only GET and HEAD are allowed\n")
+            headers.append(("Allow", ALLOW))
+            return status, headers, body, None
+        path = environ.get("PATH_INFO") or "/"
+        if path == "/healthz":
+            return (*self._healthz(), None)
+        if path == "/metrics":
+            body = metrics.render().encode()
+            return (
+                200,
+                [
+                    ("Content-Type", "text/plain; version=0.0.4; charset=utf-8"),
+                    ("Cache-Control", "no-store"),
+                    ("Content-Length", str(len(body))),
+                ],
+                body,
+                None,
+            )
+        name = "index.html" if path == "/" else path[1:]
+        return self._file(name, environ)
+
+    # --- files ----------------------------------------------------------------------
+
+    def _file(self, name: str, environ: WSGIEnvironment) -> tuple[int, Headers, bytes, str | None]:
+        try:
+            entry = self.files.lookup(name)
+        except FeedsUnavailable as e:
+            log.error("serve: feeds unavailable: %s", e)
+            status, headers, body = _text(
+                503,
+                "feeds are temporarily unavailable: the feeds directory is missing or "
+                "unreadable on the server (run `syndication publish`, check permissions)\n",
+            )
+            headers.append(("Retry-After", "30"))
+            return status, headers, body, None
+        if entry is None:
+            self._prepared.pop(name, None)
+            return (*_text(404, "not found\n"), None)
+
+        user: str | None = None
+        spec = self._spec(entry)
+        if spec is not None and spec.private:
+            user = self.tokens.who(environ)
+            if user is None:
+                status, headers, body = _text(401, "this feed needs a partner token\n")
+                headers.append(("WWW-Authenticate", 'Bearer realm="feeds"'))
+                return status, headers, body, None
+
+        prepared = self._prepare(entry, spec)
+        variant = prepared.identity
+        if prepared.gzip is not None and conditional.accepts_gzip(
+            environ.get("HTTP_ACCEPT_ENCODING")
+        ):
+            variant = prepared.gzip
+
+        inm = environ.get("HTTP_IF_NONE_MATCH")
+        if inm is not None:
+            if conditional.none_match(inm, prepared.etags):
+                return 304, variant.not_modified, b"", user
+        else:
+            ims = environ.get("HTTP_IF_MODIFIED_SINCE")
+            if ims is not None and conditional.not_modified_since(ims, entry.mtime):
+                return 304, variant.not_modified, b"", user
+        headers = [*variant.ok, ("Content-Length", str(len(variant.body)))]
+        return 200, headers, variant.body, user
+
+    def _spec(self, entry: Entry) -> FeedSpec | None:
+        key = feed_key(entry.name)
+        return None if key is None else self.specs.get(key)
+
+    def _prepare(self, entry: Entry, spec: FeedSpec | None) -> _Prepared:
+        prepared = self._prepared.get(entry.name)
+        if prepared is not None and prepared.entry is entry:
+            return prepared
+        common = self._common_headers(entry, spec)
+        identity = _variant(entry, entry.etag, entry.data, common, gzip=False)
+        gz_bytes = entry.gzipped()
+        gz = None
+        if gz_bytes is not None:
+            gz = _variant(entry, entry.gz_etag, gz_bytes, common, gzip=True)
+        prepared = _Prepared(entry, identity, gz, (entry.etag, entry.gz_etag))
+        # A plain dict store: two threads racing build equal values.
+        self._prepared[entry.name] = prepared
+        return prepared
+
+    def _common_headers(self, entry: Entry, spec: FeedSpec | None) -> Headers:
+        if entry.kind == "page":
+            max_age = INDEX_MAX_AGE
+        elif entry.kind == "stylesheet":
+            max_age = STYLESHEET_MAX_AGE
+        else:
+            max_age = spec.max_age if spec is not None else DEFAULT_FEED_MAX_AGE
+        # Shared caches must not hand a private feed to someone without a token.
+        scope = "private" if spec is not None and spec.private else "public"
+        headers = [("Cache-Control", f"{scope}, max-age={max_age}")]
+        hub = self.config.publish.hub_url
+        if hub and entry.kind == "feed":
+            self_url = urljoin(self.config.publish.base_url, entry.name)
+            headers.append(("Link", f'<{hub}>; rel="hub", <{self_url}>; rel="self"'))
+        return headers
+
+    # --- health ---------------------------------------------------------------------
+
+    def _healthz(self) -> tuple[int, Headers, bytes]:
+        healthy, report = self.health.check()
+        body = (json.dumps(report, ensure_ascii=False) + "\n").encode()
+        headers = [
+            ("Content-Type", "application/json; charset=utf-8"),
+            ("Cache-Control", "no-store"),
+            ("Content-Length", str(len(body))),
+        ]
+        return (200 if healthy else 503), headers, body
+
+
+def _variant(entry: Entry, etag: str, body: bytes, common: Headers, *, gzip: bool) -> _Variant:
+    validators = [("ETag", etag), ("Last-Modified", entry.last_modified)]
+    vary = [("Vary", "Accept-Encoding")]
+    coding = [("Content-Encoding", "gzip")] if gzip else []
+    ok = [("Content-Type", entry.content_type), *coding, *validators, *common, *vary]
+    not_modified = [*validators, *common[:1], *vary]  # Cache-Control, not Link
+    return _Variant(etag, body, ok, not_modified)
+
+
+def _text(status: int, message: str) -> tuple[int, Headers, bytes]:
+    body = message.encode()
+    return (
+        status,
+        [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Cache-Control", "no-store"),
+            ("Content-Length", str(len(body))),
+        ],
+        body,
+    )
+
+
+def _loggable_path(environ: WSGIEnvironment) -> str:
+    path = str(environ.get("PATH_INFO", ""))
+    query = str(environ.get("QUERY_STRING", ""))
+    return f"{path}?{redact_query(query)}" if query else path
+
+
+def _default_store_factory(config: Config) -> Callable[[], Store]:
+    def factory() -> Store:
+        from syndication.store import open_store
+
+        # The server only reads: migrating is the job of `run`/`publish`, and two
+        # processes racing to upgrade the schema is worse than a 503 until one has.
+        return open_store(config.storage_url, migrate=False)
+
+    return factory
+
+
+def make_app(config: Config, store_factory: Callable[[], Store] | None = None) -> WSGIApplication:
+    """The WSGI application serving `config`'s feeds directory, /healthz and /metrics."""
+    return FeedsApp(config, store_factory)

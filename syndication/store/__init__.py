@@ -1,0 +1,212 @@
+"""The store: articles, partner state and published feeds in SQLite or PostgreSQL.
+
+    open_store(url) → Store
+        ├── articles: upsert by Article.id (content_hash decides new/updated/unchanged),
+        │             tombstones, latest(filters), feed_stamp(filters)
+        ├── partners: PartnerState per partner, replaced on every poll
+        └── meta, feed files: small key/value rows, rendered feeds with their ETag
+
+The only user of SQLAlchemy and Alembic. Every public method is one transaction and
+raises `StorageError` (naming the database, password hidden, and what to do) for any
+database failure. Layout: `schema` (tables), `db` (engine, transactions, migrations,
+error translation), `articles`, `partners` (queries); `Store` below composes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+
+from syndication.model import Article, Category, PartnerState, UpsertResult
+from syndication.store import articles as _articles
+from syndication.store import db as _db
+from syndication.store import partners as _partners
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Store:
+    """A connection pool to one database; safe to share between threads."""
+
+    def __init__(self, url: str, *, busy_timeout: float = _db.DEFAULT_BUSY_TIMEOUT) -> None:
+        self.url = url  # as given (may hold a password); `display_url` is for messages
+        self.display_url = _db.redact(url)
+        self._engine = _db.create_engine(url, busy_timeout=busy_timeout)
+
+    def __repr__(self) -> str:
+        return f"Store({self.display_url!r})"
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def ping(self) -> None:
+        with _db.translate(self.display_url, "connecting"), _db.read(self._engine) as conn:
+            conn.exec_driver_sql("SELECT 1")
+
+    # --- partners -----------------------------------------------------------------------
+
+    def get_partner_state(self, partner_id: str) -> PartnerState | None:
+        with (
+            _db.translate(self.display_url, f"reading the state of partner {partner_id}"),
+            _db.read(self._engine) as conn,
+        ):
+            return _partners.get(conn, partner_id)
+
+    def save_partner_state(self, state: PartnerState) -> None:
+        with (
+            _db.translate(self.display_url, f"saving the state of partner {state.partner_id}"),
+            _db.write(self._engine) as conn,
+        ):
+            _partners.save(conn, state)
+
+    def partner_states(self) -> list[PartnerState]:
+        with (
+            _db.translate(self.display_url, "reading partner states"),
+            _db.read(self._engine) as conn,
+        ):
+            return _partners.all_states(conn)
+
+    # --- articles -----------------------------------------------------------------------
+
+    def known_item_hashes(self, ids: Collection[str]) -> dict[str, str]:
+        """id → stored item_hash for the ids we know; a deleted (tombstoned) id → ""."""
+        if not ids:
+            return {}
+        with (
+            _db.translate(self.display_url, "looking up known articles"),
+            _db.read(self._engine) as conn,
+        ):
+            return _articles.known_item_hashes(conn, ids)
+
+    def upsert_article(self, article: Article) -> UpsertResult:
+        """Store one article in one transaction: "new", "updated", "unchanged" or
+        "tombstoned" (deleted before: nothing written). An update keeps the stored
+        `published` and takes `article.updated`."""
+        with (
+            _db.translate(self.display_url, f"storing article {article.id} ({article.url})"),
+            _db.write(self._engine) as conn,
+        ):
+            return _articles.upsert(conn, article)
+
+    def delete_article(self, article_id: str, reason: str = "") -> bool:
+        """Remove an article and tombstone its id so it never comes back. True if it existed."""
+        with (
+            _db.translate(self.display_url, f"deleting article {article_id}"),
+            _db.write(self._engine) as conn,
+        ):
+            return _articles.delete(conn, article_id, reason, _now())
+
+    def get_article(self, article_id: str) -> Article | None:
+        with (
+            _db.translate(self.display_url, f"reading article {article_id}"),
+            _db.read(self._engine) as conn,
+        ):
+            return _articles.get(conn, article_id)
+
+    def latest(
+        self,
+        *,
+        limit: int,
+        urgent: bool | None = None,
+        category_slug: str | None = None,
+        partner_id: str | None = None,
+    ) -> list[Article]:
+        """The newest `limit` articles matching every given filter: published DESC, then id."""
+        with _db.translate(self.display_url, "selecting articles"), _db.read(self._engine) as conn:
+            return _articles.latest(
+                conn,
+                limit=limit,
+                urgent=urgent,
+                category_slug=category_slug,
+                partner_id=partner_id,
+            )
+
+    def feed_stamp(
+        self,
+        *,
+        urgent: bool | None = None,
+        category_slug: str | None = None,
+        partner_id: str | None = None,
+    ) -> str:
+        """An opaque marker that changes whenever an article of this selection is added,
+        edited or deleted; equal stamps mean the feed need not be rendered again."""
+        with _db.translate(self.display_url, "reading feed stamps"), _db.read(self._engine) as conn:
+            return _articles.feed_stamp(
+                conn, urgent=urgent, category_slug=category_slug, partner_id=partner_id
+            )
+
+    def categories(self) -> list[Category]:
+        """Distinct (label, slug) pairs of stored articles, sorted by slug."""
+        with _db.translate(self.display_url, "listing categories"), _db.read(self._engine) as conn:
+            return _articles.categories(conn)
+
+    def count_articles(self) -> int:
+        with _db.translate(self.display_url, "counting articles"), _db.read(self._engine) as conn:
+            return _articles.count(conn)
+
+    # --- meta and feed files ------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with _db.translate(self.display_url, f"reading {key}"), _db.read(self._engine) as conn:
+            return _partners.get_meta(conn, key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        with _db.translate(self.display_url, f"saving {key}"), _db.write(self._engine) as conn:
+            _partners.set_meta(conn, key, value)
+
+    def save_feed_file(self, name: str, body: bytes, etag: str) -> None:
+        with (
+            _db.translate(self.display_url, f"saving feed file {name}"),
+            _db.write(self._engine) as conn,
+        ):
+            _partners.save_feed_file(conn, name, body, etag, _now())
+
+    def get_feed_file(self, name: str) -> tuple[bytes, str] | None:
+        """(body, etag) of a published feed file, or None."""
+        with (
+            _db.translate(self.display_url, f"reading feed file {name}"),
+            _db.read(self._engine) as conn,
+        ):
+            return _partners.get_feed_file(conn, name)
+
+    def feed_file_etags(self) -> dict[str, str]:
+        with (
+            _db.translate(self.display_url, "reading feed file ETags"),
+            _db.read(self._engine) as conn,
+        ):
+            return _partners.feed_file_etags(conn)
+
+
+def open_store(
+    url: str, *, migrate: bool = True, busy_timeout: float = _db.DEFAULT_BUSY_TIMEOUT
+) -> Store:
+    """Open (and by default migrate) the store at `url`.
+
+    `sqlite:///path/file.db` (the directory is created; WAL) or
+    `postgresql+psycopg://user@host/db`. `busy_timeout` is how many seconds a write waits
+    for another process's lock (SQLite) or for the connection (PostgreSQL) before
+    failing with `StorageError`. With `migrate=False` the schema must already be current.
+    """
+    store = Store(url, busy_timeout=busy_timeout)
+    try:
+        action = "upgrading the schema" if migrate else "checking the schema"
+        with _db.translate(store.display_url, action):
+            if migrate:
+                _db.migrate(store._engine)
+            else:
+                _db.check_revision(store._engine, store.display_url)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+__all__ = ["Store", "open_store"]

@@ -1,0 +1,424 @@
+"""Articles: upsert by `Article.id` with content-hash change detection, tombstones,
+feed queries and change stamps.
+
+Every function takes an open `Connection`; the caller (`Store`) owns the transaction, so
+everything about one article (row, categories, marks) commits or rolls back together.
+
+Change stamps: each content write or deletion takes the next value of the global
+`change_seq` counter and records it on every feed selection the article belonged to
+before or belongs to after the write ("all", "urgent:0|1", "category:<slug>",
+"partner:<id>"). A selection's stamp therefore changes exactly when one of its articles
+was added, edited or deleted, and reading it is a primary-key lookup.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Collection, Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from syndication.model import Article, Block, Category, Image, UpsertResult
+from syndication.store import db
+from syndication.store.schema import (
+    CHANGE_SEQ,
+    article_categories,
+    articles,
+    category_counts,
+    counters,
+    selection_marks,
+    tombstones,
+)
+
+IN_CHUNK = 500  # ids per IN (...) list: well under every backend's parameter limit
+_IMAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Image))
+
+
+# --- encoding ---------------------------------------------------------------------------
+
+
+def _blocks_json(blocks: Iterable[Block]) -> str:
+    return json.dumps(
+        [{"kind": b.kind, "text": b.text} for b in blocks],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _images_json(images: Iterable[Image]) -> str:
+    return json.dumps(
+        [{name: getattr(image, name) for name in _IMAGE_FIELDS} for image in images],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def _blocks(text: str) -> tuple[Block, ...]:
+    return tuple(Block(kind=item["kind"], text=item["text"]) for item in json.loads(text))
+
+
+def _images(text: str) -> tuple[Image, ...]:
+    # Unknown keys are ignored so a newer writer's extra fields do not break older readers.
+    return tuple(
+        Image(**{k: v for k, v in item.items() if k in _IMAGE_FIELDS}) for item in json.loads(text)
+    )
+
+
+def _content_values(article: Article) -> dict[str, Any]:
+    """Columns replaced by a content write (everything except id and published)."""
+    return {
+        "partner_id": article.partner_id,
+        "url": article.url,
+        "guid": article.guid,
+        "title": article.title,
+        "summary": article.summary,
+        "body_html": article.body_html,
+        "blocks": _blocks_json(article.blocks),
+        "images": _images_json(article.images),
+        "urgent": article.urgent,
+        "updated": article.updated,
+        "author": article.author,
+        "language": article.language,
+        "content_hash": article.content_hash,
+        "item_hash": article.item_hash,
+    }
+
+
+def _article(row: RowMapping, categories: Sequence[Category]) -> Article:
+    return Article(
+        id=row["id"],
+        partner_id=row["partner_id"],
+        url=row["url"],
+        guid=row["guid"],
+        title=row["title"],
+        summary=row["summary"],
+        body_html=row["body_html"],
+        blocks=_blocks(row["blocks"]),
+        images=_images(row["images"]),
+        urgent=bool(row["urgent"]),
+        published=row["published"],
+        updated=row["updated"],
+        author=row["author"],
+        categories=tuple(categories),
+        language=row["language"],
+        content_hash=row["content_hash"],
+        item_hash=row["item_hash"],
+    )
+
+
+def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(ids), IN_CHUNK):
+        yield ids[start : start + IN_CHUNK]
+
+
+# --- selections and stamps --------------------------------------------------------------
+
+
+def selection_keys(partner_id: str, urgent: bool, slugs: Iterable[str]) -> set[str]:
+    """Every feed selection an article with these properties belongs to."""
+    return {
+        "all",
+        f"urgent:{int(urgent)}",
+        f"partner:{partner_id}",
+        *(f"category:{slug}" for slug in slugs),
+    }
+
+
+def filter_keys(
+    urgent: bool | None, category_slug: str | None, partner_id: str | None
+) -> list[str]:
+    keys = []
+    if urgent is not None:
+        keys.append(f"urgent:{int(urgent)}")
+    if category_slug is not None:
+        keys.append(f"category:{category_slug}")
+    if partner_id is not None:
+        keys.append(f"partner:{partner_id}")
+    return keys or ["all"]
+
+
+def _next_seq(conn: Connection) -> int:
+    # The counter row is also a lock: concurrent content writes take their numbers in
+    # commit order on PostgreSQL, so a stamp never goes backwards.
+    value = conn.execute(
+        sa.update(counters)
+        .where(counters.c.name == CHANGE_SEQ)
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
+    ).scalar_one()
+    return int(value)
+
+
+def _mark(conn: Connection, keys: Iterable[str], seq: int) -> None:
+    db.upsert(conn, selection_marks, [{"key": k, "seq": seq} for k in sorted(keys)], ["key"])
+
+
+def feed_stamp(
+    conn: Connection, *, urgent: bool | None, category_slug: str | None, partner_id: str | None
+) -> str:
+    """Change marker of a selection. With several filters it combines each filter's mark:
+    it then also changes on edits outside the intersection, never misses one inside it."""
+    keys = filter_keys(urgent, category_slug, partner_id)
+    rows = conn.execute(
+        sa.select(selection_marks.c.key, selection_marks.c.seq).where(
+            selection_marks.c.key.in_(keys)
+        )
+    ).all()
+    seqs = {str(row.key): int(row.seq) for row in rows}
+    return ";".join(f"{key}={seqs.get(key, 0)}" for key in keys)
+
+
+# --- writes -----------------------------------------------------------------------------
+
+
+def upsert(conn: Connection, article: Article) -> UpsertResult:
+    db.lock_article(conn, article.id)
+    dead = conn.execute(
+        sa.select(tombstones.c.article_id).where(tombstones.c.article_id == article.id)
+    ).first()
+    if dead is not None:
+        return "tombstoned"
+    stored = conn.execute(
+        sa.select(
+            articles.c.partner_id,
+            articles.c.urgent,
+            articles.c.published,
+            articles.c.content_hash,
+            articles.c.item_hash,
+        ).where(articles.c.id == article.id)
+    ).first()
+    new_slugs = [c.slug for c in article.categories]
+    if stored is None:
+        seq = _next_seq(conn)
+        conn.execute(
+            sa.insert(articles).values(
+                id=article.id,
+                published=article.published,
+                change_seq=seq,
+                **_content_values(article),
+            )
+        )
+        _insert_categories(conn, article, article.published)
+        _mark(conn, selection_keys(article.partner_id, article.urgent, new_slugs), seq)
+        return "new"
+    if stored.content_hash == article.content_hash:
+        if stored.item_hash != article.item_hash:
+            # The feed entry changed but the article did not: remember it, publish nothing.
+            conn.execute(
+                sa.update(articles)
+                .where(articles.c.id == article.id)
+                .values(item_hash=article.item_hash)
+            )
+        return "unchanged"
+    # The counter first, then rows other writers also touch (category counts, marks):
+    # every writer takes its locks in the same order, so PostgreSQL cannot deadlock.
+    seq = _next_seq(conn)
+    old_slugs = _remove_categories(conn, article.id)
+    old_keys = selection_keys(stored.partner_id, bool(stored.urgent), old_slugs)
+    conn.execute(
+        sa.update(articles)
+        .where(articles.c.id == article.id)
+        .values(change_seq=seq, **_content_values(article))
+    )
+    # The first publication time never moves: feeds keep their order, readers their place.
+    _insert_categories(conn, article, stored.published)
+    _mark(conn, old_keys | selection_keys(article.partner_id, article.urgent, new_slugs), seq)
+    return "updated"
+
+
+def unique_categories(categories: Iterable[Category]) -> tuple[Category, ...]:
+    """First category of each slug, in order: two partner labels can share a slug, and
+    one article is in a category feed once."""
+    seen: dict[str, Category] = {}
+    for category in categories:
+        seen.setdefault(category.slug, category)
+    return tuple(seen.values())
+
+
+def _insert_categories(conn: Connection, article: Article, published: dt.datetime) -> None:
+    categories = unique_categories(article.categories)
+    if not categories:
+        return
+    conn.execute(
+        sa.insert(article_categories),
+        [
+            {
+                "article_id": article.id,
+                "slug": category.slug,
+                "position": position,
+                "label": category.label,
+                "published": published,
+            }
+            for position, category in enumerate(categories)
+        ],
+    )
+    db.upsert(
+        conn,
+        category_counts,
+        [{"slug": c.slug, "label": c.label, "articles": 1} for c in sorted(categories, key=_key)],
+        ["slug", "label"],
+        add=["articles"],
+    )
+
+
+def _key(category: Category) -> tuple[str, str]:
+    return (category.slug, category.label)
+
+
+def _remove_categories(conn: Connection, article_id: str) -> list[str]:
+    """Delete an article's category rows, keep the counts right; returns the old slugs."""
+    where = article_categories.c.article_id == article_id
+    old = conn.execute(
+        sa.select(article_categories.c.slug, article_categories.c.label).where(where)
+    )
+    pairs = sorted({(row.slug, row.label) for row in old})
+    if not pairs:
+        return []
+    conn.execute(sa.delete(article_categories).where(where))
+    conn.execute(
+        sa.update(category_counts)
+        .where(
+            category_counts.c.slug == sa.bindparam("b_slug"),
+            category_counts.c.label == sa.bindparam("b_label"),
+        )
+        .values(articles=category_counts.c.articles - 1),
+        [{"b_slug": slug, "b_label": label} for slug, label in pairs],
+    )
+    conn.execute(sa.delete(category_counts).where(category_counts.c.articles <= 0))
+    return [slug for slug, _ in pairs]
+
+
+def delete(conn: Connection, article_id: str, reason: str, now: dt.datetime) -> bool:
+    db.lock_article(conn, article_id)
+    stored = conn.execute(
+        sa.select(articles.c.partner_id, articles.c.urgent).where(articles.c.id == article_id)
+    ).first()
+    db.upsert(
+        conn,
+        tombstones,
+        [
+            {
+                "article_id": article_id,
+                "partner_id": stored.partner_id if stored is not None else None,
+                "reason": reason,
+                "deleted_at": now,
+            }
+        ],
+        ["article_id"],
+    )
+    if stored is None:
+        return False
+    seq = _next_seq(conn)  # before the shared rows, as in upsert()
+    slugs = _remove_categories(conn, article_id)
+    conn.execute(sa.delete(articles).where(articles.c.id == article_id))
+    _mark(conn, selection_keys(stored.partner_id, bool(stored.urgent), slugs), seq)
+    return True
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+def known_item_hashes(conn: Connection, ids: Collection[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    unique = sorted(set(ids))
+    for chunk in _chunks(unique):
+        query = sa.union_all(
+            sa.select(articles.c.id, articles.c.item_hash).where(articles.c.id.in_(chunk)),
+            sa.select(tombstones.c.article_id, sa.literal("")).where(
+                tombstones.c.article_id.in_(chunk)
+            ),
+        )
+        for article_id, item_hash in conn.execute(query):
+            # A tombstone wins: "" tells ingest the id is known and must not come back.
+            found[article_id] = "" if item_hash == "" else found.get(article_id, item_hash)
+    return found
+
+
+def _categories_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[Category]]:
+    result: dict[str, list[Category]] = {article_id: [] for article_id in ids}
+    for chunk in _chunks(ids):
+        rows = conn.execute(
+            sa.select(
+                article_categories.c.article_id,
+                article_categories.c.label,
+                article_categories.c.slug,
+            )
+            .where(article_categories.c.article_id.in_(chunk))
+            .order_by(article_categories.c.article_id, article_categories.c.position)
+        )
+        for article_id, label, slug in rows:
+            result[article_id].append(Category(label=label, slug=slug))
+    return result
+
+
+def get(conn: Connection, article_id: str) -> Article | None:
+    row = conn.execute(sa.select(articles).where(articles.c.id == article_id)).mappings().first()
+    if row is None:
+        return None
+    return _article(row, _categories_of(conn, [article_id])[article_id])
+
+
+def latest(
+    conn: Connection,
+    *,
+    limit: int,
+    urgent: bool | None,
+    category_slug: str | None,
+    partner_id: str | None,
+) -> list[Article]:
+    """Newest first: published DESC, ties by id (as the publisher orders them).
+
+    The (…, published, id) indexes are read backwards and stop at `limit`; only rows
+    with an equal `published` need sorting by id (SQLite and PostgreSQL both do that
+    incrementally), so the cost does not grow with the size of the store."""
+    if limit <= 0:
+        return []
+    query = sa.select(articles)
+    if category_slug is not None:
+        # Walk the (slug, published, article_id) index and join each hit to its row.
+        query = query.join(
+            article_categories, article_categories.c.article_id == articles.c.id
+        ).where(article_categories.c.slug == category_slug)
+        order = [article_categories.c.published.desc(), article_categories.c.article_id]
+    else:
+        order = [articles.c.published.desc(), articles.c.id]
+    if urgent is not None:
+        query = query.where(articles.c.urgent == urgent)
+    if partner_id is not None:
+        query = query.where(articles.c.partner_id == partner_id)
+    rows = conn.execute(query.order_by(*order).limit(limit)).mappings().all()
+    categories = _categories_of(conn, [row["id"] for row in rows])
+    return [_article(row, categories[row["id"]]) for row in rows]
+
+
+def categories(conn: Connection) -> list[Category]:
+    rows = conn.execute(
+        sa.select(category_counts.c.label, category_counts.c.slug)
+        .where(category_counts.c.articles > 0)
+        .order_by(category_counts.c.slug, category_counts.c.label)
+    )
+    return [Category(label=label, slug=slug) for label, slug in rows]
+
+
+def count(conn: Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(articles)).scalar_one())
+
+
+__all__ = [
+    "IN_CHUNK",
+    "categories",
+    "count",
+    "delete",
+    "feed_stamp",
+    "filter_keys",
+    "get",
+    "known_item_hashes",
+    "latest",
+    "selection_keys",
+    "unique_categories",
+    "upsert",
+]

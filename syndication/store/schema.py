@@ -1,0 +1,186 @@
+"""The tables of the store, as SQLAlchemy Core metadata.
+
+This is the *current* shape of the schema; the Alembic revisions in
+`syndication/migrations/versions/` build it step by step, and a test checks that
+`upgrade head` yields exactly these tables. Change both together.
+
+Dates are stored in UTC: SQLite has no time zone type, so `UTCDateTime` strips the zone
+on the way in and puts UTC back on the way out, on every backend alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(sa.TypeDecorator[dt.datetime]):
+    """An aware datetime, stored as UTC, returned as an aware UTC datetime."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            # A naive time is a bug upstream: guessing its zone would silently shift news.
+            raise ValueError(f"naive datetime {value.isoformat()} given to the store")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+articles = sa.Table(
+    "articles",
+    metadata,
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("partner_id", sa.String(255), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("guid", sa.Text),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("body_html", sa.Text, nullable=False),
+    sa.Column("blocks", sa.Text, nullable=False),  # JSON list of {kind, text}
+    sa.Column("images", sa.Text, nullable=False),  # JSON list of Image fields
+    sa.Column("urgent", sa.Boolean, nullable=False),
+    sa.Column("published", UTCDateTime, nullable=False),
+    sa.Column("updated", UTCDateTime, nullable=False),
+    sa.Column("author", sa.Text),
+    sa.Column("language", sa.String(35), nullable=False),
+    sa.Column("content_hash", sa.String(128), nullable=False),
+    sa.Column("item_hash", sa.String(128), nullable=False),
+    # Value of the global change counter at the last content write (see `counters`).
+    sa.Column("change_seq", sa.BigInteger, nullable=False),
+    # The indexes behind `latest()`: each feed selection is a backward range scan.
+    sa.Index(None, "published", "id"),
+    sa.Index(None, "urgent", "published", "id"),
+    sa.Index(None, "partner_id", "published", "id"),
+)
+
+article_categories = sa.Table(
+    "article_categories",
+    metadata,
+    sa.Column(
+        "article_id",
+        sa.String(255),
+        sa.ForeignKey("articles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("slug", sa.String(255), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),  # keeps Article.categories order
+    sa.Column("label", sa.Text, nullable=False),
+    # Copy of articles.published so a category feed is one index range scan.
+    sa.Column("published", UTCDateTime, nullable=False),
+    sa.CheckConstraint("slug <> ''", name="slug_not_empty"),
+    sa.CheckConstraint("label <> ''", name="label_not_empty"),
+    sa.Index(None, "slug", "published", "article_id"),
+)
+
+# How many stored articles carry each (slug, label): categories() reads this small table
+# instead of a DISTINCT over every article's categories.
+category_counts = sa.Table(
+    "category_counts",
+    metadata,
+    sa.Column("slug", sa.String(255), primary_key=True),
+    sa.Column("label", sa.Text, primary_key=True),
+    sa.Column("articles", sa.Integer, nullable=False),
+)
+
+tombstones = sa.Table(
+    "tombstones",
+    metadata,
+    sa.Column("article_id", sa.String(255), primary_key=True),
+    sa.Column("partner_id", sa.String(255)),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("deleted_at", UTCDateTime, nullable=False),
+)
+
+# One row per feed selection ("all", "urgent:1", "category:<slug>", "partner:<id>"): the
+# change counter value of the last write that touched it. feed_stamp() is one PK lookup.
+selection_marks = sa.Table(
+    "selection_marks",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+)
+
+# Monotonic counters that never go back (a max()+1 would reuse the number of a deleted
+# article and a stamp could repeat). Row "change_seq" is seeded by the first migration.
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+partner_states = sa.Table(
+    "partner_states",
+    metadata,
+    sa.Column("partner_id", sa.String(255), primary_key=True),
+    sa.Column("feed_url", sa.Text),
+    sa.Column("etag", sa.Text),
+    sa.Column("last_modified", sa.Text),
+    sa.Column("body_hash", sa.String(128)),
+    sa.Column("next_check_at", UTCDateTime),
+    sa.Column("consecutive_errors", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_attempt_at", UTCDateTime),
+    sa.Column("last_success_at", UTCDateTime),
+    sa.Column("disabled_reason", sa.Text),
+    sa.Column("identity", sa.String(16), nullable=False),
+    sa.Column("warnings", sa.Text, nullable=False),  # JSON list of strings
+)
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+feed_files = sa.Table(
+    "feed_files",
+    metadata,
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("etag", sa.String(255), nullable=False),
+    sa.Column("saved_at", UTCDateTime, nullable=False),
+)
+
+CHANGE_SEQ = "change_seq"
+
+__all__ = [
+    "CHANGE_SEQ",
+    "UTCDateTime",
+    "article_categories",
+    "articles",
+    "category_counts",
+    "counters",
+    "feed_files",
+    "meta",
+    "metadata",
+    "partner_states",
+    "selection_marks",
+    "tombstones",
+]

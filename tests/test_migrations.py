@@ -1,0 +1,53 @@
+"""Migrations: `upgrade head` builds exactly `syndication.store.schema`, on both backends,
+and runs from the packaged folder with no alembic.ini."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from syndication.store import db, open_store
+from syndication.store.schema import metadata
+
+
+def test_upgrade_head_matches_the_schema_module(store_url: str) -> None:
+    open_store(store_url).close()
+    engine = sa.create_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+            names = {
+                c["name"] for c in sa.inspect(conn).get_check_constraints("article_categories")
+            }
+            assert names == {
+                "ck_article_categories_slug_not_empty",
+                "ck_article_categories_label_not_empty",
+            }
+            assert context.get_current_heads() == ("0001",)
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_base_and_back(store_url: str) -> None:
+    open_store(store_url).close()
+    engine = db.create_engine(store_url)
+    try:
+        config = db.alembic_config()
+        with db.write(engine) as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "base")
+        assert set(sa.inspect(engine).get_table_names()) == {"alembic_version"}
+    finally:
+        engine.dispose()
+    with open_store(store_url) as store:
+        assert store.count_articles() == 0
+        assert store.feed_stamp() == "all=0"
+
+
+def test_migrations_are_packaged_beside_the_code() -> None:
+    assert (db.MIGRATIONS_DIR / "env.py").is_file()
+    assert (db.MIGRATIONS_DIR / "script.py.mako").is_file()
+    assert (db.MIGRATIONS_DIR / "versions" / "0001_initial.py").is_file()
