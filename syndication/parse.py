@@ -102,9 +102,8 @@ def parse_feed(fetched: Fetched, partner: PartnerFeed) -> ParsedFeed:
     data, source_encoding = feed_to_utf8(body, charset, partner.encoding)
     warnings = _refuse_entity_bombs(data, partner, url)
 
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
+    # No Content-Type at all (file drops, bare servers) is not worth a warning: assume XML.
+    headers = {"content-location": url, "content-type": content_type or "application/xml"}
     if source_encoding is not None:
         headers["content-type"] = f"{_xml_mime(mime)}; charset=utf-8"
     try:

@@ -21,6 +21,7 @@ import re
 from bs4 import Comment, Tag
 
 from ..arabic.text import matching_key
+from .meta import unescape
 from .page import Page, classes_and_id, text_of
 from .rules import (
     BOILERPLATE_SELECTORS,
@@ -96,8 +97,21 @@ def _protected(page: Page) -> set[int]:
     """
     from .body import densest  # the same scoring that later picks the body
 
+    keep: set[int] = set()
     best = densest(page)
-    return {id(p) for p in best.parents} if best is not None else set()
+    if best is not None:
+        keep.update(id(p) for p in best.parents)
+    # The headline's wrappers too: sputnik's article header carries class "breakingnews".
+    headline = page.meta.ld("headline") or page.meta.first("og:title")
+    if isinstance(headline, str) and headline.strip():
+        key = matching_key(unescape(headline))
+        for h in page.soup.find_all(["h1", "h2"], limit=50):
+            text = matching_key(text_of(h))
+            if text and (text == key or (len(text) > 15 and text in key)):
+                keep.add(id(h))
+                keep.update(id(p) for p in h.parents)
+                break
+    return keep
 
 
 def _remove_comments(page: Page) -> None:

@@ -30,6 +30,7 @@ from bs4.element import NavigableString
 from ..arabic.text import clean_text, matching_key
 from ..model import Image
 from .credits import split_credit
+from .meta import unescape
 from .page import Page, classes_and_id, text_of
 from .rules import CAPTION_CLASSES, CREDIT_CLASSES, PLACEHOLDER_ALT_RE
 
@@ -291,10 +292,10 @@ def _read_image(
             for s in caption_el.find_all(string=True)
             if not any(id(p) in skip for p in s.parents) and type(s) is NavigableString
         ]
-        caption = clean_text(" ".join(parts)) or None
+        caption = clean_text(unescape(" ".join(parts))) or None
     if caption is None:
         caption = ld_captions.get(_key(url))
-    alt = clean_text(str(img.get("alt") or "")) or None
+    alt = clean_text(unescape(str(img.get("alt") or ""))) or None
     if caption is None and alt and not PLACEHOLDER_ALT_RE.match(alt):
         caption = alt
     if caption is not None:
