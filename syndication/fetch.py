@@ -394,6 +394,7 @@ class Fetcher:
         new_modified = response.headers.get("last-modified")
         moved = final_url if kind == "feed" and hop.permanent and final_url != url else None
         if status == 304:
+            _reuse_connection(response)
             return Fetched(
                 url=url,
                 final_url=final_url,
@@ -607,6 +608,7 @@ def _read_body(
         decoder.finish(out, max_bytes - len(out))
         if len(out) > max_bytes:
             raise _too_large(max_bytes, partner_id, url, "after decompression")
+        _reuse_connection(response)
     except (TimeoutError, urllib3.exceptions.ReadTimeoutError) as e:
         if time.monotonic() >= deadline:
             raise _deadline_error(s, partner_id, url) from e
@@ -631,6 +633,19 @@ def _read_body(
             hint="the partner's server sends broken compressed data",
         ) from e
     return bytes(out)
+
+
+def _reuse_connection(response: requests.Response) -> None:
+    """Hand a fully read connection back to the keep-alive pool.
+
+    requests' Response.close() drops the connection when the body was not consumed through
+    requests itself (we read raw bytes), which would cost a TCP handshake per poll. Only
+    called after EOF (or for a 304, which has no body), so the pool gets a clean connection.
+    """
+    raw = response.raw
+    if raw.read1(1, decode_content=False):  # not at EOF after all: let close() drop it
+        return
+    raw.release_conn()
 
 
 def _socket_of(raw: urllib3.HTTPResponse) -> socket.socket | None:
@@ -831,6 +846,39 @@ def _find_cause(error: BaseException, kind: type[BaseException]) -> BaseExceptio
     return None
 
 
+def ping_hub(hub: str, urls: Iterable[str], settings: FetchSettings) -> None:
+    """Tell a WebSub hub that our feeds at `urls` changed (a "publish" ping, form-encoded).
+
+    The hub comes from our own config, but the address policy still applies, so a typo
+    cannot make us POST into the private network. Raises FetchError when the hub refuses.
+    """
+    fetcher = Fetcher(settings)
+    try:
+        fetcher._vet(hub, settings, None)
+        session = fetcher._session(settings.allow_private_networks)
+        data = [("hub.mode", "publish"), *(("hub.url", url) for url in urls)]
+        try:
+            response = session.post(
+                hub,
+                data=data,
+                headers={"User-Agent": settings.user_agent},
+                timeout=(settings.connect_timeout, settings.read_timeout),
+                allow_redirects=False,
+            )
+        except requests.RequestException as e:
+            raise _network_error(e, settings, None, hub) from e
+        with response:
+            if not 200 <= response.status_code < 300:
+                raise FetchError(
+                    f"WebSub hub answered HTTP {response.status_code}",
+                    url=hub,
+                    status=response.status_code,
+                    hint="check [publish] hub_url",
+                )
+    finally:
+        fetcher.close()
+
+
 def headers_dict(fetched: Fetched) -> Mapping[str, str]:
     """The response headers as a dict (last value wins), for libraries that want one."""
     return dict(fetched.headers)
@@ -843,5 +891,6 @@ __all__ = [
     "Fetcher",
     "headers_dict",
     "parse_retry_after",
+    "ping_hub",
     "vet_host",
 ]

@@ -50,5 +50,5 @@ def setup(fmt: LogFormat = "text", level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Library chatter (connection pools, scheduler internals) drowns the per-partner lines.
-    for noisy in ("urllib3", "apscheduler", "waitress"):
+    for noisy in ("urllib3", "apscheduler", "waitress", "alembic"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -248,7 +248,9 @@ def _item(
         or any(is_urgent_label(c) for c in categories)
         or any(c in urgent_labels for c in categories)
     )
-    link = _absolute(_raw(entry, "link"), base)
+    # feedparser mangles relative links under a file: base (file://dir/… loses a slash), so
+    # the unresolved link from our own lxml pass is preferred when we have it.
+    link = _absolute(raw.link if raw is not None and raw.link else _raw(entry, "link"), base)
     guid = raw.guid if raw is not None else _guid(entry)
     images = _dedupe(
         [
@@ -391,9 +393,14 @@ def _absolute(link: Any, base: str) -> str | None:
             parts = urllib.parse.urlsplit(urllib.parse.urljoin(base, link.strip()))
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    scheme = parts.scheme.lower()
+    if scheme == "file" and base.lower().startswith("file:"):
+        # Only a file: feed (drop folder, the bundled demo) may point at local pages; the
+        # fetcher still confines them to the feed's own folder.
+        return urllib.parse.urlunsplit(parts._replace(scheme="file"))
+    if scheme not in ("http", "https") or not parts.netloc:
         return None
-    return urllib.parse.urlunsplit(parts._replace(scheme=parts.scheme.lower()))
+    return urllib.parse.urlunsplit(parts._replace(scheme=scheme))
 
 
 # --- images ---------------------------------------------------------------------------

@@ -98,3 +98,20 @@ def build_config(
         ),
         categories=(),
     )
+
+
+# --- scrape golden files (tests/test_scrape_golden.py) ------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/data/pages/**/*.golden.json from the current scraper (review the diff)",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import email.utils
 import gzip
 import itertools
 import os
+import random
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from syndication.errors import FetchError
-from syndication.fetch import AddressRefused, Fetcher, parse_retry_after, vet_host
-from syndication.model import FetchSettings
+from syndication.fetch import AddressRefused, Fetcher, parse_retry_after, ping_hub, vet_host
+from syndication.model import Fetched, FetchSettings
+from syndication.pollpolicy import MAX_FLOOR, backoff_delay, next_poll_floor, ttl_floor
 from tests.httpsite import Request, Route, Site
 
 FEED = (
@@ -419,3 +424,97 @@ def test_file_url_needs_the_setting(tmp_path: Path) -> None:
         pytest.raises(FetchError, match="file: URLs are not allowed"),
     ):
         f.get((tmp_path / "feed.xml").as_uri(), file_root=str(tmp_path))
+
+
+# --- scheduling helpers (pollpolicy) ---------------------------------------------------
+
+NOW = dt.datetime(2024, 3, 10, 12, 0, tzinfo=dt.UTC)
+
+
+def response_with(**headers: str) -> Fetched:
+    pairs = tuple((k.replace("_", "-").lower(), v) for k, v in headers.items())
+    return Fetched(url="u", final_url="u", status=200, headers=pairs, body=b"")
+
+
+def test_poll_floor_from_cache_control_and_expires() -> None:
+    assert next_poll_floor(response_with(cache_control="public, max-age=600"), NOW) == (
+        NOW + dt.timedelta(seconds=600)
+    )
+    expires = email.utils.format_datetime(NOW + dt.timedelta(hours=2), usegmt=True)
+    assert next_poll_floor(response_with(expires=expires), NOW) == NOW + dt.timedelta(hours=2)
+    # max-age wins over Expires; no-cache means no floor; a year is capped
+    both = response_with(cache_control="max-age=60", expires=expires)
+    assert next_poll_floor(both, NOW) == NOW + dt.timedelta(seconds=60)
+    assert next_poll_floor(response_with(cache_control="no-cache, max-age=600"), NOW) is None
+    assert next_poll_floor(response_with(cache_control="max-age=31536000"), NOW) == NOW + MAX_FLOOR
+    assert next_poll_floor(response_with(expires="garbage"), NOW) is None
+    assert next_poll_floor(response_with(), NOW) is None
+    assert ttl_floor(15, NOW) == NOW + dt.timedelta(minutes=15)
+    assert ttl_floor(None, NOW) is None
+
+
+def test_backoff_grows_with_jitter_never_zero_never_above_cap() -> None:
+    rand = random.Random(42)
+    base, cap = 60.0, 6 * 3600.0
+    for errors in range(0, 40):
+        for _ in range(50):
+            delay = backoff_delay(errors, base, cap, rand)
+            assert base / 10 <= delay <= cap
+            assert delay <= base * 2 ** max(errors - 1, 0)
+    late = [backoff_delay(30, base, cap, rand) for _ in range(200)]
+    assert max(late) > cap / 2  # the window really reaches the cap
+    assert len(set(late)) > 100  # jitter, not lock-step
+
+
+def test_connections_themselves_refuse_unvetted_addresses(site: Site) -> None:
+    # The DNS-rebinding defence: even a request that skipped the pre-check (as a name that
+    # changed its address between check and connect would) cannot open a socket to loopback.
+    import requests
+
+    from syndication.fetch import _VettedAdapter
+
+    url = site.add("/x", Route(FEED))
+    session = requests.Session()
+    session.mount("http://", _VettedAdapter(frozenset()))
+    with pytest.raises(requests.ConnectionError) as info:
+        session.get(url, timeout=5)
+    session.close()
+    assert "loopback" in str(info.value)
+    assert site.requests == []
+
+
+def test_ping_hub_posts_publish_with_every_url() -> None:
+    seen: list[bytes] = []
+
+    class Hub(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            seen.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204 if len(seen) == 1 else 500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    hub = f"http://127.0.0.1:{server.server_address[1]}/hub"
+    try:
+        ping_hub(
+            hub, ["https://news.example/feeds/main.rss.xml", "https://news.example/u.xml"], LOCAL
+        )
+        with pytest.raises(FetchError, match="HTTP 500"):
+            ping_hub(hub, ["https://news.example/feeds/main.rss.xml"], LOCAL)
+        with pytest.raises(FetchError, match="loopback"):
+            ping_hub(hub, ["https://news.example/x"], FetchSettings())
+    finally:
+        server.shutdown()
+        server.server_close()
+    form = urllib.parse.parse_qs(seen[0].decode())
+    assert form["hub.mode"] == ["publish"]
+    assert form["hub.url"] == [
+        "https://news.example/feeds/main.rss.xml",
+        "https://news.example/u.xml",
+    ]
+    assert len(seen) == 2

@@ -143,18 +143,20 @@ class _Walker:
     images: FoundImages
     title_key: str
     parts: list[Part] = field(default_factory=list)
-    run: list[tuple[str, bool]] = field(default_factory=list)  # (text, inside bold)
+    run: list[tuple[str, bool, bool]] = field(default_factory=list)  # (text, bold, linked)
     emitted: set[int] = field(default_factory=set)
 
     def flush(self, kind: BlockKind | None = None) -> None:
         run, self.run = self.run, []
-        text = clean_text("".join(t for t, _ in run))
+        text = clean_text("".join(t for t, _, _ in run))
         if not text:
             return
+        visible = [(b, a) for t, b, a in run if t.strip()]
+        if all(a for _, a in visible):
+            return  # a line that is one link is a teaser of another story
         if kind is None:
             kind = "p"
-            visible = [(t, b) for t, b in run if t.strip()]
-            if visible and all(b for _, b in visible) and self._short(text):
+            if all(b for b, _ in visible) and self._short(text):
                 kind = "h3"
         self.add(kind, text)
 
@@ -168,7 +170,7 @@ class _Walker:
         )
 
     def add(self, kind: BlockKind, text: str) -> None:
-        if is_junk_label(text):
+        if not text or is_junk_label(text):
             return
         m = READ_ALSO_RE.match(text)
         if m is not None and m.end() > 0:
@@ -196,7 +198,7 @@ class _Walker:
                 self.emitted.add(i)
                 self.parts.append(ImageRef(i))
 
-    def walk(self, node: Tag, depth: int = 0, bold: bool = False) -> None:
+    def walk(self, node: Tag, depth: int = 0, bold: bool = False, link: bool = False) -> None:
         if depth > _MAX_DEPTH:
             log.warning("body nesting deeper than %d on %s; rest ignored", _MAX_DEPTH, self.page.url)
             return
@@ -205,7 +207,7 @@ class _Walker:
                 continue
             if isinstance(child, NavigableString):
                 if type(child) is NavigableString:
-                    self.run.append((str(child), bold))
+                    self.run.append((str(child), bold, link))
                 continue
             if not isinstance(child, Tag) or id(child) in self.images.consumed:
                 continue
@@ -219,17 +221,20 @@ class _Walker:
                 self.flush()
             elif name in _HEADINGS:
                 self.flush()
-                self.add(_HEADINGS[name], text_of(child))  # type: ignore[arg-type]
+                text = text_of(child)
+                linked = "".join(text_of(a) for a in child.find_all("a"))
+                if text and clean_text(linked) != text:  # a linked heading is a teaser
+                    self.add(_HEADINGS[name], text)  # type: ignore[arg-type]
             elif name == "blockquote":
                 self.flush()
                 self.add("quote", text_of(child))
             elif name in _INLINE and child.find(["p", "div", "br", "ul", "table", "h2"]) is None:
-                self.walk(child, depth + 1, bold or name in _BOLD)
+                self.walk(child, depth + 1, bold or name in _BOLD, link or name == "a")
             elif name in _INLINE and name in _BOLD:
-                self.walk(child, depth + 1, True)
+                self.walk(child, depth + 1, True, link)
             else:
                 self.flush()
-                self.walk(child, depth + 1, bold)
+                self.walk(child, depth + 1, bold, link)
                 self.flush()
 
 

@@ -33,6 +33,9 @@ from .rules import (
 
 # Removed unconditionally: never content, whatever they contain.
 _ALWAYS = frozenset({"script", "style", "template", "iframe", "object", "embed", "svg", "canvas"})
+# Removed only when they hold no image: a play button or aria-hidden wrapper around a
+# video poster (Guardian) is the only copy of that picture.
+_KEEP_IMAGES = frozenset({"[aria-hidden=true]", "button"})
 _NEVER_BY_CLASS = frozenset({"html", "body", "main", "article", "h1"})
 _TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -126,9 +129,7 @@ def _remove_structural(page: Page, keep: set[int]) -> None:
                 continue
             is_rule = selector in page.rules.drop
             if is_rule or tag.name in _ALWAYS or not holds_content(tag):
-                # A hidden element that wraps the only copy of an image (aria-hidden
-                # picture wrappers) is kept; the image finder decides about it.
-                if selector == "[aria-hidden=true]" and tag.find("img") is not None:
+                if selector in _KEEP_IMAGES and tag.find("img") is not None:
                     continue
                 tag.decompose()
 

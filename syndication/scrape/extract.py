@@ -240,6 +240,7 @@ def find_categories(page: Page) -> list[str]:
     section = page.meta.ld("articleSection")
     raw.extend(section if isinstance(section, list) else [section] if section else [])
     raw.extend(page.meta.all("article:section"))
+    raw.extend(text_of(t) for t in page.select("[itemprop=articleSection]")[:1])
     for tag in page.meta.all("article:tag"):
         raw.extend(tag.split(",") if "," in tag and tag.count(",") >= 1 else [tag])
     raw.extend(_breadcrumbs(page))

@@ -243,9 +243,10 @@ def _caption_element(img: Tag, page: Page, wrappers: list[Tag]) -> Tag | None:
             text = text_of(sibling)
             if not text:
                 continue
-            if sibling.find("img") is None and len(text) <= _MAX_CAPTION and sibling.name not in (
-                "h1",
-                "h2",
+            if (
+                sibling.find(["img", "h1", "h2", "h3"]) is None
+                and sibling.name not in ("h1", "h2", "h3", "p", "ul", "ol", "table")
+                and len(text) <= _MAX_CAPTION
             ):
                 return sibling
             break

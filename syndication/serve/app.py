@@ -31,7 +31,7 @@ from syndication.config import Config
 from syndication.model import FeedSpec
 from syndication.serve import conditional
 from syndication.serve.auth import Tokens, redact_query
-from syndication.serve.files import Entry, FeedsUnavailable, FileCache, feed_key
+from syndication.serve.files import Entry, FeedsUnavailable, FileCache, classify, feed_key
 from syndication.serve.health import Health
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ INDEX_MAX_AGE = 60
 STYLESHEET_MAX_AGE = 3600
 DEFAULT_FEED_MAX_AGE = FeedSpec(key="_", title="_", kind="main").max_age
 ALLOW = "GET, HEAD"
+ZERO_COPY_MIN = 64 * 1024  # below this one copy costs less than the wrapper
 
 _STATUS = {
     200: "200 OK",
@@ -91,6 +92,19 @@ class FeedsApp:
         self.health = Health(store_factory, config.serve.stale_after)
         self._prepared: dict[str, _Prepared] = {}
 
+    def is_fast(self, method: str, path: str) -> bool:
+        """Whether answering may not block: no store query, no file to read from disk.
+
+        The I/O thread answers such requests itself (see engine.py); a cached file that
+        changed since is re-read there once, which is the price of not stat-ing twice.
+        """
+        if path == "/healthz":
+            return False
+        if method not in ("GET", "HEAD") or path == "/metrics":
+            return True
+        name = "index.html" if path == "/" else path[1:]
+        return classify(name) is None or self.files.is_cached(name)
+
     # --- WSGI -----------------------------------------------------------------------
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -102,10 +116,15 @@ class FeedsApp:
             # A bug must not show the client a traceback; the log gets it.
             log.exception("serve: unexpected error for %s", _loggable_path(environ))
             status, headers, body = _text(500, "internal server error\n")
-        if environ.get("REQUEST_METHOD") == "HEAD":
-            payload: list[bytes] = []
+        payload: Iterable[bytes]
+        if environ.get("REQUEST_METHOD") == "HEAD" or not body:
+            payload = []
+        elif len(body) >= ZERO_COPY_MIN and "wsgi.file_wrapper" in environ:
+            # A file wrapper over the cached bytes lets waitress send slices of them
+            # instead of copying the whole body into its output buffer first.
+            payload = environ["wsgi.file_wrapper"](BytesReader(body))
         else:
-            payload = [body] if body else []
+            payload = [body]
         start_response(_STATUS[status], headers)
         metrics.inc("syndication_http_requests_total", code=status)
         if access_log.isEnabledFor(logging.INFO):
@@ -245,6 +264,34 @@ def _variant(entry: Entry, etag: str, body: bytes, common: Headers, *, gzip: boo
     ok = [("Content-Type", entry.content_type), *coding, *validators, *common, *vary]
     not_modified = [*validators, *common[:1], *vary]  # Cache-Control, not Link
     return _Variant(etag, body, ok, not_modified)
+
+
+class BytesReader:
+    """A read-only, seekable file over bytes whose reads are zero-copy memoryview slices."""
+
+    def __init__(self, data: bytes) -> None:
+        self._view = memoryview(data)
+        self._pos = 0
+
+    def read(self, size: int = -1) -> memoryview:
+        end = len(self._view) if size < 0 else min(len(self._view), self._pos + size)
+        chunk = self._view[self._pos : end]
+        self._pos = end
+        return chunk
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._pos, len(self._view))[whence]
+        self._pos = max(0, min(len(self._view), base + offset))
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self._pos = len(self._view)  # waitress may still hold slices: let GC free them
 
 
 def _text(status: int, message: str) -> tuple[int, Headers, bytes]:

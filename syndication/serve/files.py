@@ -191,5 +191,9 @@ class FileCache:
             with self._lock:
                 self._entries.pop(name, None)
 
+    def is_cached(self, name: str) -> bool:
+        """Whether some version of `name` is in memory (it may be stale)."""
+        return name in self._entries
+
     def __len__(self) -> int:
         return len(self._entries)
