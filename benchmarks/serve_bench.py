@@ -21,6 +21,7 @@ so the client's own cost is in every figure; nginx's row shows that ceiling.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import multiprocessing as mp
 import os
@@ -109,9 +110,13 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 drops SYNs when 16 clients connect at once
+
+
 def _run_stdlib(base_dir: str, ready: Any) -> None:
     handler = partial(_QuietHandler, directory=os.path.join(base_dir, "feeds"))
-    server = ThreadingHTTPServer((HOST, 0), handler)
+    server = _Server((HOST, 0), handler)
     server.daemon_threads = True
     ready.send(server.server_address[1])
     server.serve_forever()
@@ -180,6 +185,10 @@ http {{
                 if time.monotonic() > deadline or self.proc.poll() is not None:
                     raise RuntimeError(f"nginx did not start; see {prefix}/error.log") from None
                 time.sleep(0.05)
+
+    @property
+    def pid(self) -> int:
+        return int(self.proc.pid)
 
     def __exit__(self, *exc: object) -> None:
         if self.name == "nginx":
@@ -325,18 +334,51 @@ class Sample:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_us: float = float("nan")  # server CPU time (user + system) per request
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _tree(pid: int) -> list[int]:
+    """pid and its descendants (nginx: master + worker), from /proc."""
+    pids = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                for child in f.read().split():
+                    pids += _tree(int(child))
+    except OSError:
+        pass
+    return pids
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by a server's processes (Linux; else NaN)."""
+    total = 0
+    for p in _tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / _TICK
 
 
 def measure(
-    port: int,
+    server: Server,
     headers: dict[str, str],
     connections: int,
     procs: int,
     duration: float,
     client: str = "raw",
 ) -> Sample:
-    ctx = mp.get_context("spawn")
-    start_at = time.time() + 1.0  # time for the spawned clients to import and connect
+    port = server.port
+    # fork: the benchmark's main process runs no threads, and forked clients start in
+    # milliseconds, so more of the run is measurement.
+    ctx = mp.get_context("fork")
+    start_at = time.time() + 0.3  # time for every client to connect before the clock starts
     pipes = []
     workers = []
     per_proc = [connections // procs + (1 if i < connections % procs else 0) for i in range(procs)]
@@ -349,7 +391,11 @@ def measure(
         p.start()
         pipes.append(parent)
         workers.append(p)
+    while time.time() < start_at:
+        time.sleep(0.001)
+    cpu_before = cpu_seconds(server.pid)
     results = [r for pipe in pipes for r in pipe.recv()]
+    cpu = cpu_seconds(server.pid) - cpu_before
     for p in workers:
         p.join()
     count = sum(n for n, _, _ in results)
@@ -362,6 +408,7 @@ def measure(
         p50_ms=lat[len(lat) // 2] * 1000,
         p99_ms=lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
         errors=errors,
+        cpu_us=cpu / count * 1e6,
     )
 
 
@@ -412,14 +459,17 @@ def main(argv: list[str] | None = None) -> int:
         (feeds / FEED).write_bytes(data)
         print(
             f"feed: {len(data):,} bytes; {args.connections} keep-alive connections "
-            f"({args.client_procs} client processes, {args.client} client); {args.rounds} rounds × {duration:g} s; "
+            f"({args.client_procs} client processes, {args.client} client); "
+            f"{args.rounds} rounds × {duration:g} s; "
             f"{os.cpu_count()} CPUs shared by servers and clients\n"
         )
         table: dict[tuple[str, str], list[Sample]] = {}
-        for name in names:
-            with Server(name, base_dir, adjust) as server:
+        with contextlib.ExitStack() as stack:
+            servers = [stack.enter_context(Server(n, base_dir, adjust)) for n in names]
+            plans: list[tuple[Server, dict[str, dict[str, str]]]] = []
+            for server in servers:
                 etag, last_modified, coding, length = validators(server.port)
-                assert length == len(data), f"{name} served {length} bytes"
+                assert length == len(data), f"{server.name} served {length} bytes"
                 scenarios: dict[str, dict[str, str]] = {"200": {}}
                 if etag:
                     scenarios["304"] = {"If-None-Match": etag}
@@ -427,17 +477,21 @@ def main(argv: list[str] | None = None) -> int:
                     scenarios["304"] = {"If-Modified-Since": last_modified}
                 if coding == "gzip":
                     scenarios["200 gzip"] = {"Accept-Encoding": "gzip"}
-                for _ in range(args.rounds):
+                plans.append((server, scenarios))
+            # Servers take turns within each round, so a change in the machine's load
+            # (other work on shared cores) hits every server alike.
+            for _ in range(args.rounds):
+                for server, scenarios in plans:
                     for scenario, headers in scenarios.items():
                         sample = measure(
-                            server.port,
+                            server,
                             headers,
                             args.connections,
                             args.client_procs,
                             duration,
                             args.client,
                         )
-                        table.setdefault((name, scenario), []).append(sample)
+                        table.setdefault((server.name, scenario), []).append(sample)
         report(table, names)
     return 0
 
@@ -449,29 +503,37 @@ def report(table: dict[tuple[str, str], list[Sample]], names: list[str]) -> None
             statistics.median(s.p50_ms for s in samples),
             statistics.median(s.p99_ms for s in samples),
             sum(s.errors for s in samples),
+            statistics.median(s.cpu_us for s in samples),
         )
 
     header = (
-        f"{'scenario':<10} {'server':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'errors':>6}  {'vs http.server':>14}  rounds (req/s)"
+        f"{'scenario':<9} {'server':<11} {'req/s':>7} {'× base':>7} {'p50 ms':>7} "
+        f"{'p99 ms':>7} {'CPU µs/req':>10} {'× base':>7} {'err':>4}  rounds (req/s)"
     )
     print(header)
-    print("-" * len(header))
+    print("-" * (len(header) + 20))
     for scenario in ("200", "304", "200 gzip"):
         base = table.get(("http.server", scenario))
-        base_rps = med(base).rps if base else None
+        base_m = med(base) if base else None
         for name in names:
             samples = table.get((name, scenario))
             if not samples:
                 continue
             m = med(samples)
-            ratio = f"{m.rps / base_rps:.2f}×" if base_rps else "n/a"
+            ratio = f"{m.rps / base_m.rps:.2f}×" if base_m else "n/a"
+            # CPU per request: lower is better, so the ratio is base / ours.
+            cpu_ratio = f"{base_m.cpu_us / m.cpu_us:.2f}×" if base_m and m.cpu_us else "n/a"
             rounds = ", ".join(f"{s.rps:,.0f}" for s in samples)
             print(
-                f"{scenario:<10} {name:<12} {m.rps:>9,.0f} {m.p50_ms:>8.2f} {m.p99_ms:>8.2f} "
-                f"{m.errors:>6}  {ratio:>14}  {rounds}"
+                f"{scenario:<9} {name:<11} {m.rps:>7,.0f} {ratio:>7} {m.p50_ms:>7.2f} "
+                f"{m.p99_ms:>7.2f} {m.cpu_us:>10.1f} {cpu_ratio:>7} {m.errors:>4}  {rounds}"
             )
         print()
+    print(
+        "× base: req/s over http.server's (higher is better); for CPU, http.server's CPU per\n"
+        "request over this server's (higher is better). CPU is the server's own user+system\n"
+        "time from /proc, so it does not depend on what else the machine is running."
+    )
 
 
 if __name__ == "__main__":

@@ -128,7 +128,10 @@ class Ingester:
             return self._report(partner, "unchanged", started)
         parsed = parse_feed(fetched, partner)
         report, complete, identity = self._items(partner, state, parsed, now)
-        # Keep the hash only when every item made it, so a failed page is retried.
+        if not complete:
+            # Forget hash and validators, so the next poll re-reads the feed and retries
+            # the pages that failed instead of getting a 304.
+            fetched = replace(fetched, etag=None, last_modified=None)
         self._succeeded(
             partner,
             replace(state, identity=identity),

@@ -73,10 +73,18 @@ class _Metric:
     counts: dict[LabelKey, int] = field(default_factory=dict)  # summaries only
 
 
+_valid_labels: set[str] = set()  # names already checked (the hot path skips the regex)
+
+
 def _label_key(labels: dict[str, object]) -> LabelKey:
     for name in labels:
-        if not _LABEL.match(name) or name.startswith("__"):
-            raise ValueError(f"invalid Prometheus label name {name!r}")
+        if name not in _valid_labels:
+            if not _LABEL.match(name) or name.startswith("__"):
+                raise ValueError(f"invalid Prometheus label name {name!r}")
+            _valid_labels.add(name)
+    if len(labels) == 1:
+        ((k, v),) = labels.items()
+        return ((k, str(v)),)
     return tuple(sorted((k, str(v)) for k, v in labels.items()))
 
 

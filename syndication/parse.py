@@ -250,7 +250,10 @@ def _item(
     )
     # feedparser mangles relative links under a file: base (file://dir/… loses a slash), so
     # the unresolved link from our own lxml pass is preferred when we have it.
-    link = _absolute(raw.link if raw is not None and raw.link else _raw(entry, "link"), base)
+    link = _raw(entry, "link")
+    if base.lower().startswith("file:") and raw is not None and raw.link:
+        link = raw.link
+    link = _absolute(link, base)
     guid = raw.guid if raw is not None else _guid(entry)
     images = _dedupe(
         [

@@ -729,20 +729,45 @@ def test_large_feed_served_whole_many_times(tmp_path: Path, feeds: Path) -> None
             conn.close()
 
 
-def test_slow_reader_does_not_stall_other_clients(tmp_path: Path, feeds: Path) -> None:
+@pytest.mark.parametrize("size", [3_000_000, 8_000_000])  # I/O thread; worker thread
+def test_slow_reader_does_not_stall_other_clients(tmp_path: Path, feeds: Path, size: int) -> None:
     import socket
 
-    huge = RSS * (8_000_000 // len(RSS))  # more than the kernel buffers between us
-    write(feeds / "huge.rss.xml", huge)
+    big = RSS * (size // len(RSS))  # more than the kernel buffers between us hold
+    write(feeds / "big.rss.xml", big)
     with start(make_config(tmp_path)) as s:
-        raw(s, "/main.rss.xml")
+        for path in ("/big.rss.xml", "/main.rss.xml", "/main.json"):
+            raw(s, path)  # cached now
         with socket.create_connection((s.host, s.port), timeout=20) as slow:
-            slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-            slow.sendall(b"GET /huge.rss.xml HTTP/1.1\r\nHost: x\r\n\r\n")
+            slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            slow.sendall(b"GET /big.rss.xml HTTP/1.1\r\nHost: x\r\n\r\n" * 2)
             buffered = bytearray(slow.recv(1))  # sending has begun and is now blocked on us
             # Meanwhile others are served in full, by the loop and by the workers.
-            for path in ("/main.rss.xml", "/main.atom.xml", "/main.json", "/metrics"):
+            for path in (
+                "/main.rss.xml",
+                "/main.atom.xml",
+                "/main.json",
+                "/metrics",
+                "/big.rss.xml",
+            ):
                 assert raw(s, path)[0] == 200
-            head, body = _read_response(slow, buffered)
-        assert head.startswith(b"HTTP/1.1 200")
-        assert body == huge
+            for _ in range(2):  # the pipelined second answer waited behind the first
+                head, body = _read_response(slow, buffered)
+                assert head.startswith(b"HTTP/1.1 200")
+                assert body == big
+
+
+def test_store_is_queried_off_the_io_thread(tmp_path: Path, feeds: Path, sqlite_url: str) -> None:
+    import threading
+
+    threads: list[str] = []
+
+    def factory() -> Any:
+        threads.append(threading.current_thread().name)
+        return open_store(sqlite_url)
+
+    with start(make_config(tmp_path), store_factory=factory) as s:
+        raw(s, "/main.rss.xml")
+        raw(s, "/healthz")
+        loop_thread = f"serve:{s.port}"
+    assert threads and loop_thread not in threads

@@ -49,6 +49,7 @@ STYLESHEET_MAX_AGE = 3600
 DEFAULT_FEED_MAX_AGE = FeedSpec(key="_", title="_", kind="main").max_age
 ALLOW = "GET, HEAD"
 ZERO_COPY_MIN = 64 * 1024  # below this one copy costs less than the wrapper
+INLINE_MAX_BYTES = 4 * 1024 * 1024  # larger files are answered by worker threads
 
 _STATUS = {
     200: "200 OK",
@@ -103,7 +104,10 @@ class FeedsApp:
         if method not in ("GET", "HEAD") or path == "/metrics":
             return True
         name = "index.html" if path == "/" else path[1:]
-        return classify(name) is None or self.files.is_cached(name)
+        if classify(name) is None:
+            return True  # a 404 without touching the disk
+        size = self.files.cached_size(name)
+        return size is not None and size <= INLINE_MAX_BYTES
 
     # --- WSGI -----------------------------------------------------------------------
 

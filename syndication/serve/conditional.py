@@ -25,6 +25,8 @@ def _opaque(tag: str) -> str:
 
 def none_match(header: str, etags: tuple[str, ...]) -> bool:
     """True when If-None-Match `header` matches any of our `etags` (weak comparison)."""
+    if header in etags:  # the common case: the client echoes the tag we sent
+        return True
     header = header.strip()
     if header == "*":
         return True

@@ -12,7 +12,10 @@
    `InlineDispatcher` lets the I/O thread answer such requests itself; anything that may
    block (`/healthz` queries the store, a file not yet cached is read and hashed) still
    goes to the worker threads. Writes never block the loop: what the socket does not take
-   stays in the channel's buffer and waitress's loop sends it as the client reads.
+   stays in the channel's buffer and waitress's loop sends it as the client reads. Only
+   bodies up to `app.INLINE_MAX_BYTES` on a connection with nothing queued are answered
+   inline, far below waitress's 16 MB output high-watermark, where a writer would wait
+   for the loop (a deadlock if the writer were the loop).
 
 The hooks used are `HTTPChannel.task_class`, the server's `channel_class`, the dispatcher
 passed to `waitress.create_server(_dispatcher=...)`, and `WSGITask.set_close_on_finish`.
@@ -80,6 +83,9 @@ class InlineDispatcher(ThreadedTaskDispatcher):  # type: ignore[misc]
         if (
             isinstance(task, FeedChannel)
             and threading.current_thread() is self.loop_thread
+            # Output still queued means a slow reader: its next answer goes to a worker,
+            # so waitress's high-watermark wait can never happen on the I/O thread.
+            and not task.total_outbufs_len
             and task.requests
             and not task.requests[0].error
             and self.is_fast(task.requests[0].command, task.requests[0].path)

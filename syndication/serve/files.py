@@ -191,9 +191,10 @@ class FileCache:
             with self._lock:
                 self._entries.pop(name, None)
 
-    def is_cached(self, name: str) -> bool:
-        """Whether some version of `name` is in memory (it may be stale)."""
-        return name in self._entries
+    def cached_size(self, name: str) -> int | None:
+        """The size of the version of `name` in memory (it may be stale), None if none."""
+        entry = self._entries.get(name)
+        return None if entry is None else len(entry.data)
 
     def __len__(self) -> int:
         return len(self._entries)
