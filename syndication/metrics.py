@@ -73,7 +73,7 @@ class _Metric:
     counts: dict[LabelKey, int] = field(default_factory=dict)  # summaries only
 
 
-_valid_labels: set[str] = set()  # names already checked (the hot path skips the regex)
+_valid_labels: dict[str, None] = {}  # names already checked: the hot path skips the regex
 
 
 def _label_key(labels: dict[str, object]) -> LabelKey:
@@ -81,7 +81,7 @@ def _label_key(labels: dict[str, object]) -> LabelKey:
         if name not in _valid_labels:
             if not _LABEL.match(name) or name.startswith("__"):
                 raise ValueError(f"invalid Prometheus label name {name!r}")
-            _valid_labels.add(name)
+            _valid_labels[name] = None
     if len(labels) == 1:
         ((k, v),) = labels.items()
         return ((k, str(v)),)

@@ -771,3 +771,14 @@ def test_store_is_queried_off_the_io_thread(tmp_path: Path, feeds: Path, sqlite_
         raw(s, "/healthz")
         loop_thread = f"serve:{s.port}"
     assert threads and loop_thread not in threads
+
+
+def test_port_in_use_is_a_config_error(tmp_path: Path, feeds: Path) -> None:
+    from syndication.errors import ConfigError
+
+    config = make_config(tmp_path)
+    with start(config) as s, pytest.raises(ConfigError) as info:
+        create_server(config, "127.0.0.1", s.port)
+    message = str(info.value)
+    assert f"cannot listen on 127.0.0.1:{s.port}" in message
+    assert "serve.port" in message and "config.toml" in message

@@ -149,9 +149,20 @@ def find_title(page: Page, h1: Tag | None) -> tuple[str | None, Tag | None]:
     names = site_names(page, [c for c, _ in candidates[:-1]])
     for raw, element in candidates:
         title = strip_site_name(unescape(raw), names)
+        if title and raw is page.meta.title_tag and title == clean_text(raw):
+            title = _cut_suffix(title)
         if title:
             return title, element
     return None, h1
+
+
+def _cut_suffix(title: str) -> str:
+    """``<title>`` is the last resort: drop a short last segment ("… - موقع الأخبار")."""
+    for sep in SITE_SUFFIX_SEPARATORS:
+        head, found, tail = title.rpartition(sep)
+        if found and head and len(tail.split()) <= 4 and len(head.split()) >= 3:
+            return head.strip()
+    return title
 
 
 # --- author --------------------------------------------------------------------------------

@@ -81,10 +81,30 @@ class Page:
             ) from exc
 
 
+_MAX_DEPTH = 100
+
+
+def _flatten(soup: BeautifulSoup) -> None:
+    """Unwrap elements nested deeper than _MAX_DEPTH.
+
+    No article is nested that deep; a hostile page that is would make every "text under
+    this element" question quadratic (5,000 nested divs took seconds).
+    """
+    depth: dict[int, int] = {id(soup): 0}
+    for tag in soup.find_all(True):
+        parent = tag.parent
+        level = depth.get(id(parent), 0) + 1 if parent is not None else 0
+        if level > _MAX_DEPTH and parent is not None:
+            tag.unwrap()  # its children now hang on the parent, at this same level
+        else:
+            depth[id(tag)] = level
+
+
 def parse_page(
     text: str, url: str, rules: ScrapeRules, timezone: str, base_url: str | None
 ) -> Page:
     soup = BeautifulSoup(text, "lxml")
+    _flatten(soup)
     meta = collect_meta(soup)
     return Page(soup=soup, url=url, meta=meta, rules=rules, timezone=timezone, base_url=base_url)
 

@@ -4,15 +4,21 @@
     create_server(config, h, p) → a FeedServer bound to (h, p); port 0 picks a free port
     serve(config, h, p)         → blocking; SIGTERM/SIGINT stop it cleanly (the CLI uses this)
 
+    app.py          routing, per-file headers, conditional GET, gzip, private feeds
+    files.py        which names may be served (confinement) and the in-memory file cache
+    conditional.py  If-None-Match / If-Modified-Since / Accept-Encoding rules
+    auth.py         partner tokens (constant time, never logged)   health.py  /healthz
+    engine.py       our waitress extensions: keep-alive after 304, cached files answered
+                    by the I/O thread
+
 Why waitress and not gunicorn: waitress runs inside our process, so a test binds port 0,
-runs the server in a thread against a real socket and closes it, with no fork model, no
-worker processes and no pid files to manage. Its asyncore I/O loop buffers responses per
-channel, so a slow or stalled partner client holds a buffer, not a worker thread (gunicorn's
-sync workers are tied up by slow clients unless nginx buffers in front). It is pure Python
-with no C dependencies, has been production-grade for a decade, and is the only module that
-imports it is this package. Its throughput ceiling (one Python process) is measured in
-`benchmarks/serve_bench.py`; for more, put nginx in front or let it serve `feeds/` directly
-(`docs/operations.md`).
+runs the server in a thread against a real socket and closes it; there is no fork model,
+no worker processes and no pid file to manage. Its asyncore I/O loop buffers each
+connection's output, so a slow or stalled partner holds a buffer, not a worker (gunicorn's
+sync workers are tied up by slow clients unless a buffering proxy sits in front). It is
+pure Python with no C dependencies and has been production-grade for a decade. This
+package is its only user. Its ceiling (one Python process) is measured by
+`benchmarks/serve_bench.py`; beyond it, let nginx serve `feeds/` directly.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from waitress import wasyncore
 from waitress.server import MultiSocketServer
 
 from syndication.config import Config
+from syndication.errors import ConfigError
 from syndication.serve import engine
 from syndication.serve.app import FeedsApp, make_app
 
@@ -141,7 +148,21 @@ def create_server(
     # "Task queue depth is N" fires whenever more requests are in flight than threads;
     # with sub-millisecond requests that is normal under load, not a problem to log.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    server = waitress.create_server(app, host=host, port=port, _dispatcher=dispatcher, **options)
+    socket_map: dict[int, Any] = {}
+    try:
+        server = waitress.create_server(
+            app, socket_map, host=host, port=port, _dispatcher=dispatcher, **options
+        )
+    except OSError as e:
+        # waitress registered its socket and wake-up pipe in the map before bind failed.
+        wasyncore.close_all(socket_map, ignore_all=True)
+        dispatcher.shutdown(timeout=1)
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {e.strerror or e}",
+            path=config.path,
+            key="serve.port",
+            hint="choose a free port (--port) or stop the process that holds it",
+        ) from e
     engine.install(server, dispatcher)
     server.adj.socket_options = SOCKET_OPTIONS  # one Adjustments shared by all listeners
     return FeedServer(server, app)

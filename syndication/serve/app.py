@@ -31,7 +31,14 @@ from syndication.config import Config
 from syndication.model import FeedSpec
 from syndication.serve import conditional
 from syndication.serve.auth import Tokens, redact_query
-from syndication.serve.files import Entry, FeedsUnavailable, FileCache, classify, feed_key
+from syndication.serve.files import (
+    BytesReader,
+    Entry,
+    FeedsUnavailable,
+    FileCache,
+    classify,
+    feed_key,
+)
 from syndication.serve.health import Health
 
 if TYPE_CHECKING:
@@ -268,34 +275,6 @@ def _variant(entry: Entry, etag: str, body: bytes, common: Headers, *, gzip: boo
     ok = [("Content-Type", entry.content_type), *coding, *validators, *common, *vary]
     not_modified = [*validators, *common[:1], *vary]  # Cache-Control, not Link
     return _Variant(etag, body, ok, not_modified)
-
-
-class BytesReader:
-    """A read-only, seekable file over bytes whose reads are zero-copy memoryview slices."""
-
-    def __init__(self, data: bytes) -> None:
-        self._view = memoryview(data)
-        self._pos = 0
-
-    def read(self, size: int = -1) -> memoryview:
-        end = len(self._view) if size < 0 else min(len(self._view), self._pos + size)
-        chunk = self._view[self._pos : end]
-        self._pos = end
-        return chunk
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = (0, self._pos, len(self._view))[whence]
-        self._pos = max(0, min(len(self._view), base + offset))
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def close(self) -> None:
-        self._pos = len(self._view)  # waitress may still hold slices: let GC free them
 
 
 def _text(status: int, message: str) -> tuple[int, Headers, bytes]:

@@ -198,3 +198,31 @@ class FileCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class BytesReader:
+    """A read-only, seekable file over bytes whose reads are zero-copy memoryview slices."""
+
+    def __init__(self, data: bytes) -> None:
+        self._view = memoryview(data)
+        self._pos = 0
+
+    def read(self, size: int = -1) -> memoryview:
+        end = len(self._view) if size < 0 else min(len(self._view), self._pos + size)
+        chunk = self._view[self._pos : end]
+        self._pos = end
+        return chunk
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._pos, len(self._view))[whence]
+        self._pos = max(0, min(len(self._view), base + offset))
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self._pos = len(self._view)  # waitress may still hold slices: let GC free them
