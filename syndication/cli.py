@@ -80,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_run)
 
     p = sub.add_parser("ingest", parents=[common], help="poll partners once (no publish)")
-    p.add_argument("--partner", action="append", metavar="ID", help="only this partner (repeatable)")
+    p.add_argument(
+        "--partner", action="append", metavar="ID", help="only this partner (repeatable)"
+    )
     p.add_argument("--force", action="store_true", help="ignore back-off and validators")
     p.set_defaults(handler=cmd_ingest)
 
@@ -133,7 +135,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         state = "" if p.enabled else " (disabled)"
         print(f"    - {p.id:<20} every {p.interval:>5}s  {p.feed_url}{state}")
     print(f"  feeds       {len(cfg.feeds)} configured", end="")
-    extra = [k for k, on in (("category", cfg.publish.per_category), ("partner", cfg.publish.per_partner)) if on]
+    extra = [
+        k
+        for k, on in (("category", cfg.publish.per_category), ("partner", cfg.publish.per_partner))
+        if on
+    ]
     print(f" + one per {' and per '.join(extra)}" if extra else "")
     print(f"  categories  {len(cfg.categories)}")
     print(f"  output      {cfg.publish.out_dir} → {cfg.publish.base_url}")
@@ -147,8 +153,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     _check_partner_ids(cfg, args.partner)
     with run_lock(cfg), _open_store(cfg) as store:
-        reports = run_ingest(cfg, store, partner_ids=args.partner, force=args.force,
-                             on_report=_progress(len(args.partner or cfg.partners)))
+        reports = run_ingest(
+            cfg,
+            store,
+            partner_ids=args.partner,
+            force=args.force,
+            on_report=_progress(len(args.partner or cfg.partners)),
+        )
     return _summarise(reports)
 
 
@@ -207,7 +218,9 @@ def cmd_scrape(args: argparse.Namespace) -> int:
         if args.partner:
             partner = cfg.partner(args.partner)
             if partner is None:
-                raise ConfigError(f"no partner with id {args.partner!r}", path=cfg.path, key="partners")
+                raise ConfigError(
+                    f"no partner with id {args.partner!r}", path=cfg.path, key="partners"
+                )
             rules, timezone, fetch_settings = partner.rules, partner.timezone, partner.fetch
     source: str = args.source
     charset = None
@@ -233,8 +246,9 @@ def cmd_scrape(args: argparse.Namespace) -> int:
             return EXIT_FATAL
         url = args.base_url or path.resolve().as_uri()
     try:
-        scraped = scrape(body, url, rules, timezone=timezone, http_charset=charset,
-                         base_url=args.base_url)
+        scraped = scrape(
+            body, url, rules, timezone=timezone, http_charset=charset, base_url=args.base_url
+        )
     except PartnerError as e:
         _error(str(e))
         return EXIT_PARTIAL
@@ -316,8 +330,10 @@ def cmd_partners_import(args: argparse.Namespace) -> int:
     snippet = partners_to_toml(found)
     if not args.write:
         print(snippet, end="")
-        print(f"# {len(found)} partners; re-run with --write to append them to {cfg.path}",
-              file=sys.stderr)
+        print(
+            f"# {len(found)} partners; re-run with --write to append them to {cfg.path}",
+            file=sys.stderr,
+        )
         return EXIT_OK
     path = Path(cfg.path)
     original = path.read_text(encoding="utf-8")
@@ -328,8 +344,11 @@ def cmd_partners_import(args: argparse.Namespace) -> int:
         config_mod.load(tmp)  # never write a config that would not load
     except ConfigError as e:
         tmp.unlink()
-        raise ConfigError(f"the imported partners would make the config invalid: {e.message}",
-                          path=args.file, key=e.key) from None
+        raise ConfigError(
+            f"the imported partners would make the config invalid: {e.message}",
+            path=args.file,
+            key=e.key,
+        ) from None
     tmp.replace(path)
     print(f"added {len(found)} partners to {cfg.path}")
     return EXIT_OK
@@ -378,8 +397,9 @@ def _check_partner_ids(cfg: Config, ids: list[str] | None) -> None:
     for pid in ids or ():
         if cfg.partner(pid) is None:
             known = ", ".join(p.id for p in cfg.partners) or "none"
-            raise ConfigError(f"no partner with id {pid!r} (configured: {known})",
-                              path=cfg.path, key="partners")
+            raise ConfigError(
+                f"no partner with id {pid!r} (configured: {known})", path=cfg.path, key="partners"
+            )
 
 
 def _progress(total: int) -> Callable[[IngestReport], None] | None:

@@ -91,7 +91,6 @@ class Config:
         return None
 
 
-
 # --- loading and validation -----------------------------------------------------------
 
 ENV_CONFIG = "SYNDICATION_CONFIG"
@@ -156,7 +155,9 @@ class _Loader:
                 hint = f"did you mean '{near[0]}'?" if near else "remove it"
                 self.fail(_join(key, name), "unknown key", hint)
 
-    def fields(self, cls: type[Any], table: dict[str, Any], key: str, skip: Iterable[str] = ()) -> dict[str, Any]:
+    def fields(
+        self, cls: type[Any], table: dict[str, Any], key: str, skip: Iterable[str] = ()
+    ) -> dict[str, Any]:
         """Type-check the scalar fields of a settings dataclass present in `table`."""
         skip = set(skip)
         hints = typing.get_type_hints(cls)
@@ -195,7 +196,9 @@ class _Loader:
             if not isinstance(value, list):
                 self.fail(key, f"expected a list, got {_type_name(value)}")
             return tuple(self.typed(v, args[0], f"{key}[{i}]") for i, v in enumerate(value))
-        if origin is typing.Literal or (origin is tuple and args and typing.get_origin(args[0]) is typing.Literal):
+        if origin is typing.Literal or (
+            origin is tuple and args and typing.get_origin(args[0]) is typing.Literal
+        ):
             return value
         return value
 
@@ -226,7 +229,20 @@ class _Loader:
     # -- sections --------------------------------------------------------------------
 
     def config(self, data: dict[str, Any]) -> Config:
-        self.known(data, "", ("storage", "fetch", "publish", "scheduler", "serve", "categories", "partners", "feeds"))
+        self.known(
+            data,
+            "",
+            (
+                "storage",
+                "fetch",
+                "publish",
+                "scheduler",
+                "serve",
+                "categories",
+                "partners",
+                "feeds",
+            ),
+        )
         storage = self.table(data.get("storage", {}), "storage")
         self.known(storage, "storage", ("url",))
         url = os.environ.get(ENV_STORAGE) or storage.get("url", "sqlite:///syndication.db")
@@ -264,7 +280,11 @@ class _Loader:
             if url.startswith("postgresql://"):
                 url = "postgresql+psycopg://" + url[len("postgresql://") :]
             return url
-        self.fail(key, f"unsupported database URL {url!r}", "use sqlite:///path.db or postgresql+psycopg://user@host/db")
+        self.fail(
+            key,
+            f"unsupported database URL {url!r}",
+            "use sqlite:///path.db or postgresql+psycopg://user@host/db",
+        )
 
     def fetch(self, value: object, key: str, base: FetchSettings) -> FetchSettings:
         table = self.table(value, key)
@@ -346,7 +366,10 @@ class _Loader:
 
     def categories(self, value: object) -> tuple[CategoryDef, ...]:
         if not isinstance(value, list):
-            self.fail("categories", f"expected an array of tables ([[categories]]), got {_type_name(value)}")
+            self.fail(
+                "categories",
+                f"expected an array of tables ([[categories]]), got {_type_name(value)}",
+            )
         out: list[CategoryDef] = []
         seen_labels: dict[str, str] = {}
         seen_slugs: dict[str, str] = {}
@@ -354,15 +377,26 @@ class _Loader:
             key = f"categories[{i}]"
             table = self.table(item, key)
             self.known(table, key, ("label", "slug", "aliases"))
-            label = clean_text(self.typed(table.get("label"), str, f"{key}.label") if "label" in table else "")
+            label = clean_text(
+                self.typed(table.get("label"), str, f"{key}.label") if "label" in table else ""
+            )
             if not label:
                 self.fail(f"{key}.label", "missing or empty")
             slug = self.typed(table.get("slug", slugify(label)), str, f"{key}.slug")
             if not is_safe_slug(slug):
-                self.fail(f"{key}.slug", f"{slug!r} is not a safe slug", "use lowercase ASCII letters, digits and '-'")
+                self.fail(
+                    f"{key}.slug",
+                    f"{slug!r} is not a safe slug",
+                    "use lowercase ASCII letters, digits and '-'",
+                )
             if slug in RESERVED_SLUGS:
-                self.fail(f"{key}.slug", f"{slug!r} is reserved for our own feeds", "set another slug")
-            aliases = tuple(clean_text(a) for a in self.typed(table.get("aliases", []), tuple[str, ...], f"{key}.aliases"))
+                self.fail(
+                    f"{key}.slug", f"{slug!r} is reserved for our own feeds", "set another slug"
+                )
+            aliases = tuple(
+                clean_text(a)
+                for a in self.typed(table.get("aliases", []), tuple[str, ...], f"{key}.aliases")
+            )
             for name in (label, *aliases):
                 if name in seen_labels:
                     self.fail(key, f"label {name!r} already used by {seen_labels[name]}")
@@ -375,7 +409,9 @@ class _Loader:
 
     def partners(self, value: object, fetch: FetchSettings) -> tuple[PartnerFeed, ...]:
         if not isinstance(value, list):
-            self.fail("partners", f"expected an array of tables ([[partners]]), got {_type_name(value)}")
+            self.fail(
+                "partners", f"expected an array of tables ([[partners]]), got {_type_name(value)}"
+            )
         out: list[PartnerFeed] = []
         seen: dict[str, str] = {}
         for i, item in enumerate(value):
@@ -384,13 +420,17 @@ class _Loader:
             self.known(table, key, (f.name for f in dataclasses.fields(PartnerFeed)))
             for required in ("id", "name", "feed_url"):
                 if required not in table:
-                    self.fail(f"{key}.{required}", "missing", "every partner needs id, name and feed_url")
-            vals = self.fields(
-                PartnerFeed, table, key, skip=("rules", "category_map", "fetch")
-            )
+                    self.fail(
+                        f"{key}.{required}", "missing", "every partner needs id, name and feed_url"
+                    )
+            vals = self.fields(PartnerFeed, table, key, skip=("rules", "category_map", "fetch"))
             pid = vals["id"]
             if not _ID_RE.match(pid):
-                self.fail(f"{key}.id", f"{pid!r} is not a valid id", "use lowercase ASCII letters, digits, '-' and '_' (max 63)")
+                self.fail(
+                    f"{key}.id",
+                    f"{pid!r} is not a valid id",
+                    "use lowercase ASCII letters, digits, '-' and '_' (max 63)",
+                )
             if pid in seen:
                 self.fail(f"{key}.id", f"duplicate partner id {pid!r} (also {seen[pid]})")
             seen[pid] = key
@@ -399,9 +439,15 @@ class _Loader:
                 self.check_url(f"{key}.site_url", vals["site_url"])
             partner_fetch = self.fetch(table.get("fetch", {}), f"{key}.fetch", fetch)
             if vals["feed_url"].startswith("file:") and not partner_fetch.allow_file_urls:
-                self.fail(f"{key}.feed_url", "file: URLs are disabled", "set allow_file_urls = true in [fetch] or this partner's [partners.fetch]")
+                self.fail(
+                    f"{key}.feed_url",
+                    "file: URLs are disabled",
+                    "set allow_file_urls = true in [fetch] or this partner's [partners.fetch]",
+                )
             rules_table = self.table(table.get("rules", {}), f"{key}.rules")
-            self.known(rules_table, f"{key}.rules", (f.name for f in dataclasses.fields(ScrapeRules)))
+            self.known(
+                rules_table, f"{key}.rules", (f.name for f in dataclasses.fields(ScrapeRules))
+            )
             rules = ScrapeRules(**self.fields(ScrapeRules, rules_table, f"{key}.rules"))
             cmap_table = self.table(table.get("category_map", {}), f"{key}.category_map")
             cmap: list[tuple[str, str]] = []
@@ -409,23 +455,35 @@ class _Loader:
                 if not isinstance(dst, str) or not clean_text(dst):
                     self.fail(f"{key}.category_map.{src}", "expected a non-empty category label")
                 cmap.append((clean_text(src), clean_text(dst)))
-            partner = PartnerFeed(**vals, rules=rules, category_map=tuple(cmap), fetch=partner_fetch)
+            partner = PartnerFeed(
+                **vals, rules=rules, category_map=tuple(cmap), fetch=partner_fetch
+            )
             self.check_range(f"{key}.interval", partner.interval, 10, 86400)
             self.check_range(f"{key}.jitter", partner.jitter, 0, 3600)
             self.check_range(f"{key}.max_items", partner.max_items, 1, 1000)
             try:
                 zoneinfo.ZoneInfo(partner.timezone)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                self.fail(f"{key}.timezone", f"unknown time zone {partner.timezone!r}", "use an IANA name such as 'Africa/Cairo'")
+                self.fail(
+                    f"{key}.timezone",
+                    f"unknown time zone {partner.timezone!r}",
+                    "use an IANA name such as 'Africa/Cairo'",
+                )
             if partner.encoding:
                 try:
                     codecs.lookup(partner.encoding)
                 except LookupError:
-                    self.fail(f"{key}.encoding", f"unknown encoding {partner.encoding!r}", "e.g. 'windows-1256'")
+                    self.fail(
+                        f"{key}.encoding",
+                        f"unknown encoding {partner.encoding!r}",
+                        "e.g. 'windows-1256'",
+                    )
             out.append(partner)
         return tuple(out)
 
-    def feeds(self, value: object, partners: tuple[PartnerFeed, ...], publish: PublishSettings) -> tuple[FeedSpec, ...]:
+    def feeds(
+        self, value: object, partners: tuple[PartnerFeed, ...], publish: PublishSettings
+    ) -> tuple[FeedSpec, ...]:
         if not isinstance(value, list):
             self.fail("feeds", f"expected an array of tables ([[feeds]]), got {_type_name(value)}")
         out: list[FeedSpec] = []
@@ -442,16 +500,24 @@ class _Loader:
             kind = table["kind"]
             if kind not in _FEED_KINDS:
                 self.fail(f"{key}.kind", f"{kind!r} is not one of {', '.join(_FEED_KINDS)}")
-            formats = self.typed(table.get("formats", list(ALL_FORMATS)), tuple[str, ...], f"{key}.formats")
+            formats = self.typed(
+                table.get("formats", list(ALL_FORMATS)), tuple[str, ...], f"{key}.formats"
+            )
             for j, fmt in enumerate(formats):
                 if fmt not in ALL_FORMATS:
-                    self.fail(f"{key}.formats[{j}]", f"{fmt!r} is not one of {', '.join(ALL_FORMATS)}")
+                    self.fail(
+                        f"{key}.formats[{j}]", f"{fmt!r} is not one of {', '.join(ALL_FORMATS)}"
+                    )
             if not formats:
                 self.fail(f"{key}.formats", "must name at least one format")
             vals.setdefault("limit", publish.default_limit)
             spec = FeedSpec(**vals, kind=kind, formats=tuple(dict.fromkeys(formats)))
             if not is_safe_slug(spec.key):
-                self.fail(f"{key}.key", f"{spec.key!r} is not a safe file name", "use lowercase ASCII letters, digits and '-'")
+                self.fail(
+                    f"{key}.key",
+                    f"{spec.key!r} is not a safe file name",
+                    "use lowercase ASCII letters, digits and '-'",
+                )
             if spec.key in seen:
                 self.fail(f"{key}.key", f"duplicate feed key {spec.key!r} (also {seen[spec.key]})")
             seen[spec.key] = key

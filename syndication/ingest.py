@@ -34,13 +34,14 @@ from urllib.request import url2pathname
 
 from . import metrics
 from .config import Config
-from .errors import FeedParseError, FetchError, PartnerError, StorageError
+from .errors import FetchError, PartnerError, StorageError
 from .fetch import Fetcher
 from .model import (
     Article,
     FeedItem,
     Fetched,
     IngestReport,
+    IngestStatus,
     ItemFailure,
     ParsedFeed,
     PartnerFeed,
@@ -100,7 +101,12 @@ class Ingester:
     # -- the stages ------------------------------------------------------------------
 
     def _poll(
-        self, partner: PartnerFeed, state: PartnerState, now: dt.datetime, started: float, force: bool
+        self,
+        partner: PartnerFeed,
+        state: PartnerState,
+        now: dt.datetime,
+        started: float,
+        force: bool,
     ) -> IngestReport:
         url = state.feed_url or partner.feed_url
         fetched = self.fetcher.get(
@@ -167,10 +173,14 @@ class Ingester:
         failures: list[ItemFailure] = []
         workers = max(1, min(partner.fetch.max_per_host, len(todo)))
         skipped = 0
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"page-{partner.id}") as pool:
+        with ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix=f"page-{partner.id}"
+        ) as pool:
             # Results arrive in feed order while later pages are still being fetched; each
             # article is stored (one transaction) as soon as it is built.
-            for entry in pool.map(lambda t: self._article(partner, *t, known, now), todo):
+            for entry in pool.map(
+                lambda t: self._article(partner, t[0], t[1], t[2], known, now), todo
+            ):
                 if entry is None:
                     skipped += 1  # shutting down: these items are taken on the next poll
                     continue
@@ -190,7 +200,11 @@ class Ingester:
         if failures:
             metrics.inc("syndication_item_failures_total", len(failures), partner=partner.id)
         report = IngestReport(
-            partner.id, "ok", new=new, updated=updated, unchanged=unchanged,
+            partner.id,
+            "ok",
+            new=new,
+            updated=updated,
+            unchanged=unchanged,
             failures=tuple(failures),
         )
         return report, not failures and not skipped, identity
@@ -213,8 +227,11 @@ class Ingester:
                 scraped = self._scrape(partner, item.url)
             except PartnerError as e:
                 failure = ItemFailure(item.guid or item.url, str(e)[:MAX_ERROR_TEXT])
-                log.warning("article page failed, keeping the feed's own text: %s", e,
-                            extra={"partner": partner.id})
+                log.warning(
+                    "article page failed, keeping the feed's own text: %s",
+                    e,
+                    extra={"partner": partner.id},
+                )
         article = to_article(
             partner,
             item,
@@ -286,8 +303,11 @@ class Ingester:
             partner=partner.id,
             result="ok" if parsed else ("not_modified" if fetched.not_modified else "unchanged"),
         )
-        metrics.set("syndication_partner_last_success_timestamp_seconds", now.timestamp(),
-                    partner=partner.id)
+        metrics.set(
+            "syndication_partner_last_success_timestamp_seconds",
+            now.timestamp(),
+            partner=partner.id,
+        )
         if _persisted_differs(state, new_state, now):
             self.store.save_partner_state(new_state)
 
@@ -308,7 +328,11 @@ class Ingester:
             if error.gone:
                 disabled = f"feed gone (HTTP 410) at {now.isoformat()}: {error}"
                 log.error("partner disabled: %s", disabled, extra={"partner": partner.id})
-        text = str(error) if isinstance(error, PartnerError) else f"bug: {type(error).__name__}: {error}"
+        text = (
+            str(error)
+            if isinstance(error, PartnerError)
+            else f"bug: {type(error).__name__}: {error}"
+        )
         self.store.save_partner_state(
             replace(
                 state,
@@ -323,11 +347,13 @@ class Ingester:
         return self._report(partner, "failed", started, error=text)
 
     def _report(
-        self, partner: PartnerFeed, status: str, started: float, error: str | None = None
+        self,
+        partner: PartnerFeed,
+        status: IngestStatus,
+        started: float,
+        error: str | None = None,
     ) -> IngestReport:
-        return IngestReport(
-            partner.id, status, error=error, duration=time.monotonic() - started  # type: ignore[arg-type]
-        )
+        return IngestReport(partner.id, status, error=error, duration=time.monotonic() - started)
 
 
 def article_id(partner_id: str, item: FeedItem, identity: str = "guid") -> str:
@@ -436,5 +462,8 @@ def _persisted_differs(old: PartnerState, new: PartnerState, now: dt.datetime) -
     """
     if old.last_success_at is None or now - old.last_success_at >= STATE_REFRESH:
         return True
-    volatile = {"last_success_at": None, "last_attempt_at": None, "next_check_at": None}
-    return replace(old, **volatile) != replace(new, **volatile)
+
+    def stable(s: PartnerState) -> PartnerState:
+        return replace(s, last_success_at=None, last_attempt_at=None, next_check_at=None)
+
+    return stable(old) != stable(new)

@@ -29,13 +29,17 @@ def partners_from_opml(path: Path, *, taken: Iterable[str] = ()) -> list[dict[st
         raise ConfigError("cannot read the OPML file", path=str(path)) from e
     if b"<!ENTITY" in raw:
         # Entity declarations have no business in a partner list (billion laughs).
-        raise ConfigError("the OPML file declares XML entities; refusing it", path=str(path),
-                          hint="export it again without a DOCTYPE")
+        raise ConfigError(
+            "the OPML file declares XML entities; refusing it",
+            path=str(path),
+            hint="export it again without a DOCTYPE",
+        )
     try:
         root = etree.fromstring(raw, _PARSER)
     except etree.XMLSyntaxError as e:
-        raise ConfigError(f"not valid XML: {e}", path=str(path),
-                          hint="export the OPML again from the source tool") from None
+        raise ConfigError(
+            f"not valid XML: {e}", path=str(path), hint="export the OPML again from the source tool"
+        ) from None
     if root.tag != "opml":
         raise ConfigError("not an OPML document (root element is not <opml>)", path=str(path))
     used = set(taken)
@@ -59,9 +63,8 @@ def partners_to_toml(partners: list[dict[str, str]]) -> str:
     blocks = []
     for p in partners:
         lines = ["[[partners]]"]
-        for key in ("id", "name", "feed_url", "site_url"):
-            if key in p:
-                lines.append(f"{key} = {_toml_str(p[key])}")
+        keys = ("id", "name", "feed_url", "site_url")
+        lines += [f"{k} = {_toml_str(p[k])}" for k in keys if k in p]
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
 
@@ -74,7 +77,8 @@ def partners_to_opml(partners: Iterable[PartnerFeed], *, title: str) -> str:
         "  <body>",
     ]
     for p in partners:
-        attrs = f"type=\"rss\" text={quoteattr(p.name)} title={quoteattr(p.name)} xmlUrl={quoteattr(p.feed_url)}"
+        name = quoteattr(p.name)
+        attrs = f'type="rss" text={name} title={name} xmlUrl={quoteattr(p.feed_url)}'
         if p.site_url:
             attrs += f" htmlUrl={quoteattr(p.site_url)}"
         lines.append(f"    <outline {attrs}/>")

@@ -39,7 +39,9 @@ PUBLISH_SOON_JOB = "publish-soon"
 
 
 class Daemon:
-    def __init__(self, config: Config, store: Store, *, stop: threading.Event | None = None) -> None:
+    def __init__(
+        self, config: Config, store: Store, *, stop: threading.Event | None = None
+    ) -> None:
         self.config = config
         self.store = store
         self.stop = stop or threading.Event()
@@ -64,8 +66,9 @@ class Daemon:
                 continue
             self.scheduler.add_job(
                 self.poll,
-                IntervalTrigger(seconds=partner.interval, jitter=partner.jitter or None,
-                                timezone=dt.UTC),
+                IntervalTrigger(
+                    seconds=partner.interval, jitter=partner.jitter or None, timezone=dt.UTC
+                ),
                 id=partner.id,
                 name=f"poll {partner.id}",
                 args=[partner],
@@ -119,8 +122,13 @@ class Daemon:
             return
         when = utcnow() + dt.timedelta(seconds=self.config.scheduler.publish_debounce)
         try:
-            self.scheduler.add_job(self.publish, "date", run_date=when, id=PUBLISH_SOON_JOB,
-                                   name="publish after change")
+            self.scheduler.add_job(
+                self.publish,
+                "date",
+                run_date=when,
+                id=PUBLISH_SOON_JOB,
+                name="publish after change",
+            )
         except Exception:  # ConflictingIdError when two partners race here: one job is enough
             log.debug("publish already scheduled")
 

@@ -8,8 +8,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 _TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "at_")
 _TRACKING_NAMES = frozenset(
     {
-        "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
-        "ref_src", "cmpid", "ito", "ocid", "smid", "_ga", "_gl",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "ref_src",
+        "cmpid",
+        "ito",
+        "ocid",
+        "smid",
+        "_ga",
+        "_gl",
     }
 )
 

@@ -83,7 +83,7 @@ def rss(site_url: str, partner: SimPartner) -> bytes:
     items = []
     for a in partner.articles:
         title = ("عاجل: " if a.urgent else "") + a.title
-        guid = f"<guid isPermaLink=\"false\">{html.escape(a.guid)}</guid>" if a.guid else ""
+        guid = f'<guid isPermaLink="false">{html.escape(a.guid)}</guid>' if a.guid else ""
         media = ""
         if a.image:
             media = (
@@ -119,8 +119,11 @@ def page(site_url: str, partner: SimPartner, a: SimArticle) -> bytes:
         )
     body = [f"<p>{esc(a.paragraphs[0])}</p>", f"<h2>{esc(a.subheading)}</h2>"]
     body += [f"<p>{esc(p)}</p>" for p in a.paragraphs[1:]]
-    body.insert(2, '<div class="read-also"><strong>اقرأ أيضا:</strong> '
-                   '<a href="/p/x/other.html">عاجل: خبر آخر لا علاقة له</a></div>')
+    body.insert(
+        2,
+        '<div class="read-also"><strong>اقرأ أيضا:</strong> '
+        '<a href="/p/x/other.html">عاجل: خبر آخر لا علاقة له</a></div>',
+    )
     badge = '<span class="badge urgent">عاجل</span>' if a.urgent else ""
     return f"""<!DOCTYPE html>
 <html lang="ar" dir="rtl"><head><meta charset="utf-8">
@@ -156,7 +159,10 @@ def serve_partner(site: Site, partner: SimPartner, *, etag: bool = True) -> str:
     """(Re)register the partner's feed and pages on the site; returns the feed URL."""
     base = site.url("")
     for a in partner.articles:
-        site.add(partner.page_path(a), Route(page(base, partner, a), content_type="text/html; charset=utf-8"))
+        site.add(
+            partner.page_path(a),
+            Route(page(base, partner, a), content_type="text/html; charset=utf-8"),
+        )
     return site.add(partner.feed_path(), Route(rss(base, partner), etag=etag))
 
 

@@ -22,7 +22,11 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in (ENV_STORAGE, "SYNDICATION_CONFIG")}
     return subprocess.run(
         [sys.executable, "-m", "syndication", *args],
-        cwd=cwd, capture_output=True, text=True, env=env, timeout=300,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
 
 
@@ -79,8 +83,18 @@ def test_scrape_json_prints_the_record(demo: Path) -> None:
     assert done.returncode == 0, done.stderr
     record = json.loads(done.stdout)
     assert list(record) == [
-        "url", "title", "urgent", "published", "updated", "author", "categories",
-        "summary", "body_text", "body_html", "images", "language",
+        "url",
+        "title",
+        "urgent",
+        "published",
+        "updated",
+        "author",
+        "categories",
+        "summary",
+        "body_text",
+        "body_html",
+        "images",
+        "language",
     ]
     assert record["urgent"] is True
     assert record["url"].startswith("https://www.nile-post.example/")

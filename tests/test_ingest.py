@@ -66,7 +66,14 @@ def test_partners_to_feeds_one_broken_partner_does_not_stop_the_others(
     urgent = feedparser.parse((feeds / "urgent.atom.xml").read_bytes())
     assert [e.title for e in urgent.entries] == [good.articles[0].title]  # prefix stripped
     body = (feeds / "main.rss.xml").read_text(encoding="utf-8")
-    for junk in ("تم نسخ الرابط", "زلزال بقوة", "الأكثر قراءة", "أضف تعليق", "pixel.gif", "<script"):
+    for junk in (
+        "تم نسخ الرابط",
+        "زلزال بقوة",
+        "الأكثر قراءة",
+        "أضف تعليق",
+        "pixel.gif",
+        "<script",
+    ):
         assert junk not in body
     # the caption stays bound to its image
     entry = main.entries[-1]
@@ -77,7 +84,9 @@ def test_partners_to_feeds_one_broken_partner_does_not_stop_the_others(
     assert state.next_check_at is not None and state.next_check_at > NOW
 
 
-def test_unchanged_feed_costs_no_parse_and_304_is_used(site: Site, store: Store, tmp_path: Path) -> None:
+def test_unchanged_feed_costs_no_parse_and_304_is_used(
+    site: Site, store: Store, tmp_path: Path
+) -> None:
     partner = SimPartner("p", make_articles("p", 3))
     url = serve_partner(site, partner, etag=True)
     config = build_config(tmp_path, [("p", url)], interval=60)
@@ -150,7 +159,9 @@ def test_missing_guids_switch_to_url_identity(site: Site, store: Store, tmp_path
     assert state is not None and state.identity == "url"
 
 
-def test_failed_page_keeps_feed_text_and_is_retried(site: Site, store: Store, tmp_path: Path) -> None:
+def test_failed_page_keeps_feed_text_and_is_retried(
+    site: Site, store: Store, tmp_path: Path
+) -> None:
     partner = SimPartner("p", make_articles("p", 1))
     url = serve_partner(site, partner)
     page_path = partner.page_path(partner.articles[0])

@@ -10,7 +10,7 @@ import pytest
 
 from syndication.config import load
 from syndication.errors import ConfigError
-from syndication.opml import partners_from_opml, partners_to_opml
+from syndication.opml import partners_from_opml
 
 OPML = """<?xml version="1.0" encoding="UTF-8"?>
 <opml version="2.0"><head><title>شركاء</title></head><body>
@@ -26,7 +26,10 @@ def test_import_gives_unique_safe_ids(tmp_path: Path) -> None:
     path = tmp_path / "p.opml"
     path.write_text(OPML, encoding="utf-8")
     found = partners_from_opml(path)
-    assert [p["feed_url"] for p in found] == ["https://agency.example/rss.xml", "https://daily.example/feed"]
+    assert [p["feed_url"] for p in found] == [
+        "https://agency.example/rss.xml",
+        "https://daily.example/feed",
+    ]
     assert len({p["id"] for p in found}) == 2
     assert found[0]["name"] == "وكالة الأنباء" and found[0]["site_url"] == "https://agency.example/"
 
@@ -37,13 +40,21 @@ def test_import_write_then_export_round_trip(tmp_path: Path) -> None:
     opml = tmp_path / "p.opml"
     opml.write_text(OPML, encoding="utf-8")
     run = [sys.executable, "-m", "syndication"]
-    done = subprocess.run([*run, "partners", "import-opml", str(opml), "--write", "--config", str(config)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [*run, "partners", "import-opml", str(opml), "--write", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     cfg = load(config)
     assert len(cfg.partners) == 2
-    exported = subprocess.run([*run, "partners", "export-opml", "--config", str(config)],
-                              capture_output=True, text=True, timeout=60)
+    exported = subprocess.run(
+        [*run, "partners", "export-opml", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert exported.returncode == 0
     path = tmp_path / "again.opml"
     path.write_text(exported.stdout, encoding="utf-8")
