@@ -72,6 +72,23 @@ class ServeSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    """[cluster]: Celery workers, a standby-capable scheduler, stateless serving (PostgreSQL)."""
+
+    enabled: bool = False  # off: the single-process daemon (`run`) is the run mode
+    broker_url: str = "redis://127.0.0.1:6379/0"  # Celery broker (redis:// or amqp://)
+    result_backend: str | None = None  # task results are not needed; set for benchmarks
+    redis_url: str | None = None  # shared limiter and debounce keys; default: broker_url
+    queue: str = "syndication"  # Celery queue for our tasks
+    key_prefix: str = "syndication"  # prefix of every Redis key we and the broker write
+    host_rate_limit: float = 2.0  # article page requests per second per host, all workers; 0 = off
+    visibility_timeout: int = 600  # seconds before a dead worker's task is delivered again
+    task_time_limit: int = 300  # a task running longer is killed (must be < visibility_timeout)
+    leader_poll: float = 1.0  # seconds between standby schedulers' attempts to take over
+    dispatch_interval: float = 1.0  # seconds between the active scheduler's scans for due partners
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: str  # the file this came from; used in every message
     base_dir: str  # its directory: relative paths resolve against it
@@ -83,6 +100,7 @@ class Config:
     partners: tuple[PartnerFeed, ...]
     feeds: tuple[FeedSpec, ...]
     categories: tuple[CategoryDef, ...] = field(default=())
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
 
     def partner(self, partner_id: str) -> PartnerFeed | None:
         for p in self.partners:
@@ -255,10 +273,12 @@ class _Loader:
         categories = self.categories(data.get("categories", []))
         partners = self.partners(data.get("partners", []), fetch)
         feeds = self.feeds(data.get("feeds", []), partners, publish)
+        storage_url = self.storage_url(url)
+        cluster = self.cluster(data.get("cluster", {}), storage_url)
         return Config(
             path=self.path,
             base_dir=str(self.base_dir),
-            storage_url=self.storage_url(url),
+            storage_url=storage_url,
             fetch=fetch,
             publish=publish,
             scheduler=scheduler,
@@ -266,6 +286,7 @@ class _Loader:
             partners=partners,
             feeds=feeds,
             categories=categories,
+            cluster=cluster,
         )
 
     def storage_url(self, url: str) -> str:
@@ -362,6 +383,40 @@ class _Loader:
         result = ServeSettings(**vals, tokens=tuple(tokens))
         self.check_range(f"{key}.port", result.port, 0, 65535)
         self.check_range(f"{key}.stale_after", result.stale_after, 10, 7 * 86400)
+        return result
+
+    def cluster(self, value: object, storage_url: str) -> ClusterSettings:
+        key = "cluster"
+        table = self.table(value, key)
+        self.known(table, key, (f.name for f in dataclasses.fields(ClusterSettings)))
+        result = ClusterSettings(**self.fields(ClusterSettings, table, key))
+        broker = urlsplit(result.broker_url).scheme
+        if broker not in ("redis", "rediss", "amqp", "amqps"):
+            self.fail(f"{key}.broker_url", f"unsupported broker URL {result.broker_url!r}",
+                      "use redis://host:6379/0 or amqp://user@host//")
+        redis_url = result.redis_url or result.broker_url
+        if urlsplit(redis_url).scheme not in ("redis", "rediss"):
+            self.fail(f"{key}.redis_url", "the shared limiter needs Redis",
+                      "set redis_url = \"redis://host:6379/0\" when the broker is RabbitMQ")
+        if not _ID_RE.match(result.queue):
+            self.fail(f"{key}.queue", f"{result.queue!r} is not a valid queue name",
+                      "use lowercase ASCII letters, digits, '-' and '_'")
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", result.key_prefix):
+            self.fail(f"{key}.key_prefix", f"{result.key_prefix!r} is not a valid key prefix",
+                      "use ASCII letters, digits and '_.:-' (max 64)")
+        self.check_range(f"{key}.host_rate_limit", result.host_rate_limit, 0, 1000)
+        self.check_range(f"{key}.visibility_timeout", result.visibility_timeout, 5, 86400)
+        self.check_range(f"{key}.task_time_limit", result.task_time_limit, 1, 86400)
+        if result.task_time_limit >= result.visibility_timeout:
+            self.fail(f"{key}.task_time_limit",
+                      "must be shorter than visibility_timeout",
+                      "otherwise a running poll is delivered to a second worker")
+        self.check_range(f"{key}.leader_poll", result.leader_poll, 0.1, 60)
+        self.check_range(f"{key}.dispatch_interval", result.dispatch_interval, 0.1, 60)
+        if result.enabled and not storage_url.startswith("postgresql"):
+            self.fail(f"{key}.enabled", "cluster mode needs PostgreSQL as the shared store",
+                      "set [storage] url = \"postgresql+psycopg://user@host/db\" "
+                      "(SQLite cannot be shared between machines)")
         return result
 
     def categories(self, value: object) -> tuple[CategoryDef, ...]:

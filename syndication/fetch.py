@@ -32,8 +32,8 @@ import urllib.parse
 import urllib.request
 import urllib.robotparser
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -222,10 +222,22 @@ class Fetcher:
     `trusted_hosts`: host names or literal addresses exempt from the private-network
     refusal (an intranet partner) while every other host, including redirect targets,
     is still checked.
+
+    `host_gate(host)`: an optional context manager entered around each page request
+    (host = the URL's netloc, lower case), for politeness shared beyond this process.
     """
 
-    def __init__(self, settings: FetchSettings, *, trusted_hosts: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        settings: FetchSettings,
+        *,
+        trusted_hosts: Iterable[str] = (),
+        host_gate: Callable[[str], AbstractContextManager[None]] | None = None,
+    ) -> None:
         self.settings = settings
+        # Wraps each page request with its host (cluster mode: a limiter shared by every
+        # worker process), inside this process's own per-host gate.
+        self.host_gate = host_gate
         self.trusted_hosts = frozenset(h.lower() for h in trusted_hosts)
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
@@ -263,7 +275,10 @@ class Fetcher:
             self._check_robots(url, s, partner_id)
         if kind == "page":
             with self._gate(url).slot(s.max_per_host, s.min_host_interval):
-                return self._get(url, s, partner_id, etag, last_modified, kind)
+                if self.host_gate is None:
+                    return self._get(url, s, partner_id, etag, last_modified, kind)
+                with self.host_gate(urllib.parse.urlsplit(url).netloc.lower()):
+                    return self._get(url, s, partner_id, etag, last_modified, kind)
         return self._get(url, s, partner_id, etag, last_modified, kind)
 
     def close(self) -> None:

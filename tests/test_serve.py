@@ -178,7 +178,7 @@ def test_cache_control_per_feed(server: FeedServer, path: str, cache_control: st
 
 
 def test_link_headers_when_hub_configured(server: FeedServer) -> None:
-    _, headers, _ = raw(server, "/urgent.atom.xml".replace("atom", "rss"))
+    _, headers, _ = raw(server, "/urgent.rss.xml")
     assert headers["Link"] == (
         '<https://hub.example.org/>; rel="hub", '
         '<https://feeds.example.org/ar/urgent.rss.xml>; rel="self"'
@@ -219,7 +219,7 @@ def test_if_none_match_gives_304(server: FeedServer, header: str) -> None:
     assert body == b""
     assert headers["ETag"] == etag
     assert headers["Cache-Control"] == "public, max-age=300"
-    assert headers["Vary"] == "Accept-Encoding"
+    assert headers["Vary"] == "Accept-Encoding, Accept"
 
 
 def test_if_none_match_mismatch_gives_200(server: FeedServer) -> None:
@@ -283,7 +283,7 @@ def test_gzip_when_accepted(server: FeedServer) -> None:
     status, headers, body = raw(server, "/main.rss.xml", headers={"Accept-Encoding": "gzip"})
     assert status == 200
     assert headers["Content-Encoding"] == "gzip"
-    assert headers["Vary"] == "Accept-Encoding"
+    assert headers["Vary"] == "Accept-Encoding, Accept"
     assert headers["ETag"] == plain_etag[:-1] + '-gz"'
     assert gzip.decompress(body) == RSS
     assert len(body) < len(RSS)
@@ -782,3 +782,14 @@ def test_port_in_use_is_a_config_error(tmp_path: Path, feeds: Path) -> None:
     message = str(info.value)
     assert f"cannot listen on 127.0.0.1:{s.port}" in message
     assert "serve.port" in message and "config.toml" in message
+
+
+def test_browsers_get_xml_so_the_stylesheet_renders(server: FeedServer) -> None:
+    url = server.url + "/main.rss.xml"
+    browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    browser = requests.get(url, headers={"Accept": browser_accept}, timeout=5)
+    reader = requests.get(url, headers={"Accept": "application/rss+xml, */*"}, timeout=5)
+    assert browser.headers["Content-Type"] == "application/xml; charset=utf-8"
+    assert reader.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
+    assert "Accept" in reader.headers["Vary"]
+    assert browser.content == reader.content

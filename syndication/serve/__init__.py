@@ -53,6 +53,9 @@ ADJUSTMENTS: dict[str, Any] = {
     "ident": "syndication",  # Server header without a version
     "expose_tracebacks": False,
     "asyncore_use_poll": True,  # select() cannot watch more than 1024 descriptors
+    # That filter strips X-Forwarded-* for apps that trust them; ours reads none, and the
+    # wrapper costs a pass over the environ on every request.
+    "clear_untrusted_proxy_headers": False,
 }
 # Set on every accepted connection (an Adjustments attribute, not a keyword).
 SOCKET_OPTIONS = [

@@ -101,7 +101,7 @@ class FeedsApp:
         self._prepared: dict[str, _Prepared] = {}
 
     def is_fast(self, method: str, path: str) -> bool:
-        """Whether answering may not block: no store query, no file to read from disk.
+        """Whether the answer cannot block: no store query and no file to read from disk.
 
         The I/O thread answers such requests itself (see engine.py); a cached file that
         changed since is re-read there once, which is the price of not stat-ing twice.
@@ -218,6 +218,11 @@ class FeedsApp:
             if ims is not None and conditional.not_modified_since(ims, entry.mtime):
                 return 304, variant.not_modified, b"", user
         headers = [*variant.ok, ("Content-Length", str(len(variant.body)))]
+        if _is_xml_feed(entry) and _for_browser(environ):
+            headers = [
+                ("Content-Type", "application/xml; charset=utf-8") if k == "Content-Type" else (k, v)
+                for k, v in headers
+            ]
         return 200, headers, variant.body, user
 
     def _spec(self, entry: Entry) -> FeedSpec | None:
@@ -270,11 +275,26 @@ class FeedsApp:
 
 def _variant(entry: Entry, etag: str, body: bytes, common: Headers, *, gzip: bool) -> _Variant:
     validators = [("ETag", etag), ("Last-Modified", entry.last_modified)]
-    vary = [("Vary", "Accept-Encoding")]
+    # XML feeds change Content-Type for browsers (see _for_browser), so caches key on Accept.
+    vary = [("Vary", "Accept-Encoding, Accept" if _is_xml_feed(entry) else "Accept-Encoding")]
     coding = [("Content-Encoding", "gzip")] if gzip else []
     ok = [("Content-Type", entry.content_type), *coding, *validators, *common, *vary]
     not_modified = [*validators, *common[:1], *vary]  # Cache-Control, not Link
     return _Variant(etag, body, ok, not_modified)
+
+
+def _is_xml_feed(entry: Entry) -> bool:
+    return entry.kind == "feed" and entry.name.endswith(".xml")
+
+
+def _for_browser(environ: WSGIEnvironment) -> bool:
+    """A person opening the feed in a browser (Accept names text/html).
+
+    Browsers show application/rss+xml as raw source or a download; served as
+    application/xml they apply the feed's <?xml-stylesheet?> and show the RTL page.
+    Feed readers and partner platforms do not ask for text/html and keep the exact type.
+    """
+    return "text/html" in (environ.get("HTTP_ACCEPT") or "")
 
 
 def _text(status: int, message: str) -> tuple[int, Headers, bytes]:

@@ -17,10 +17,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
+from syndication.errors import StorageError
 from syndication.model import Article, Category, PartnerState, UpsertResult
 from syndication.store import articles as _articles
 from syndication.store import db as _db
+from syndication.store import locks as _locks
 from syndication.store import partners as _partners
+from syndication.store.locks import AdvisoryLock
 
 
 def _now() -> dt.datetime:
@@ -184,6 +187,28 @@ class Store:
         ):
             return _partners.feed_file_etags(conn)
 
+    def feed_file_versions(self) -> dict[str, tuple[str, dt.datetime]]:
+        """name → (etag, saved_at) of every published feed file (serving nodes poll this)."""
+        with (
+            _db.translate(self.display_url, "reading feed file versions"),
+            _db.read(self._engine) as conn,
+        ):
+            return _partners.feed_file_versions(conn)
+
+    # --- cluster coordination (PostgreSQL only) -----------------------------------------
+
+    def try_advisory_lock(self, name: str) -> AdvisoryLock | None:
+        """Take the named session-level advisory lock on a connection of its own, or None
+        when another process holds it. Use as a context manager, or `release()` it;
+        `alive()` re-checks it. PostgreSQL frees it when the holder dies."""
+        if self._engine.dialect.name != "postgresql":
+            raise StorageError(
+                f"{self.display_url}: advisory locks need PostgreSQL",
+                hint="cluster mode needs [storage] url = postgresql+psycopg://user@host/db",
+            )
+        with _db.translate(self.display_url, f"taking the lock {name!r}"):
+            return _locks.try_lock(self._engine, name)
+
 
 def open_store(
     url: str, *, migrate: bool = True, busy_timeout: float = _db.DEFAULT_BUSY_TIMEOUT
@@ -209,4 +234,4 @@ def open_store(
     return store
 
 
-__all__ = ["Store", "open_store"]
+__all__ = ["AdvisoryLock", "Store", "open_store"]

@@ -106,9 +106,15 @@ def feed_file_etags(conn: Connection) -> dict[str, str]:
     return {str(name): str(etag) for name, etag in rows}
 
 
+def feed_file_versions(conn: Connection) -> dict[str, tuple[str, dt.datetime]]:
+    rows = conn.execute(sa.select(feed_files.c.name, feed_files.c.etag, feed_files.c.saved_at))
+    return {str(name): (str(etag), saved_at) for name, etag, saved_at in rows}
+
+
 __all__ = [
     "all_states",
     "feed_file_etags",
+    "feed_file_versions",
     "get",
     "get_feed_file",
     "get_meta",
