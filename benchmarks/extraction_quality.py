@@ -86,7 +86,9 @@ def _fundus(truth: Truth, data: dict[str, Any]) -> None:
     record = next(iter(data.values()))
     truth.title = record.get("title")
     paragraphs = [
-        p for section in record["body"]["sections"] for p in [*section["headline"], *section["paragraphs"]]
+        p
+        for section in record["body"]["sections"]
+        for p in [*section["headline"], *section["paragraphs"]]
     ]
     truth.body = "\n".join(paragraphs)
     for image in record.get("images", []):
@@ -160,10 +162,11 @@ def run_trafilatura(truth: Truth) -> Extracted:
     doc = etree.fromstring(xml.encode("utf-8"))
     main = doc.find("main")
     body = "\n".join(t.strip() for t in main.itertext() if t.strip()) if main is not None else ""
-    images: list[tuple[str, str | None]] = []
-    for graphic in doc.iter("graphic"):
-        if graphic.get("src"):
-            images.append((graphic.get("src", ""), graphic.get("title") or graphic.get("alt")))
+    images: list[tuple[str, str | None]] = [
+        (g.get("src", ""), g.get("title") or g.get("alt"))
+        for g in doc.iter("graphic")
+        if g.get("src")
+    ]
     if doc.get("image"):
         images.append((doc.get("image", ""), None))
     date = None
@@ -189,7 +192,9 @@ def token_f1(got: str, expected: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _find(images: list[tuple[str, str | None]], versions: list[str]) -> tuple[str, str | None] | None:
+def _find(
+    images: list[tuple[str, str | None]], versions: list[str]
+) -> tuple[str, str | None] | None:
     wanted = {v.lower() for v in versions}
     return next((i for i in images if i[0].lower() in wanted), None)
 
@@ -202,10 +207,15 @@ def score(truth: Truth, got: Extracted) -> dict[str, tuple[int, int]]:
     if truth.body is not None:
         out["body"] = (int(token_f1(got.body, truth.body) >= F1_THRESHOLD), 1)
     elif truth.with_ or truth.without:
-        ok = all(w in got.body for w in truth.with_) and not any(w in got.body for w in truth.without)
+        ok = all(w in got.body for w in truth.with_) and not any(
+            w in got.body for w in truth.without
+        )
         out["body"] = (int(ok), 1)
     if truth.images:
-        out["images"] = (sum(_find(got.images, v) is not None for v in truth.images), len(truth.images))
+        out["images"] = (
+            sum(_find(got.images, v) is not None for v in truth.images),
+            len(truth.images),
+        )
     if truth.captions:
         hits = 0
         for versions, caption in truth.captions:

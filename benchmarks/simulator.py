@@ -115,8 +115,13 @@ def _chrome(target: int) -> tuple[str, str, str]:
         + ",".join(f'"https://social{i}.example/news"' for i in range(120))
         + "]}</script>"
         + "<script>window.__CONFIG__ = "
-        + json.dumps({"ads": [{"slot": f"div-gpt-{i}", "sizes": [[300, 250], [728, 90]]}
-                              for i in range(200)]})
+        + json.dumps(
+            {
+                "ads": [
+                    {"slot": f"div-gpt-{i}", "sizes": [[300, 250], [728, 90]]} for i in range(200)
+                ]
+            }
+        )
         + ";</script><style>"
         + "".join(f".c{i}{{margin:{i}px;padding:{i % 7}px;color:#{i:06x}}}" for i in range(600))
         + "</style>"
@@ -127,15 +132,20 @@ def _chrome(target: int) -> tuple[str, str, str]:
         "</ul></li>"
         for i in range(40)
     )
+
     def card(i: int) -> str:
         return (
             f'<div class="card"><a href="/n/{i}"><img src="https://img.example/t{i}.jpg" '
-        f'width="300" height="200" alt="صورة"></a><h4><a href="/n/{i}">'
-            f"{TOPICS[i % len(TOPICS)][1]}</a></h4><span class=\"time\">منذ {i} دقيقة</span></div>"
+            f'width="300" height="200" alt="صورة"></a><h4><a href="/n/{i}">'
+            f'{TOPICS[i % len(TOPICS)][1]}</a></h4><span class="time">منذ {i} دقيقة</span></div>'
         )
 
     related = "".join(card(i) for i in range(100))
-    head, nav, aside = script, f'<ul class="mega">{menu}</ul>', f'<div class="related">{related}</div>'
+    head, nav, aside = (
+        script,
+        f'<ul class="mega">{menu}</ul>',
+        f'<div class="related">{related}</div>',
+    )
     # Scale the markup parts so the whole page lands near the target.
     base = len(page("http://127.0.0.1:1", SimPartner("p0001"), article("p0001", 1)))
     size = base + len(head.encode()) + len(nav.encode()) + len(aside.encode())
@@ -182,7 +192,9 @@ class _State:
         self.lock = threading.Lock()
         self.base = ""
         self.partners = {
-            pid_of(i): _Partner(head=items - 1, items=items, etag=(etag_every > 0 and i % etag_every == 0))
+            pid_of(i): _Partner(
+                head=items - 1, items=items, etag=(etag_every > 0 and i % etag_every == 0)
+            )
             for i in range(partners)
         }
         self.counts: dict[str, int] = {"feed": 0, "feed_304": 0, "page": 0, "fault": 0}
@@ -198,9 +210,13 @@ class _State:
         if p.fault == "500":
             return b"500 Internal Server Error", "", b"oops"
         if p.fault == "invalid":
-            return b"200 OK", "Content-Type: application/rss+xml\r\n", (
-                b'<?xml version="1.0"?><rss><channel><title>x</title><item><title>a & b'
-                b"</item></chan"
+            return (
+                b"200 OK",
+                "Content-Type: application/rss+xml\r\n",
+                (
+                    b'<?xml version="1.0"?><rss><channel><title>x</title><item><title>a & b'
+                    b"</item></chan"
+                ),
             )
         if p.fault == "gzipbomb":
             return (
@@ -264,7 +280,9 @@ class _State:
                 self.counts = dict.fromkeys(self.counts, 0)
             elif op != "stats":
                 return {"error": f"unknown op {op!r}"}
-            heads = {pid: p.head for pid, p in self.partners.items()} if command.get("heads") else {}
+            heads = (
+                {pid: p.head for pid, p in self.partners.items()} if command.get("heads") else {}
+            )
             return {"counts": dict(self.counts), "heads": heads}
 
 
@@ -306,11 +324,19 @@ def _serve_connection(conn: socket.socket, state: _State) -> None:
             status, extra, body = answer
             close = headers.get("connection", "").lower() == "close"
             head_out = (
-                b"HTTP/1.1 " + status + b"\r\n" + extra.encode("latin-1")
-                + b"Content-Length: " + str(len(body)).encode() + b"\r\n"
-                + (b"Connection: close\r\n" if close else b"") + b"\r\n"
+                b"HTTP/1.1 "
+                + status
+                + b"\r\n"
+                + extra.encode("latin-1")
+                + b"Content-Length: "
+                + str(len(body)).encode()
+                + b"\r\n"
+                + (b"Connection: close\r\n" if close else b"")
+                + b"\r\n"
             )
-            conn.sendall(head_out + body if method != "HEAD" and not status.startswith(b"304") else head_out)
+            conn.sendall(
+                head_out + body if method != "HEAD" and not status.startswith(b"304") else head_out
+            )
             if close:
                 return
     except OSError:
@@ -366,8 +392,17 @@ class Simulator:
     @classmethod
     def start(cls, partners: int, items: int = 50, *, etag_every: int = 1) -> Simulator:
         proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--serve",
-             "--partners", str(partners), "--items", str(items), "--etag-every", str(etag_every)],
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--serve",
+                "--partners",
+                str(partners),
+                "--items",
+                str(items),
+                "--etag-every",
+                str(etag_every),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -444,8 +479,10 @@ def main(argv: list[str] | None = None) -> int:
     with Simulator.start(args.partners, args.items, etag_every=args.etag_every) as sim:
         body = urllib.request.urlopen(sim.feed_url(pid_of(0))).read()
         page_body = urllib.request.urlopen(sim.page_url(pid_of(0), 1)).read()
-        print(f"simulator on {sim.base}: feed {len(body):,} bytes "
-              f"({len(body) / args.items:,.0f} per item), page {len(page_body):,} bytes")
+        print(
+            f"simulator on {sim.base}: feed {len(body):,} bytes "
+            f"({len(body) / args.items:,.0f} per item), page {len(page_body):,} bytes"
+        )
     return 0
 
 

@@ -93,7 +93,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="serve feeds/ over HTTP")
     p.add_argument("--host", default=None, help="address to bind (default from [serve])")
     p.add_argument("--port", type=int, default=None, help="port (default from [serve])")
+    p.add_argument(
+        "--from-store",
+        action="store_true",
+        help="serve the feed files saved in the store, not feeds/ (implied by [cluster] enabled)",
+    )
     p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("scheduler", parents=[common],
+                       help="cluster mode: enqueue due partner polls (one active, others stand by)")
+    p.set_defaults(handler=cmd_scheduler)
+
+    p = sub.add_parser("worker", parents=[common],
+                       help="cluster mode: a Celery worker running polls and publishes")
+    p.add_argument("--concurrency", type=int, default=None, metavar="N",
+                   help="tasks at once in this worker (default: number of CPUs)")
+    p.add_argument("--pool", choices=("prefork", "threads", "solo"), default="prefork",
+                   help="Celery pool (default prefork: one process per task slot)")
+    p.add_argument("--hostname", default=None, metavar="NAME",
+                   help="worker name (default celery@<host>)")
+    p.set_defaults(handler=cmd_worker)
 
     p = sub.add_parser("scrape", parents=[common], help="scrape one article page, print the record")
     p.add_argument("source", metavar="SOURCE", help="http(s) URL or a local HTML file")
@@ -167,6 +186,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .lock import run_lock
 
     cfg = load_config(args)
+    if not args.once and cfg.cluster.enabled:
+        raise ConfigError(
+            "the single-process daemon does not run in cluster mode",
+            path=cfg.path,
+            key="cluster.enabled",
+            hint="start `syndication scheduler` and `syndication worker` instead",
+        )
     if not args.once:
         from .schedule import run_daemon
 
@@ -202,8 +228,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     host = args.host or cfg.serve.host
     port = cfg.serve.port if args.port is None else args.port
-    serve(cfg, host, port)
+    serve(cfg, host, port, from_store=args.from_store or cfg.cluster.enabled)
     return EXIT_OK
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from .cluster import run_scheduler
+
+    return run_scheduler(load_config(args))
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from .cluster import run_worker
+
+    if args.concurrency is not None and args.concurrency < 1:
+        raise ConfigError("--concurrency must be at least 1", path="command line")
+    return run_worker(
+        load_config(args),
+        concurrency=args.concurrency,
+        pool=args.pool,
+        hostname=args.hostname,
+        loglevel="DEBUG" if args.verbose else "INFO",
+    )
 
 
 def cmd_scrape(args: argparse.Namespace) -> int:

@@ -259,6 +259,7 @@ class _Loader:
                 "categories",
                 "partners",
                 "feeds",
+                "cluster",
             ),
         )
         storage = self.table(data.get("storage", {}), "storage")

@@ -192,6 +192,15 @@ def test_seed_page() -> None:
         assert text not in s.body_html, text
 
 
+def test_seed_page_urgent_comes_from_the_badge_not_the_chrome() -> None:
+    (entry,) = entries("seed")
+    html = (PAGES / entry["html"]).read_text(encoding="utf-8")
+    badge = '<span class="badge badge-urgent">عاجل</span>'
+    assert badge in html
+    # The ticker, the menu link and the related "عاجل|" teaser are still on the page.
+    assert scrape(html.replace(badge, ""), entry["url"]).urgent is False
+
+
 # --- the quality gate ----------------------------------------------------------------------
 
 
@@ -213,5 +222,5 @@ def test_quality_gate_floors_hold() -> None:
 
 def test_quality_gate_reports_a_field_below_its_floor() -> None:
     bench = _benchmark()
-    failures = bench.gate({**{f: 1.0 for f in bench.FIELDS}, "captions": 0.5})
+    failures = bench.gate({**dict.fromkeys(bench.FIELDS, 1.0), "captions": 0.5})
     assert failures == ["captions: 0.500 < floor 1.000"]

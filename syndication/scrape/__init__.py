@@ -27,7 +27,7 @@ from bs4 import Tag
 from ..arabic.dates import get_tz
 from ..arabic.text import strip_urgent_prefix
 from ..errors import ScrapeError
-from ..model import Block, Image, ScrapeRules, Scraped
+from ..model import Block, Image, Scraped, ScrapeRules
 from .body import ImageRef, Part, find_blocks, find_body_roots
 from .boilerplate import remove_boilerplate
 from .extract import (
@@ -45,13 +45,13 @@ from .render import body_html
 from .rules import SITE_RULES, rules_for_url
 from .when import find_published, find_updated
 
-__all__ = ["SITE_RULES", "MAX_PAGE_CHARS", "ScrapeRules", "rules_for_url", "scrape"]
+__all__ = ["MAX_PAGE_CHARS", "SITE_RULES", "ScrapeRules", "rules_for_url", "scrape"]
 
 log = logging.getLogger(__name__)
 
 # Pages are cut here before parsing: an article is never this long, and a 10 MB page of
 # junk must not hold a worker for minutes in the tree builder.
-MAX_PAGE_CHARS = 2_500_000
+MAX_PAGE_CHARS = 2_000_000
 
 T = TypeVar("T")
 
@@ -114,14 +114,15 @@ def _scopes(title_el: Tag | None, roots: list[Tag]) -> tuple[list[Tag], list[Tag
     return [title_el.parent], [title_el.parent, *roots]
 
 
-def _order_images(parts: list[Part], images: list[Image]) -> tuple[list[Image], list[Block | Image]]:
+def _order_images(
+    parts: list[Part], images: list[Image]
+) -> tuple[list[Image], list[Block | Image]]:
     """Images in the order body_html shows them (lead first) and the parts to render."""
     placed = [p.index for p in parts if isinstance(p, ImageRef)]
     order = [i for i in range(len(images)) if i not in placed] + placed
     ordered = [images[i] for i in order]
     rendered: list[Block | Image] = [images[i] for i in order if i not in placed]
-    for part in parts:
-        rendered.append(images[part.index] if isinstance(part, ImageRef) else part)
+    rendered.extend(images[p.index] if isinstance(p, ImageRef) else p for p in parts)
     return ordered, rendered
 
 
@@ -148,7 +149,8 @@ def scrape(
     if not text.strip():
         raise ScrapeError("empty page: no article body found", url=url)
     doc = parse_page(text, url, rules, timezone, base_url)
-    categories = _optional("categories", url, [], lambda: find_categories(doc))
+    no_categories: list[str] = []
+    categories = _optional("categories", url, no_categories, lambda: find_categories(doc))
     remove_boilerplate(doc)
     doc.index()
     roots = find_body_roots(doc)
@@ -173,7 +175,9 @@ def scrape(
         )
     images, rendered = _order_images(parts, found.images)
     body_text = "\n".join(b.text for b in blocks)
-    published = _optional("published", url, None, lambda: find_published(doc, scope, title_el, roots))
+    published = _optional(
+        "published", url, None, lambda: find_published(doc, scope, title_el, roots)
+    )
     return Scraped(
         url=doc.canonical,
         title=title or None,

@@ -24,8 +24,7 @@ from ..arabic.text import clean_text, matching_key
 from ..model import Block, BlockKind
 from .boilerplate import is_junk_label
 from .images import FoundImages
-from .page import Page, text_of
-from .page import classes_and_id
+from .page import Page, classes_and_id, text_of
 from .rules import (
     ARTICLE_BODY_SELECTORS,
     BYLINE_PREFIX_RE,
@@ -79,9 +78,10 @@ def _own_score(tag: Tag) -> int:
                 continue
             if child.name in ("p", "blockquote") or child.name in _INLINE:
                 score += len(text_of(child)) - sum(len(text_of(a)) for a in child.find_all("a"))
-            elif child.name in ("div", "section") and child.find(
-                ["p", "div", "section", "ul", "table"]
-            ) is None:
+            elif (
+                child.name in ("div", "section")
+                and child.find(["p", "div", "section", "ul", "table"]) is None
+            ):
                 text = len(text_of(child)) - sum(len(text_of(a)) for a in child.find_all("a"))
                 if text >= 25:
                     score += text
@@ -200,7 +200,9 @@ class _Walker:
 
     def walk(self, node: Tag, depth: int = 0, bold: bool = False, link: bool = False) -> None:
         if depth > _MAX_DEPTH:
-            log.warning("body nesting deeper than %d on %s; rest ignored", _MAX_DEPTH, self.page.url)
+            log.warning(
+                "body nesting deeper than %d on %s; rest ignored", _MAX_DEPTH, self.page.url
+            )
             return
         for child in node.children:
             if isinstance(child, Comment):
@@ -296,4 +298,3 @@ def find_blocks(
     if parts and isinstance(parts[0], Block) and matching_key(parts[0].text) == walker.title_key:
         parts = parts[1:]
     return _strip_byline(_promote_short_lines(parts))
-

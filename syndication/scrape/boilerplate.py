@@ -89,7 +89,11 @@ def _is_junk_by_class(tag: Tag) -> bool:
 
 
 def _alive(tag: Tag) -> bool:
-    return not tag.decomposed and tag.parent is not None
+    # Read __dict__ directly: a decomposed Tag has lost its attributes, and bs4's
+    # __getattr__ turns `tag.parent` / `tag.decomposed` into a subtree search for a
+    # child element of that name (quadratic on big pages).
+    attrs = tag.__dict__
+    return not attrs.get("_decomposed", False) and attrs.get("parent") is not None
 
 
 def _protected(page: Page) -> set[int]:

@@ -36,6 +36,22 @@ def _creditish(text: str) -> bool:
     return is_agency(text) or ("/" in text and len(words) <= 6)
 
 
+def _unwrap(text: str) -> str:
+    """Drop brackets around the whole credit or left unbalanced by the split, keep "(تجريبية)"."""
+    text = text.strip()
+    while len(text) > 1 and text[0] in "([" and text[-1] in ")]":
+        text = text[1:-1].strip()
+    while text and text[-1] in ")]" and text.count("(") + text.count("[") < (
+        text.count(")") + text.count("]")
+    ):
+        text = text[:-1].rstrip()
+    while text and text[0] in "([" and text.count("(") + text.count("[") > (
+        text.count(")") + text.count("]")
+    ):
+        text = text[1:].lstrip()
+    return text
+
+
 def split_credit(text: str, *, credit_only: bool = False) -> tuple[str | None, str | None]:
     """``(caption, credit)`` from one caption string; either may be None.
 
@@ -46,7 +62,7 @@ def split_credit(text: str, *, credit_only: bool = False) -> tuple[str | None, s
     if credit_only:
         m = CREDIT_PREFIX_RE.match(text)
         rest = text[m.end() :] if m else text
-        return None, rest.strip(" ()[]") or None
+        return None, _unwrap(rest) or None
     for m in reversed(list(CREDIT_PREFIX_RE.finditer(text))):
         rest = text[m.end() :].strip()
         before = text[: m.start()]
@@ -55,7 +71,7 @@ def split_credit(text: str, *, credit_only: bool = False) -> tuple[str | None, s
         if before and not _BOUNDARY.search(before):
             continue  # "Photo:" glued to a word is part of the sentence
         caption = before.rstrip(" -–—|/([،").strip()
-        credit = rest.rstrip(")]").strip()
+        credit = _unwrap(rest)
         return caption or None, credit or None
     m = _PAREN_TAIL.search(text)
     if m is not None and _creditish(m.group(1)):

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+import soupsieve
 from bs4 import BeautifulSoup, Tag
 
 from ..arabic.text import clean_text, detect_language, is_urgent_label, matching_key
@@ -46,10 +47,8 @@ _SEP_CHARS = " -|–—:«»·•/\u00a0"
 
 def site_names(page: Page, headlines: Iterable[str]) -> list[str]:
     """Names the site puts around its headlines: og:site_name, publisher, <title> affixes."""
-    names: list[str] = []
-    for value in (page.meta.first("og:site_name"), page.meta.first("application-name")):
-        if value:
-            names.append(clean_text(value))
+    declared = (page.meta.first("og:site_name"), page.meta.first("application-name"))
+    names: list[str] = [clean_text(value) for value in declared if value]
     for obj in page.meta.articles:
         publisher = obj.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
@@ -204,8 +203,12 @@ def find_author(page: Page, body_byline: str | None, title: str | None) -> str |
         candidates.append([text_of(t) for t in page.select(page.rules.author)])
     candidates.append(_ld_authors(page.meta.ld("author")))
     candidates.append(page.meta.all("author", "article:author", "dc.creator", "parsely-author"))
-    for selector in BYLINE_SELECTORS:
-        candidates.append([text_of(t) for t in page.select(selector)][:3])
+    # One pass over the page for all byline selectors, then grouped in their priority order.
+    bylines = page.select(", ".join(BYLINE_SELECTORS))
+    candidates.extend(
+        [text_of(t) for t in bylines if soupsieve.match(selector, t)][:3]
+        for selector in BYLINE_SELECTORS
+    )
     candidates.append([body_byline] if body_byline else [])
     for group in candidates:
         found = [a for a in (_clean_author(v, page, names) for v in group) if a]
@@ -306,9 +309,7 @@ def _badge_in(container: Tag, skip: list[Tag]) -> bool:
         text = text_of(tag)
         if not text or len(text) > _BADGE_MAX_CHARS:
             continue
-        if tag.find(True) is not None and any(
-            text_of(c) == text for c in tag.find_all(True)
-        ):
+        if tag.find(True) is not None and any(text_of(c) == text for c in tag.find_all(True)):
             continue  # judge the innermost element that carries the label
         if tag.name == "a" and tag.find_parent(["li"]) is not None:
             continue  # a link in a list is navigation, even inside the article

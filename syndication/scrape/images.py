@@ -137,9 +137,9 @@ def best_url(img: Tag) -> tuple[str | None, float | None]:
     if isinstance(noscript, Tag):
         inner = noscript.find("img")
         if isinstance(inner, Tag) and inner is not img:
-            url, size = best_url(inner)
-            if url:
-                return url, size
+            found, found_size = best_url(inner)
+            if found:
+                return found, found_size
     src = img.get("src")
     if isinstance(src, str) and not _is_placeholder(src):
         return src.strip(), None
@@ -201,8 +201,8 @@ def _wrappers(img: Tag, page: Page, roots: list[Tag]) -> list[Tag]:
 
 
 def _has_class(tag: Tag, names: tuple[str, ...]) -> bool:
-    cls = tag.get("class") or []
-    tokens = {c.lower() for c in (cls if isinstance(cls, list) else [str(cls)])}
+    cls: Any = tag.get("class") or []
+    tokens = {str(c).lower() for c in (cls if isinstance(cls, list) else [str(cls)])}
     return any(n.lower() in tokens for n in names)
 
 
@@ -214,7 +214,11 @@ def _credit_elements(container: Tag, page: Page) -> list[Tag]:
         prop = str(tag.get("itemprop") or "").lower()
         if _has_class(tag, CREDIT_CLASSES) or prop in ("copyrightholder", "credittext"):
             found.append(tag)
-    return found
+    # The partner rule and the generic classes often name the same element: keep it once.
+    unique: dict[int, Tag] = {}
+    for tag in found:
+        unique.setdefault(id(tag), tag)
+    return list(unique.values())
 
 
 def _caption_element(img: Tag, page: Page, wrappers: list[Tag]) -> Tag | None:
@@ -302,7 +306,9 @@ def _read_image(
     if caption is not None:
         caption, tail = split_credit(caption)
         credit = credit or tail
-    if caption is not None and (_same_headline(caption, title) or PLACEHOLDER_ALT_RE.match(caption)):
+    if caption is not None and (
+        _same_headline(caption, title) or PLACEHOLDER_ALT_RE.match(caption)
+    ):
         caption = None
     if credit:
         credit = split_credit(credit, credit_only=True)[1] or credit

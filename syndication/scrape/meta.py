@@ -145,8 +145,8 @@ def collect_meta(soup: BeautifulSoup) -> PageMeta:
             if isinstance(key, str) and key.strip():
                 meta.tags.setdefault(key.strip().lower(), []).append(unescape(content))
     for link in soup.find_all("link", href=True):
-        rel = link.get("rel") or []
-        rels = [r.lower() for r in (rel if isinstance(rel, list) else [rel])]
+        rel: Any = link.get("rel") or []
+        rels = [str(r).lower() for r in (rel if isinstance(rel, list) else [rel])]
         if "canonical" in rels and meta.canonical is None:
             meta.canonical = str(link["href"]).strip() or None
     meta.og_url = meta.first("og:url")

@@ -9,6 +9,7 @@ resolved against the ones after it, so a relative ``<base href="/ar/">`` still w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -121,8 +122,8 @@ def text_of(node: Tag | NavigableString | None) -> str:
 def classes_and_id(tag: Tag) -> str:
     """``class`` and ``id`` of *tag*, lower-cased, space-joined (for pattern checks)."""
     attrs = tag.attrs if isinstance(tag.attrs, dict) else {}
-    cls = attrs.get("class") or []
-    parts = list(cls) if isinstance(cls, list) else [str(cls)]
+    cls: Any = attrs.get("class") or []
+    parts = [str(c) for c in cls] if isinstance(cls, list) else [str(cls)]
     ident = attrs.get("id")
     if ident:
         parts.append(str(ident))

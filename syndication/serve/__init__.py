@@ -138,13 +138,16 @@ def create_server(
     port: int,
     *,
     store_factory: Callable[[], Store] | None = None,
+    from_store: bool = False,
     **adjustments: Any,
 ) -> FeedServer:
     """Bind (host, port) and return the server, not yet running.
 
     `adjustments` override waitress settings in ADJUSTMENTS (e.g. `threads=8`).
+    `from_store`: serve the feed files the publisher saved in the store, not `feeds/`
+    (stateless nodes, see storefiles.py).
     """
-    app = FeedsApp(config, store_factory)
+    app = FeedsApp(config, store_factory, from_store=from_store)
     options = {**ADJUSTMENTS, **adjustments}
     dispatcher = engine.InlineDispatcher(app.is_fast)
     dispatcher.set_thread_count(options["threads"])
@@ -171,10 +174,11 @@ def create_server(
     return FeedServer(server, app)
 
 
-def serve(config: Config, host: str, port: int) -> None:
+def serve(config: Config, host: str, port: int, *, from_store: bool = False) -> None:
     """Serve until SIGTERM or SIGINT; returns normally so the CLI can exit 0."""
-    server = create_server(config, host, port)
-    log.info("serving %s on %s", config.publish.out_dir, server.url)
+    server = create_server(config, host, port, from_store=from_store)
+    source = "the store's feed files" if from_store else config.publish.out_dir
+    log.info("serving %s on %s", source, server.url)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.info("serve: signal %d, shutting down", signum)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from syndication.serve.files import (
     feed_key,
 )
 from syndication.serve.health import Health
+from syndication.serve.storefiles import StoreFileCache
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -90,13 +92,25 @@ class _Prepared:
 class FeedsApp:
     """A WSGI callable over one Config; thread-safe (waitress calls it from its pool)."""
 
-    def __init__(self, config: Config, store_factory: Callable[[], Store] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        store_factory: Callable[[], Store] | None = None,
+        *,
+        from_store: bool = False,
+    ) -> None:
         self.config = config
-        self.files = FileCache(os.path.join(config.base_dir, config.publish.out_dir))
         self.tokens = Tokens(config.serve.tokens)
         self.specs = {spec.key: spec for spec in config.feeds}
         if store_factory is None:
             store_factory = _default_store_factory(config)
+        self.files: FileCache | StoreFileCache
+        if from_store:
+            # Stateless node: files come from the store; health shares its connections.
+            store_factory = _shared(store_factory)
+            self.files = StoreFileCache(store_factory)
+        else:
+            self.files = FileCache(os.path.join(config.base_dir, config.publish.out_dir))
         self.health = Health(store_factory, config.serve.stale_after)
         self._prepared: dict[str, _Prepared] = {}
 
@@ -220,7 +234,9 @@ class FeedsApp:
         headers = [*variant.ok, ("Content-Length", str(len(variant.body)))]
         if _is_xml_feed(entry) and _for_browser(environ):
             headers = [
-                ("Content-Type", "application/xml; charset=utf-8") if k == "Content-Type" else (k, v)
+                ("Content-Type", "application/xml; charset=utf-8")
+                if k == "Content-Type"
+                else (k, v)
                 for k, v in headers
             ]
         return 200, headers, variant.body, user
@@ -325,6 +341,20 @@ def _default_store_factory(config: Config) -> Callable[[], Store]:
         return open_store(config.storage_url, migrate=False)
 
     return factory
+
+
+def _shared(factory: Callable[[], Store]) -> Callable[[], Store]:
+    """`factory`, called at most once successfully; every caller gets that one Store."""
+    lock = threading.Lock()
+    made: list[Store] = []
+
+    def shared() -> Store:
+        with lock:
+            if not made:
+                made.append(factory())
+            return made[0]
+
+    return shared
 
 
 def make_app(config: Config, store_factory: Callable[[], Store] | None = None) -> WSGIApplication:
