@@ -696,3 +696,13 @@ def test_private_feeds_are_not_listed_in_the_index(config: Config, store: Store)
     out = out_dir(config)
     assert (out / "vip.rss.xml").is_file()
     assert b"vip" not in (out / "index.html").read_bytes()
+
+
+def test_publish_records_its_time_for_healthz(config: Config, store: Store) -> None:
+    from syndication.publish import LAST_PUBLISH_KEY
+
+    assert store.get_meta(LAST_PUBLISH_KEY) is None
+    publish_all(config, store)
+    stamp = store.get_meta(LAST_PUBLISH_KEY)
+    assert stamp is not None
+    assert dt.datetime.fromisoformat(stamp) <= dt.datetime.now(dt.UTC)

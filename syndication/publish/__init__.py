@@ -23,10 +23,12 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+from syndication import metrics
 from syndication.config import Config, PublishSettings
 from syndication.errors import PublishError, StorageError
 from syndication.model import Article, FeedFormat, FeedSpec, Published
@@ -36,6 +38,9 @@ from syndication.publish.index import render_index
 from syndication.publish.jsonfeed import render_json
 from syndication.publish.render import render_atom, render_rss
 from syndication.publish.select import StoreReader, feed_specs
+
+# Read by `syndication serve` for /healthz (the age of the last complete publish).
+LAST_PUBLISH_KEY = "last_publish_at"
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +73,7 @@ def publish_all(
     `ping(hub_url, urls)` is called once with the self URLs of the changed feed files when
     [publish] hub_url is set.
     """
+    started = time.monotonic()
     now = now or dt.datetime.now(dt.UTC)
     settings = config.publish
     out_dir = output_dir(config)
@@ -103,6 +109,7 @@ def publish_all(
     _write(store, out_dir / "index.html", render_index(specs, settings), feed_key="index")
 
     websub.notify(ping, settings.hub_url, changed_urls)
+    metrics.observe("syndication_publish_duration_seconds", time.monotonic() - started)
 
     if failures:
         keys = ", ".join(e.feed_key for e in failures)
@@ -112,6 +119,10 @@ def publish_all(
             path=str(out_dir),
             hint="the other feeds were published; fix the named feeds and publish again",
         )
+    # /healthz reports the age of this mark; only a fully successful publish sets it.
+    finished = dt.datetime.now(dt.UTC)
+    store.set_meta(LAST_PUBLISH_KEY, finished.isoformat())
+    metrics.set("syndication_last_publish_timestamp_seconds", finished.timestamp())
     return results
 
 

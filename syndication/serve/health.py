@@ -15,11 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from syndication.errors import StorageError
+from syndication.publish import LAST_PUBLISH_KEY
 from syndication.store import Store
 
 log = logging.getLogger(__name__)
-
-LAST_PUBLISH_KEY = "last_publish_at"
 
 
 class Health:
