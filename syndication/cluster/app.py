@@ -132,8 +132,9 @@ def run_worker(
 
     settings = require_cluster(config)
     if pool not in POOLS:
-        raise ConfigError(f"unknown pool {pool!r}", path=config.path,
-                          hint=f"use one of {', '.join(POOLS)}")
+        raise ConfigError(
+            f"unknown pool {pool!r}", path=config.path, hint=f"use one of {', '.join(POOLS)}"
+        )
     # Migrate once here (an advisory lock serialises concurrent starters), then let every
     # pool process open its own connections after the fork.
     open_store(config.storage_url).close()

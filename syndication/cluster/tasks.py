@@ -103,8 +103,9 @@ def poll(app: Celery, runtime: Runtime, partner_id: str) -> dict[str, Any]:
     config = runtime.config
     partner = config.partner(partner_id)
     if partner is None or not partner.enabled:
-        log.warning("poll of unknown or disabled partner %r ignored (config out of date?)",
-                    partner_id)
+        log.warning(
+            "poll of unknown or disabled partner %r ignored (config out of date?)", partner_id
+        )
         return {"partner": partner_id, "status": "unknown"}
     parts = runtime.parts()
     lock = leader.partner_lock(parts.store, partner_id)
@@ -135,16 +136,22 @@ def request_publish(app: Celery, config: Config, client: redis.Redis) -> bool:
     try:
         first = client.set(pending_key(config), "1", nx=True, ex=int(debounce) + PENDING_TTL)
     except redis.RedisError as e:
-        log.warning("cannot reach Redis to schedule a publish (%s); the scheduler's "
-                    "periodic publish will pick the change up", e)
+        log.warning(
+            "cannot reach Redis to schedule a publish (%s); the scheduler's "
+            "periodic publish will pick the change up",
+            e,
+        )
         return False
     if not first:
         return False
     try:
         app.send_task(PUBLISH_TASK, queue=config.cluster.queue, countdown=debounce)
     except (OperationalError, OSError) as e:
-        log.warning("cannot enqueue a publish (%s); the scheduler's periodic publish will "
-                    "pick the change up", e)
+        log.warning(
+            "cannot enqueue a publish (%s); the scheduler's periodic publish will "
+            "pick the change up",
+            e,
+        )
         return False
     return True
 

@@ -22,10 +22,12 @@ log = logging.getLogger(__name__)
 
 # First int of the two-int key form; db.py uses ...44 (migrate) and ...45 (articles).
 _LOCK_NAMED_CLASS = 0x5359_4E46
-_KEEPALIVE = (
-    "SET tcp_keepalives_idle = 5",
-    "SET tcp_keepalives_interval = 2",
-    "SET tcp_keepalives_count = 3",
+# One round trip: the session's keepalive settings, then the lock.
+_TRY_LOCK = sa.text(
+    "SELECT set_config('tcp_keepalives_idle', '5', false), "
+    "set_config('tcp_keepalives_interval', '2', false), "
+    "set_config('tcp_keepalives_count', '3', false), "
+    "pg_try_advisory_lock(:c, :k)"
 )
 
 
@@ -99,12 +101,7 @@ def try_lock(engine: Engine, name: str) -> AdvisoryLock | None:
         raise sa.exc.ArgumentError("advisory locks need PostgreSQL")
     conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     try:
-        for statement in _KEEPALIVE:
-            conn.exec_driver_sql(statement)
-        got = conn.execute(
-            sa.text("SELECT pg_try_advisory_lock(:c, :k)"),
-            {"c": _LOCK_NAMED_CLASS, "k": lock_key(name)},
-        ).scalar_one()
+        got = conn.execute(_TRY_LOCK, {"c": _LOCK_NAMED_CLASS, "k": lock_key(name)}).one()[3]
     except BaseException:
         AdvisoryLock._drop(conn)
         raise
