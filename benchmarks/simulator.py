@@ -30,6 +30,7 @@ import gzip
 import hashlib
 import html
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -92,9 +93,12 @@ def _item(base: str, partner: SimPartner, a: SimArticle) -> str:
     )
 
 
-def feed(base: str, pid: str, numbers: Iterable[int], urgent: set[int], build: int) -> bytes:
+def feed_items(base: str, pid: str, numbers: Iterable[int], urgent: set[int]) -> str:
     partner = SimPartner(pid)
-    items = "".join(_item(base, partner, article(pid, n, urgent=n in urgent)) for n in numbers)
+    return "".join(_item(base, partner, article(pid, n, urgent=n in urgent)) for n in numbers)
+
+
+def feed(base: str, pid: str, items: str, build: int) -> bytes:
     built = format_datetime(EPOCH + dt.timedelta(seconds=build))
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -185,15 +189,19 @@ class _Partner:
     build: int = 0  # lastBuildDate offset: bumping it changes the bytes, not the items
     urgent: set[int] = field(default_factory=set)
     cached: tuple[tuple[int, int, int], bytes, str] | None = None
+    # The items' XML, kept across "touch": only the envelope changes then (cheap).
+    items_xml: tuple[tuple[int, int], str] | None = None
 
 
 class _State:
-    def __init__(self, partners: int, items: int, etag_every: int) -> None:
+    def __init__(self, partners: int, items: int, etag_every: int, empty: bool = False) -> None:
         self.lock = threading.Lock()
         self.base = ""
         self.partners = {
             pid_of(i): _Partner(
-                head=items - 1, items=items, etag=(etag_every > 0 and i % etag_every == 0)
+                head=-1 if empty else items - 1,
+                items=items,
+                etag=(etag_every > 0 and i % etag_every == 0),
             )
             for i in range(partners)
         }
@@ -227,8 +235,13 @@ class _State:
         with self.lock:
             key = (p.head, p.build, len(p.urgent))
             if p.cached is None or p.cached[0] != key:
-                numbers = range(p.head, p.head - p.items, -1)
-                body = feed(self.base, pid, numbers, p.urgent, p.build)
+                if p.items_xml is None or p.items_xml[0] != key[:1] + key[2:]:
+                    numbers = range(p.head, max(p.head - p.items, -1), -1)
+                    p.items_xml = (
+                        (p.head, len(p.urgent)),
+                        feed_items(self.base, pid, numbers, p.urgent),
+                    )
+                body = feed(self.base, pid, p.items_xml[1], p.build)
                 tag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
                 p.cached = (key, body, tag)
             _, body, tag = p.cached
@@ -305,7 +318,7 @@ def _serve_connection(conn: socket.socket, state: _State) -> None:
                 buf += chunk
             head, _, buf = buf.partition(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
-            method, target, _version = (lines[0].split(" ") + ["", ""])[:3]
+            method, target, _version = [*lines[0].split(" "), "", ""][:3]
             headers = {}
             for line in lines[1:]:
                 name, _, value = line.partition(":")
@@ -365,14 +378,20 @@ def _route(
     return b"404 Not Found", "Content-Type: text/plain\r\n", b"not found"
 
 
-def serve(port: int, partners: int, items: int, etag_every: int, ready: Any = None) -> None:
-    state = _State(partners, items, etag_every)
+def _exit_with_parent() -> None:
+    sys.stdin.read()  # returns at EOF: the parent closed the pipe or died
+    os._exit(0)
+
+
+def serve(port: int, partners: int, items: int, etag_every: int, empty: bool = False) -> None:
+    state = _State(partners, items, etag_every, empty)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((HOST, port))
     listener.listen(1024)
     state.base = f"http://{HOST}:{listener.getsockname()[1]}"
     print(listener.getsockname()[1], flush=True)
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
     while True:
         conn, _ = listener.accept()
         threading.Thread(target=_serve_connection, args=(conn, state), daemon=True).start()
@@ -390,20 +409,28 @@ class Simulator:
         self.base = f"http://{HOST}:{port}"
 
     @classmethod
-    def start(cls, partners: int, items: int = 50, *, etag_every: int = 1) -> Simulator:
+    def start(
+        cls, partners: int, items: int = 50, *, etag_every: int = 1, empty: bool = False
+    ) -> Simulator:
+        """`empty`: feeds start with no items (`add` brings them); `items` is the window."""
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--serve",
+            "--partners",
+            str(partners),
+            "--items",
+            str(items),
+            "--etag-every",
+            str(etag_every),
+        ]
+        # stdin: the child exits when this pipe closes, so a crashed benchmark leaves no
+        # server behind; stderr is not inherited, so the child never holds our pipes open.
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                str(Path(__file__).resolve()),
-                "--serve",
-                "--partners",
-                str(partners),
-                "--items",
-                str(items),
-                "--etag-every",
-                str(etag_every),
-            ],
+            command + (["--empty"] if empty else []),
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             text=True,
         )
         assert proc.stdout is not None
@@ -453,6 +480,8 @@ class Simulator:
         self._ctl(op="reset_counts")
 
     def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
         self.proc.kill()
         self.proc.wait(10)
         if self.proc.stdout is not None:
@@ -472,9 +501,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partners", type=int, default=100)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--etag-every", type=int, default=1, help="0: no partner sends ETags")
+    parser.add_argument("--empty", action="store_true", help="feeds start without items")
     args = parser.parse_args(argv)
     if args.serve:
-        serve(args.port, args.partners, args.items, args.etag_every)
+        serve(args.port, args.partners, args.items, args.etag_every, args.empty)
         return 0
     with Simulator.start(args.partners, args.items, etag_every=args.etag_every) as sim:
         body = urllib.request.urlopen(sim.feed_url(pid_of(0))).read()

@@ -8,6 +8,17 @@ Partners run in parallel (a thread pool in `run_ingest`); inside one partner, ar
 are fetched in parallel up to the partner's per-host limit, which the fetcher enforces.
 Stages never import each other; only this module composes them.
 
+Fast path (the hot loop of a large newsroom is "the feed changed, its items did not"):
+
+    Fetched ─ 304? ─ same body hash? ─ scan_items (lxml) ─ every item's id known, its XML
+        digest and item hash as remembered, and the stored item hash unedited?
+        → save the new validators, done (feedparser never runs)
+        else → the full path above; afterwards remember (digest, item hash) per id
+
+The memo lives in the store's meta table (one row per partner) and carries a fingerprint
+of everything else that decides the FeedItem (partner settings, final URL, Content-Type),
+so an equal digest means an equal FeedItem: an edited item still reaches the full path.
+
 Failure policy: a partner's expected failures (FetchError, FeedParseError) are values in
 its IngestReport and push its next poll back; an article page that fails keeps the feed
 item's own title and summary so the story is not lost; an unexpected exception in one
@@ -49,7 +60,7 @@ from .model import (
     Scraped,
 )
 from .normalize import to_article
-from .parse import guids_unreliable, parse_feed
+from .parse import ItemScan, guids_unreliable, parse_feed, scan_items
 from .pollpolicy import backoff_delay, next_poll_floor, ttl_floor
 from .scrape import scrape
 from .store import Store
@@ -62,6 +73,8 @@ log = logging.getLogger("syndication.ingest")
 PARTIAL = "partial:"
 MAX_ERROR_TEXT = 500
 STATE_REFRESH = dt.timedelta(minutes=10)
+MEMO_PREFIX = "itemscan:"  # meta key of a partner's fast-path memo
+MEMO_VERSION = "1"  # bump when parse_feed would read the same XML differently
 
 
 def utcnow() -> dt.datetime:
@@ -78,12 +91,16 @@ class Ingester:
     clock: Callable[[], dt.datetime] = utcnow
     rand: random.Random | None = None
     stop: threading.Event | None = None  # set on SIGTERM: finish the current article, skip the rest
+    # States read in one query before a run (run_ingest); each is used once, then dropped.
+    prefetched: dict[str, PartnerState] | None = None
+    prefetched_memos: dict[str, str] | None = None  # meta key → fast-path memo, same rule
+    fast_path: bool = True  # skip feedparser when every item is known (tests turn it off)
 
     def partner(self, partner: PartnerFeed, *, force: bool = False) -> IngestReport:
         """Poll one partner; never raises for the partner's own problems."""
         started = time.monotonic()
         now = self.clock()
-        state = self.store.get_partner_state(partner.id) or PartnerState(partner.id)
+        state = self._state(partner.id)
         if not force and state.disabled_reason:
             return self._report(partner, "disabled", started, error=state.disabled_reason)
         if not force and state.next_check_at is not None and state.next_check_at > now:
@@ -97,6 +114,13 @@ class Ingester:
         except Exception as e:  # a bug: loud, but the other partners go on
             log.exception("unexpected error while ingesting", extra={"partner": partner.id})
             return self._failed(partner, state, now, started, e)
+
+    def _state(self, partner_id: str) -> PartnerState:
+        if self.prefetched is not None:
+            state = self.prefetched.pop(partner_id, None)
+            if state is not None:
+                return state
+        return self.store.get_partner_state(partner_id) or PartnerState(partner_id)
 
     # -- the stages ------------------------------------------------------------------
 
@@ -132,8 +156,29 @@ class Ingester:
             # Same bytes without validators: recognised by hash, never parsed.
             self._succeeded(partner, state, fetched, None, now, body_hash=body_hash)
             return self._report(partner, "unchanged", started)
+        scan = scan_items(fetched.body) if self.fast_path and not partner.encoding else None
+        memo = self._memo(partner.id) if scan is not None else None
+        context = _context(partner, fetched)
+        if scan is not None and memo is not None and memo.get("context") == context:
+            skipped = self._all_known(partner, scan, memo)
+            if skipped is not None:
+                count, identity = skipped
+                self._succeeded(
+                    partner,
+                    replace(state, identity=identity),
+                    fetched,
+                    None,
+                    now,
+                    body_hash=body_hash,
+                    ttl=scan.ttl,
+                )
+                return IngestReport(
+                    partner.id, "ok", unchanged=count, duration=time.monotonic() - started
+                )
         parsed = parse_feed(fetched, partner)
-        report, complete, identity = self._items(partner, state, parsed, now)
+        report, complete, identity, hashes = self._items(partner, state, parsed, now)
+        if scan is not None:
+            self._remember(partner, scan, context, identity, hashes, memo)
         if not complete:
             # Forget hash and validators, so the next poll re-reads the feed and retries
             # the pages that failed instead of getting a 304.
@@ -148,9 +193,69 @@ class Ingester:
         )
         return replace(report, duration=time.monotonic() - started)
 
+    # -- the fast path ---------------------------------------------------------------
+
+    def _memo(self, partner_id: str) -> dict[str, object] | None:
+        key = MEMO_PREFIX + partner_id
+        if self.prefetched_memos is not None:
+            raw = self.prefetched_memos.pop(key, None)
+        else:
+            raw = self.store.get_meta(key)
+        if not raw:
+            return None
+        try:
+            memo = json.loads(raw)
+        except ValueError:
+            return None
+        return memo if isinstance(memo, dict) else None
+
+    def _all_known(
+        self, partner: PartnerFeed, scan: ItemScan, memo: dict[str, object]
+    ) -> tuple[int, Literal["guid", "url"]] | None:
+        """(items, identity) when every item is known and untouched, else None."""
+        plan = fast_ids(partner, scan)
+        if plan is None:
+            return None
+        ids, identity = plan
+        remembered = memo.get("items")
+        if not ids or not isinstance(remembered, dict):
+            return None
+        for key, digest in ids:
+            record = remembered.get(key)
+            if not isinstance(record, list) or len(record) != 2 or record[0] != digest:
+                return None
+        known = self.store.known_item_hashes([key for key, _ in ids])
+        for key, _ in ids:
+            stored = known.get(key)
+            # The same test as the full path: known and unedited, or deleted by us.
+            if stored is None or not (stored == "" or stored == remembered[key][1]):
+                return None
+        return len(ids), identity
+
+    def _remember(
+        self,
+        partner: PartnerFeed,
+        scan: ItemScan,
+        context: str,
+        identity: str,
+        hashes: dict[str, str],
+        old: dict[str, object] | None,
+    ) -> None:
+        """Record (digest, item hash) of this feed's items for the next poll's fast path."""
+        plan = fast_ids(partner, scan)
+        items: dict[str, list[str]] = {}
+        if plan is not None and plan[1] == identity:
+            items = {key: [digest, hashes[key]] for key, digest in plan[0] if key in hashes}
+        memo = {"context": context, "items": items}
+        if old == memo:
+            return
+        if not items and old is None:
+            return  # nothing to remember, nothing stale to replace
+        self.store.set_meta(MEMO_PREFIX + partner.id, json.dumps(memo, sort_keys=True))
+
     def _items(
         self, partner: PartnerFeed, state: PartnerState, parsed: ParsedFeed, now: dt.datetime
-    ) -> tuple[IngestReport, bool, Literal["guid", "url"]]:
+    ) -> tuple[IngestReport, bool, Literal["guid", "url"], dict[str, str]]:
         items = list(parsed.items[: partner.max_items])
         identity: Literal["guid", "url"] = "url" if guids_unreliable(items) else "guid"
         if identity == "url" and state.identity != "url":
@@ -162,8 +267,9 @@ class Ingester:
         known = self.store.known_item_hashes([key for key, _ in keyed])
         todo: list[tuple[str, FeedItem, str]] = []
         unchanged = 0
+        hashes: dict[str, str] = {}
         for key, item in keyed:
-            ihash = item_hash(item)
+            ihash = hashes[key] = item_hash(item)
             stored = known.get(key)
             if stored is not None and (stored == "" or stored == ihash):
                 unchanged += 1  # known and unedited, or deleted by us (tombstone)
@@ -207,7 +313,7 @@ class Ingester:
             unchanged=unchanged,
             failures=tuple(failures),
         )
-        return report, not failures and not skipped, identity
+        return report, not failures and not skipped, identity, hashes
 
     def _article(
         self,
@@ -278,9 +384,11 @@ class Ingester:
         now: dt.datetime,
         *,
         body_hash: str | None,
+        ttl: int | None = None,
     ) -> None:
         next_check = now + dt.timedelta(seconds=partner.interval)
-        floors = [next_poll_floor(fetched, now), ttl_floor(parsed.ttl if parsed else None, now)]
+        ttl = parsed.ttl if parsed else ttl
+        floors = [next_poll_floor(fetched, now), ttl_floor(ttl, now)]
         for floor in floors:
             if floor is not None and floor > next_check:
                 next_check = floor
@@ -301,7 +409,7 @@ class Ingester:
         metrics.inc(
             "syndication_polls_total",
             partner=partner.id,
-            result="ok" if parsed else ("not_modified" if fetched.not_modified else "unchanged"),
+            result="not_modified" if fetched.not_modified else ("ok" if parsed else "unchanged"),
         )
         metrics.set(
             "syndication_partner_last_success_timestamp_seconds",
@@ -367,6 +475,35 @@ def article_id(partner_id: str, item: FeedItem, identity: str = "guid") -> str:
     return hashlib.sha256(f"{partner_id}\x00{key}".encode()).hexdigest()[:32]
 
 
+def fast_ids(
+    partner: PartnerFeed, scan: ItemScan
+) -> tuple[list[tuple[str, str]], Literal["guid", "url"]] | None:
+    """[(article id, item digest)] (first copy of a repeated id wins) and the identity the
+    full path would choose for the same feed; None when only the full path can tell.
+
+    More items than `max_items`: which ones the full path keeps depends on their dates,
+    which the scan does not read; a guid-less item without a link gets a content-hash id.
+    """
+    if len(scan.keys) > partner.max_items:
+        return None
+    items = [
+        FeedItem(partner_id=partner.id, guid=guid, url=url, title="") for guid, url in scan.keys
+    ]
+    identity: Literal["guid", "url"] = "url" if guids_unreliable(items) else "guid"
+    ids: dict[str, str] = {}
+    for item, digest in zip(items, scan.digests, strict=True):
+        if not (item.guid if identity == "guid" else None) and not item.url:
+            return None
+        ids.setdefault(article_id(partner.id, item, identity), digest)
+    return list(ids.items()), identity
+
+
+def _context(partner: PartnerFeed, fetched: Fetched) -> str:
+    """Everything besides an item's own XML that decides the FeedItem parse_feed builds."""
+    text = repr((MEMO_VERSION, partner, fetched.final_url, fetched.header("content-type")))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
 def item_hash(item: FeedItem) -> str:
     """What the partner's feed says about an item; a change means the article was edited."""
     payload = [
@@ -402,6 +539,11 @@ def run_ingest(
     own = fetcher is None
     client = fetcher or Fetcher(config.fetch)
     ingester = Ingester(config, store, client, clock=clock)
+    if len(partners) > 1:
+        # One query instead of one per partner: each poll of this run reads its own once.
+        ingester.prefetched = {s.partner_id: s for s in store.partner_states()}
+        if not force:
+            ingester.prefetched_memos = store.meta_with_prefix(MEMO_PREFIX)
     try:
         size = workers or config.scheduler.workers
         with ThreadPoolExecutor(max_workers=max(1, size), thread_name_prefix="partner") as pool:

@@ -9,6 +9,7 @@ title length, stable ids, dates, the RTL body wrapper).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import logging
 import re
@@ -282,6 +283,13 @@ def plain(text: str | None, *, limit: int | None = None) -> str:
     no bidi/zero-width marks, no control characters, single spaces, cut with "…"."""
     if not text:
         return ""
+    return _plain(text, limit)
+
+
+# The same title or caption is cleaned for every format of every feed the article is in
+# (main, urgent, category, partner × RSS, Atom, JSON): remember the last few thousand.
+@functools.lru_cache(maxsize=4096)
+def _plain(text: str, limit: int | None) -> str:
     text = unicodedata.normalize("NFC", xml_safe(text))
     text = _INVISIBLE.sub("", text)
     text = _TAG.sub(" ", text)

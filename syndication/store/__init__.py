@@ -161,6 +161,11 @@ class Store:
         with _db.translate(self.display_url, f"reading {key}"), _db.read(self._engine) as conn:
             return _partners.get_meta(conn, key)
 
+    def meta_with_prefix(self, prefix: str) -> dict[str, str]:
+        """Every meta entry whose key starts with `prefix` (one query for many keys)."""
+        with _db.translate(self.display_url, f"reading {prefix}*"), _db.read(self._engine) as conn:
+            return _partners.meta_with_prefix(conn, prefix)
+
     def set_meta(self, key: str, value: str) -> None:
         with _db.translate(self.display_url, f"saving {key}"), _db.write(self._engine) as conn:
             _partners.set_meta(conn, key, value)

@@ -81,6 +81,14 @@ def get_meta(conn: Connection, key: str) -> str | None:
     return None if value is None else str(value)
 
 
+def meta_with_prefix(conn: Connection, prefix: str) -> dict[str, str]:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(
+        sa.select(meta.c.key, meta.c.value).where(meta.c.key.like(escaped + "%", escape="\\"))
+    )
+    return {str(key): str(value) for key, value in rows}
+
+
 def set_meta(conn: Connection, key: str, value: str) -> None:
     db.upsert(conn, meta, [{"key": key, "value": value}], ["key"])
 
@@ -118,6 +126,7 @@ __all__ = [
     "get",
     "get_feed_file",
     "get_meta",
+    "meta_with_prefix",
     "save",
     "save_feed_file",
     "set_meta",
