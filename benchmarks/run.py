@@ -918,14 +918,42 @@ def bench_memory(scale: Scale) -> None:
 
 # --- main -----------------------------------------------------------------------------------
 
+SECTIONS = (
+    "parse",
+    "scrape",
+    "render",
+    "serve",
+    "cycles",
+    "publish",
+    "articles",
+    "freshness",
+    "memory",
+)
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="under a minute")
     mode.add_argument("--tiny", action="store_true", help="seconds: each code path once")
+    parser.add_argument(
+        "--only",
+        metavar="SECTIONS",
+        help=f"comma-separated subset of: {', '.join(SECTIONS)} "
+        "(publish brings in cycles, articles brings in scrape: they need their results)",
+    )
     parser.add_argument("--memory-child", nargs=3, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    only = set(SECTIONS)
+    if args.only:
+        only = {s.strip() for s in args.only.split(",") if s.strip()}
+        unknown = only - set(SECTIONS)
+        if unknown:
+            parser.error(f"--only: unknown section(s) {', '.join(sorted(unknown))}")
+        if "publish" in only:
+            only.add("cycles")
+        if "articles" in only:
+            only.add("scrape")
     if args.memory_child:
         print(json.dumps(memory_child(*args.memory_child)))
         return 0
@@ -939,19 +967,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
-        bench_parse(scale)
-        tree_rate = bench_scrape(scale)
-        bench_render(scale)
-        bench_serve(scale)
-        config, store, sim, clock = bench_cycles(scale, work)
-        try:
-            bench_publish(scale, work, config, store, sim, clock)
-        finally:
-            store.close()
-            sim.close()
-        bench_articles(scale, work, tree_rate)
-        bench_freshness(scale, work)
-        bench_memory(scale)
+        if "parse" in only:
+            bench_parse(scale)
+        tree_rate = bench_scrape(scale) if "scrape" in only else 0.0
+        if "render" in only:
+            bench_render(scale)
+        if "serve" in only:
+            bench_serve(scale)
+        if "cycles" in only:
+            config, store, sim, clock = bench_cycles(scale, work)
+            try:
+                if "publish" in only:
+                    bench_publish(scale, work, config, store, sim, clock)
+            finally:
+                store.close()
+                sim.close()
+        if "articles" in only:
+            bench_articles(scale, work, tree_rate)
+        if "freshness" in only:
+            bench_freshness(scale, work)
+        if "memory" in only:
+            bench_memory(scale)
     print("\n== targets ==")
     for t in TARGETS:
         print(t.line())
