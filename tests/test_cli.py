@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import feedparser
 import pytest
 
-from syndication.config import ENV_STORAGE, load
+from syndication.config import load
 from syndication.lock import run_lock
+from tests.clirun import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in (ENV_STORAGE, "SYNDICATION_CONFIG")}
-    return subprocess.run(
-        [sys.executable, "-m", "syndication", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 @pytest.fixture
@@ -39,7 +25,7 @@ def demo(tmp_path: Path) -> Path:
 
 
 def test_run_once_on_the_shipped_demo(demo: Path) -> None:
-    done = cli("run", "--once", cwd=demo)
+    done = run_cli("run", "--once", cwd=demo)
     assert done.returncode == 0, done.stderr
     assert "0 partners failed" in done.stdout
     feeds = demo / "feeds"
@@ -71,7 +57,7 @@ def test_run_once_on_the_shipped_demo(demo: Path) -> None:
 
     # a second run changes nothing: every file byte-identical and untouched
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in feeds.iterdir()}
-    again = cli("run", "--once", cwd=demo)
+    again = run_cli("run", "--once", cwd=demo)
     assert again.returncode == 0, again.stderr
     after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in feeds.iterdir()}
     assert after == before
@@ -79,7 +65,7 @@ def test_run_once_on_the_shipped_demo(demo: Path) -> None:
 
 def test_scrape_json_prints_the_record(demo: Path) -> None:
     page = demo / "demo/partners/nile-post/articles/microsoft-israel.html"
-    done = cli("scrape", str(page), "--json", "--partner", "nile-post", cwd=demo)
+    done = run_cli("scrape", str(page), "--json", "--partner", "nile-post", cwd=demo)
     assert done.returncode == 0, done.stderr
     record = json.loads(done.stdout)
     assert list(record) == [
@@ -107,7 +93,7 @@ def test_scrape_json_prints_the_record(demo: Path) -> None:
 def test_second_run_is_refused_while_the_lock_is_held(demo: Path) -> None:
     config = load(demo / "config.toml")
     with run_lock(config):
-        done = cli("run", "--once", cwd=demo)
+        done = run_cli("run", "--once", cwd=demo)
     assert done.returncode == 3
     assert "another syndication process" in done.stderr
     assert not (demo / "feeds" / "main.rss.xml").exists()
@@ -115,21 +101,21 @@ def test_second_run_is_refused_while_the_lock_is_held(demo: Path) -> None:
 
 def test_broken_config_exits_2_naming_the_file(demo: Path) -> None:
     (demo / "config.toml").write_text("[fetch]\nmax_bytes = -1\n", encoding="utf-8")
-    done = cli("run", "--once", cwd=demo)
+    done = run_cli("run", "--once", cwd=demo)
     assert done.returncode == 2
     assert "config.toml: fetch.max_bytes: -1 is out of range" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_missing_config_exits_2(tmp_path: Path) -> None:
-    done = cli("check-config", cwd=tmp_path)
+    done = run_cli("check-config", cwd=tmp_path)
     assert done.returncode == 2
     assert "config.toml: file not found" in done.stderr
 
 
 def test_feeds_path_that_is_a_file_exits_2(demo: Path) -> None:
     (demo / "feeds").write_text("not a directory")
-    done = cli("publish", cwd=demo)
+    done = run_cli("publish", cwd=demo)
     assert done.returncode == 2
     assert "feeds" in done.stderr and "Traceback" not in done.stderr
 
@@ -138,7 +124,7 @@ def test_failing_partner_gives_exit_1_and_others_are_published(demo: Path) -> No
     text = (demo / "config.toml").read_text(encoding="utf-8")
     text += '\n[[partners]]\nid = "missing"\nname = "غائب"\nfeed_url = "file:demo/partners/missing/feed.xml"\n'
     (demo / "config.toml").write_text(text, encoding="utf-8")
-    done = cli("run", "--once", cwd=demo)
+    done = run_cli("run", "--once", cwd=demo)
     assert done.returncode == 1, done.stderr
     assert "FAILED missing" in done.stdout
     main = feedparser.parse((demo / "feeds" / "main.rss.xml").read_bytes())
@@ -147,13 +133,13 @@ def test_failing_partner_gives_exit_1_and_others_are_published(demo: Path) -> No
 
 def test_every_subcommand_has_help(demo: Path) -> None:
     for sub in ("run", "ingest", "publish", "serve", "scrape", "check-config", "partners"):
-        done = cli(sub, "--help", cwd=demo)
+        done = run_cli(sub, "--help", cwd=demo)
         assert done.returncode == 0 and "--config" in done.stdout, sub
 
 
 def test_partners_list_shows_state(demo: Path) -> None:
-    cli("ingest", "--partner", "nile-post", cwd=demo)
-    done = cli("partners", "list", cwd=demo)
+    run_cli("ingest", "--partner", "nile-post", cwd=demo)
+    done = run_cli("partners", "list", cwd=demo)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split()[:3] == ["PARTNER", "ENABLED", "LAST"]
@@ -164,6 +150,6 @@ def test_partners_list_shows_state(demo: Path) -> None:
 
 
 def test_unknown_partner_id_is_a_config_error(demo: Path) -> None:
-    done = cli("ingest", "--partner", "nobody", cwd=demo)
+    done = run_cli("ingest", "--partner", "nobody", cwd=demo)
     assert done.returncode == 2
     assert "no partner with id 'nobody'" in done.stderr

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from syndication.config import ENV_STORAGE, load
 from syndication.errors import ConfigError
+from tests.clirun import run_cli
 
 CONFIGS = Path(__file__).parent / "data" / "configs"
 BAD = sorted(CONFIGS.glob("bad-*.toml"))
@@ -84,18 +82,6 @@ def test_shipped_config_is_valid() -> None:
     assert cfg.partners, "the shipped config must name the demo partners"
     assert all(p.feed_url.startswith("file:") for p in cfg.partners)
     assert {f.kind for f in cfg.feeds} >= {"main", "urgent"}
-
-
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != ENV_STORAGE}
-    return subprocess.run(
-        [sys.executable, "-m", "syndication", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_check_config_cli_exit_codes() -> None:
