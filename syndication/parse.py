@@ -149,11 +149,16 @@ def parse_feed(fetched: Fetched, partner: PartnerFeed) -> ParsedFeed:
 
 def guids_unreliable(items: Iterable[FeedItem]) -> bool:
     """True when some item has no guid or two items share one (identity must use URLs)."""
+    return guid_values_unreliable(item.guid for item in items)
+
+
+def guid_values_unreliable(guids: Iterable[str | None]) -> bool:
+    """`guids_unreliable` over the guids alone (the fast path has no FeedItems)."""
     seen: set[str] = set()
-    for item in items:
-        if not item.guid or item.guid in seen:
+    for guid in guids:
+        if not guid or guid in seen:
             return True
-        seen.add(item.guid)
+        seen.add(guid)
     return False
 
 
@@ -798,6 +803,14 @@ class ItemScan:
     ttl: int | None  # RSS <ttl> minutes, as ParsedFeed.ttl
 
 
+@dataclass(frozen=True, slots=True)
+class ItemDigests:
+    """What `scan_digests` read: the digests of `scan_items` without the keys."""
+
+    digests: tuple[str, ...]
+    ttl: int | None
+
+
 def scan_items(body: bytes) -> ItemScan | None:
     """`scan_item_keys` plus a digest of each item's XML; None when unsure.
 
@@ -810,12 +823,34 @@ def scan_items(body: bytes) -> ItemScan | None:
     if scanned is None:
         return None
     root, keys, items = scanned
+    digests, ttl = _digests_and_ttl(body, root, items)
+    return ItemScan(keys=tuple(keys), digests=digests, ttl=ttl)
+
+
+def scan_digests(body: bytes) -> ItemDigests | None:
+    """The digests and TTL of `scan_items` without reading each item's key (the costly
+    half of the scan); None when the document is one `scan_items` would refuse outright.
+
+    An item's key is a function of its digest (the digest covers its bytes and what gives
+    them meaning), so a poller that remembers digest → key from an earlier `scan_items`
+    gets the same keys from this.
+    """
+    scanned = _scan_tree(body, strip_cdata=False)
+    if scanned is None:
+        return None
+    root, items = scanned
+    return ItemDigests(*_digests_and_ttl(body, root, items))
+
+
+def _digests_and_ttl(
+    body: bytes, root: etree._Element, items: list[etree._Element]
+) -> tuple[tuple[str, ...], int | None]:
     digests = _raw_digests(body, root, items) or tuple(
         hashlib.sha256(etree.tostring(item, with_tail=False)).hexdigest()[:32] for item in items
     )
     ttl_element = root.find("channel/ttl") if _qname(root).localname == "rss" else None
     ttl = _ttl({"ttl": ttl_element.text or ""}) if ttl_element is not None else None
-    return ItemScan(keys=tuple(keys), digests=digests, ttl=ttl)
+    return digests, ttl
 
 
 def _raw_digests(
@@ -829,16 +864,15 @@ def _raw_digests(
     saw, no fake one (in CDATA or a comment) was, so the chunks tile the bytes from the
     first item to the end of the document: no change there can leave every digest equal.
     The document's encoding and the namespaces in scope are part of each digest, since
-    they decide what the same bytes mean.
+    they decide what the same bytes mean: those the item inherits from its parent, as
+    any the item declares itself are in its own bytes (one salt per parent, not per item:
+    building an element's nsmap is the costly part).
     """
     if not items:
         return ()
     first = items[0]
     name = (f"{first.prefix}:" if first.prefix else "") + _qname(first).localname
-    if any(
-        item.prefix != first.prefix or _qname(item).localname != _qname(first).localname
-        for item in items
-    ):
+    if any(item.tag != first.tag or item.prefix != first.prefix for item in items):
         return None
     starts = [m.start() for m in re.finditer(b"<" + re.escape(name.encode()) + rb"[\s>/]", body)]
     if len(starts) != len(items):
@@ -846,16 +880,27 @@ def _raw_digests(
     encoding = (root.getroottree().docinfo.encoding or "").lower().encode()
     bounds = [*starts, len(body)]
     out = []
+    view = memoryview(body)  # chunks hashed in place, not copied
+    parent: etree._Element | None = None
+    salted = hashlib.sha256()
     for i, item in enumerate(items):
-        salt = encoding + repr(sorted(item.nsmap.items(), key=str)).encode()
-        chunk = body[bounds[i] : bounds[i + 1]]
-        out.append(hashlib.sha256(salt + b"\0" + chunk).hexdigest()[:32])
+        up = item.getparent()
+        if up is None:
+            return None
+        if up is not parent:  # lxml hands back the same proxy while we hold it
+            parent = up
+            salt = encoding + repr(sorted(up.nsmap.items(), key=str)).encode()
+            salted = hashlib.sha256(salt + b"\0")
+        digest = salted.copy()
+        digest.update(view[bounds[i] : bounds[i + 1]])
+        out.append(digest.hexdigest()[:32])
     return tuple(out)
 
 
-def _scan(
+def _scan_tree(
     body: bytes, *, strip_cdata: bool
-) -> tuple[etree._Element, list[tuple[str | None, str | None]], list[etree._Element]] | None:
+) -> tuple[etree._Element, list[etree._Element]] | None:
+    """The parsed document and its items, or None for what the fast path never reads."""
     head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head.startswith(b"<") or b"<!DOCTYPE" in body[:4096].upper():
         return None
@@ -868,8 +913,17 @@ def _scan(
     root_name = _qname(root).localname.lower()
     if root_name not in ("rss", "rdf", "feed"):
         return None
+    return root, list(_items(root))
+
+
+def _scan(
+    body: bytes, *, strip_cdata: bool
+) -> tuple[etree._Element, list[tuple[str | None, str | None]], list[etree._Element]] | None:
+    scanned = _scan_tree(body, strip_cdata=strip_cdata)
+    if scanned is None:
+        return None
+    root, items = scanned
     keys: list[tuple[str | None, str | None]] = []
-    items = list(_items(root))
     for item in items:
         key = _scan_item(item)
         if key is None:
@@ -946,10 +1000,13 @@ def _error(partner: PartnerFeed, url: str, message: str, hint: str) -> FeedParse
 
 
 __all__ = [
+    "ItemDigests",
     "ItemScan",
+    "guid_values_unreliable",
     "guids_unreliable",
     "html_to_text",
     "parse_feed",
+    "scan_digests",
     "scan_item_keys",
     "scan_items",
 ]

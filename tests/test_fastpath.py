@@ -26,7 +26,7 @@ from syndication.errors import FeedParseError
 from syndication.fetch import Fetcher
 from syndication.ingest import Ingester, _context, _dedupe, article_id, fast_ids
 from syndication.model import Fetched, PartnerFeed, PartnerState
-from syndication.parse import guids_unreliable, parse_feed, scan_items
+from syndication.parse import guids_unreliable, parse_feed, scan_digests, scan_items
 from syndication.store import Store, open_store
 from tests.conftest import DATA, build_config
 from tests.httpsite import Route, Site
@@ -55,6 +55,10 @@ def _check(ingester: Ingester, partner: PartnerFeed, fetched: Fetched) -> str:
     scan = scan_items(fetched.body)
     if scan is None:
         return "unsure"
+    # The hot path reads digests only; they must be the very digests the full scan takes.
+    digests = scan_digests(fetched.body)
+    assert digests is not None and digests.digests == scan.digests, fetched.url
+    assert digests.ttl == scan.ttl, fetched.url
     try:
         parsed = parse_feed(fetched, partner)
     except FeedParseError:
@@ -84,7 +88,7 @@ def _check(ingester: Ingester, partner: PartnerFeed, fetched: Fetched) -> str:
     # 3. the same document again: both paths see nothing to do
     report, _, _, _ = ingester._items(partner, state, parsed, NOW)
     assert report.new == report.updated == 0 and report.unchanged == len(full_ids)
-    assert ingester._all_known(partner, scan, memo) == (len(full_ids), identity)
+    assert ingester._all_known(partner, digests, memo) == (len(full_ids), identity)
 
     # 4. an article edited behind our back: the full path updates it, the fast path refuses
     first = ingester.store.get_article(full_ids[0])
@@ -93,10 +97,10 @@ def _check(ingester: Ingester, partner: PartnerFeed, fetched: Fetched) -> str:
         first, title=first.title + " (edited)", content_hash="tampered", item_hash="tampered"
     )
     assert ingester.store.upsert_article(tampered) == "updated"
-    assert ingester._all_known(partner, scan, memo) is None
+    assert ingester._all_known(partner, digests, memo) is None
     report, _, _, _ = ingester._items(partner, state, parsed, NOW)
     assert report.updated == 1 and report.unchanged == len(full_ids) - 1
-    assert ingester._all_known(partner, scan, memo) == (len(full_ids), identity)
+    assert ingester._all_known(partner, digests, memo) == (len(full_ids), identity)
     return "skipped"
 
 

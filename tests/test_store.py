@@ -377,6 +377,19 @@ def test_partner_state_round_trip(store: Store) -> None:
     assert store.partner_states() == [PartnerState(partner_id="aawsat"), recovered]
 
 
+def test_partner_states_saved_in_one_batch(store: Store) -> None:
+    old = PartnerState(partner_id="ahram", etag='"1"', consecutive_errors=3)
+    store.save_partner_state(old)
+    newer = dataclasses.replace(old, etag='"2"', consecutive_errors=0, last_success_at=T0)
+    others = [PartnerState(partner_id=f"p{i:03d}", etag=f'"e{i}"') for i in range(70)]
+    # The last state of a partner wins, inside a batch as across calls.
+    store.save_partner_states([dataclasses.replace(old, etag='"stale"'), *others, newer])
+    assert store.get_partner_state("ahram") == newer
+    assert store.partner_states() == [newer, *others]
+    store.save_partner_states([])
+    assert len(store.partner_states()) == 71
+
+
 def test_meta(store: Store) -> None:
     assert store.get_meta("last_publish") is None
     store.set_meta("last_publish", "2026-05-10T06:30:00+00:00")

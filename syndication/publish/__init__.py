@@ -4,10 +4,14 @@
       for each FeedSpec (configured + one per category + one per partner):
         store.feed_stamp(selection) unchanged and files present → skip (no render, no write)
         select(FeedSpec) → [Article] newest first, ≤ limit
-        → render_rss / render_atom (feedgen + our media extension) / render_json
+          (a per-run store read per distinct selection and stamp: select.SelectionReads)
+        → render_rss / render_atom (feedgen + our media extension) / render_json; each
+          article's item is rendered once per format and reused by every feed carrying
+          it, in this run and the next ones while it is unchanged (items.ItemCache)
         → drop oldest items until the file is under publish.max_bytes
         → write: unchanged bytes → untouched; changed → temp file + fsync + os.replace,
-                 and a copy with its ETag into the store (stateless serving nodes)
+                 and a copy with its ETag into the store (stateless serving nodes);
+                 one directory fsync per feed, before its stamp is recorded
       → feed.xsl (package data), index.html (autodiscovery)
       → WebSub ping of the hub with the changed feed URLs
 
@@ -35,12 +39,14 @@ from syndication.model import Article, FeedFormat, FeedSpec, Published
 from syndication.publish import select as sel
 from syndication.publish import websub, write
 from syndication.publish.index import render_index
+from syndication.publish.items import ItemCache, shared_cache
 from syndication.publish.jsonfeed import render_json
 from syndication.publish.render import render_atom, render_rss
 from syndication.publish.select import StoreReader, feed_specs
 
 # Read by `syndication serve` for /healthz (the age of the last complete publish).
 LAST_PUBLISH_KEY = "last_publish_at"
+STAMP_PREFIX = "feed_stamp:"  # + feed key: what the feed's files were rendered from
 
 log = logging.getLogger(__name__)
 
@@ -79,29 +85,50 @@ def publish_all(
     out_dir = output_dir(config)
     write.prepare_dir(out_dir)
     specs = feed_specs(config, store)
+    # One article is in several feeds (and in the next run): its items are rendered once.
+    # force trusts nothing kept from earlier runs: every item is rendered again (once).
+    cache = shared_cache(settings, fresh=force)
+    reads = sel.SelectionReads()
+    # Every feed's recorded stamp in one query (not one per feed).
+    stamps = store.meta_with_prefix(STAMP_PREFIX)
 
     results: list[Published] = []
     failures: list[PublishError] = []
     changed_urls: list[str] = []
-    for spec in specs:
-        try:
-            published = _publish_one(config, store, spec, out_dir, now=now, force=force)
-        except (StorageError, KeyboardInterrupt):
-            raise
-        except PublishError as e:
-            log.error("%s", e)
-            failures.append(e)
-            continue
-        except Exception as e:  # a renderer bug must not stop the other feeds; loud in the log
-            log.exception("feed %s: rendering failed", spec.key)
-            error = PublishError("rendering failed", feed_key=spec.key)
-            error.__cause__ = e
-            failures.append(error)
-            continue
-        results.extend(published)
-        changed_urls.extend(
-            sel.self_url(settings, sel.file_name(spec, p.format)) for p in published if p.changed
-        )
+    try:
+        for spec in specs:
+            try:
+                published = _publish_one(
+                    config,
+                    store,
+                    spec,
+                    out_dir,
+                    now=now,
+                    force=force,
+                    cache=cache,
+                    reads=reads,
+                    recorded=_load_meta(stamps.get(STAMP_PREFIX + spec.key)),
+                )
+            except (StorageError, KeyboardInterrupt):
+                raise
+            except PublishError as e:
+                log.error("%s", e)
+                failures.append(e)
+                continue
+            except Exception as e:  # a renderer bug must not stop the other feeds; loud
+                log.exception("feed %s: rendering failed", spec.key)
+                error = PublishError("rendering failed", feed_key=spec.key)
+                error.__cause__ = e
+                failures.append(error)
+                continue
+            results.extend(published)
+            changed_urls.extend(
+                sel.self_url(settings, sel.file_name(spec, p.format))
+                for p in published
+                if p.changed
+            )
+    finally:
+        cache.end_run(spec.key for spec in specs)  # drop the items no feed carries
 
     for name in STATIC_FILES:
         data = resources.files(__package__).joinpath(name).read_bytes()
@@ -134,6 +161,9 @@ def _publish_one(
     *,
     now: dt.datetime,
     force: bool,
+    cache: ItemCache,
+    reads: sel.SelectionReads,
+    recorded: dict[str, object],
 ) -> list[Published]:
     settings = config.publish
     if not sel.is_safe_key(spec.key):
@@ -143,10 +173,10 @@ def _publish_one(
             hint="use lowercase ASCII letters, digits and '-' in [[feeds]] key",
         )
     paths = {fmt: out_dir / sel.file_name(spec, fmt) for fmt in spec.formats}
-    stamp = sel.stamp(store, sel.selection(config, store, spec))
-    meta_key = f"feed_stamp:{spec.key}"
+    selected = sel.selection(config, store, spec)
+    stamp = sel.stamp(store, selected)
+    meta_key = STAMP_PREFIX + spec.key
     fingerprint = _fingerprint(config, spec)
-    recorded = _load_meta(store.get_meta(meta_key))
     if (
         not force
         and recorded.get("stamp") == stamp
@@ -161,19 +191,26 @@ def _publish_one(
         ]
 
     # Filter here once, so a skipped article is logged once, not once per format.
-    articles = sel.publishable(spec, sel.select(config, store, spec))
+    articles = sel.publishable(
+        spec, sel.select(config, store, spec, selected=selected, reads=reads, stamp=stamp)
+    )
+    cache.hold(spec.key, (a.id for a in articles))
     out: list[Published] = []
     counts: dict[str, int] = {}
     for fmt, path in paths.items():
         url = sel.self_url(settings, path.name)
-        body, count = _fit(fmt, spec, articles, settings, self_url=url, now=now)
-        changed = _write(store, path, body, feed_key=spec.key)
+        body, count = _fit(fmt, spec, articles, settings, self_url=url, now=now, cache=cache)
+        changed = _write(store, path, body, feed_key=spec.key, sync_dir=False)
         if changed:
             log.info(
                 "feed %s: wrote %s (%d items, %d bytes)", spec.key, path.name, count, len(body)
             )
         counts[fmt] = count
         out.append(Published(spec.key, fmt, str(path), changed, count))
+    if any(p.changed for p in out):
+        # One directory fsync for the feed's files, before its stamp is recorded: a crash
+        # must not leave old files under a new stamp (they would never be rewritten).
+        write.sync_dir(out_dir)
     store.set_meta(
         meta_key,
         json.dumps({"stamp": stamp, "config": fingerprint, "entries": counts}, sort_keys=True),
@@ -189,16 +226,17 @@ def _fit(
     *,
     self_url: str,
     now: dt.datetime,
+    cache: ItemCache,
 ) -> tuple[bytes, int]:
     """Render; while the file is over max_bytes, drop the oldest items (logged)."""
     render = RENDERERS[fmt]
     items = list(articles)
-    body = render(spec, items, settings, self_url=self_url, now=now)
+    body = render(spec, items, settings, self_url=self_url, now=now, cache=cache)
     while len(body) >= settings.max_bytes and items:
         # Shrink in proportion first (one big article should not cost 50 renders).
         keep = min(len(items) - 1, len(items) * settings.max_bytes // max(len(body), 1))
         items = items[: max(keep, 0)]
-        body = render(spec, items, settings, self_url=self_url, now=now)
+        body = render(spec, items, settings, self_url=self_url, now=now, cache=cache)
     if len(items) < len(articles):
         log.warning(
             "feed %s (%s): dropped the %d oldest items to stay under %d bytes",
@@ -218,8 +256,10 @@ def _fit(
     return body, len([a for a in items if sel.is_web_url(a.url)])
 
 
-def _write(store: StoreReader, path: Path, body: bytes, *, feed_key: str) -> bool:
-    changed = write.write_if_changed(path, body, feed_key=feed_key)
+def _write(
+    store: StoreReader, path: Path, body: bytes, *, feed_key: str, sync_dir: bool = True
+) -> bool:
+    changed = write.write_if_changed(path, body, feed_key=feed_key, sync_dir=sync_dir)
     if changed:
         store.save_feed_file(path.name, body, write.etag(body))
     return changed

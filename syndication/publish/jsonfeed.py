@@ -14,6 +14,7 @@ from typing import Any
 from syndication.config import PublishSettings
 from syndication.model import Article, FeedSpec
 from syndication.publish import select as sel
+from syndication.publish.items import ItemCache, for_run
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -25,7 +26,9 @@ def render_json(
     *,
     self_url: str,
     now: dt.datetime,
+    cache: ItemCache | None = None,
 ) -> bytes:
+    memo = for_run(cache, settings)
     title = sel.plain(spec.title, limit=sel.TITLE_MAX) or sel.plain(settings.title) or spec.key
     feed: dict[str, Any] = {
         "version": VERSION,
@@ -40,10 +43,30 @@ def render_json(
         feed["icon"] = settings.logo_url
     if settings.hub_url:
         feed["hubs"] = [{"type": "WebSub", "url": settings.hub_url}]
-    feed["items"] = [_item(a, settings, now) for a in sel.publishable(spec, articles)]
-    # Sorted keys and fixed separators: the same store gives the same bytes.
-    text = json.dumps(feed, ensure_ascii=False, indent=1, sort_keys=True)
+    items = [
+        memo.json(a, now, lambda a: _item_text(a, settings, now))
+        for a in sel.publishable(spec, articles)
+    ]
+    feed["items"] = []
+    text = _dumps(feed)
+    if items:
+        # Each item was serialized once per run (items.py); splice them into the list.
+        # Raw newlines in JSON text are only indentation, so this is the one place.
+        empty = '\n "items": []'
+        at = text.index(empty)
+        listed = '\n "items": [\n  ' + ",\n  ".join(items) + "\n ]"
+        text = text[:at] + listed + text[at + len(empty) :]
     return (text + "\n").encode("utf-8")
+
+
+def _dumps(value: object) -> str:
+    # Sorted keys and fixed separators: the same store gives the same bytes.
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+
+
+def _item_text(article: Article, settings: PublishSettings, now: dt.datetime) -> str:
+    """The item as json.dumps of the whole feed writes it at depth 2 of the document."""
+    return _dumps(_item(article, settings, now)).replace("\n", "\n  ")
 
 
 def _item(article: Article, settings: PublishSettings, now: dt.datetime) -> dict[str, Any]:

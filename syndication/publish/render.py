@@ -1,7 +1,13 @@
 """RSS 2.0 and Atom 1.0 bytes for one feed: the only user of feedgen.
 
-feedgen's gaps (see media.py) are filled by our extension; the rest is fixed here:
-``add_entry`` is always called with ``order="append"`` (it prepends by default), the build
+feedgen writes the channel / feed (FeedGenerator) and each item (FeedEntry.rss_entry /
+atom_entry, our extension registered as add_entry would). An item is serialized once per
+format while its article and dates are unchanged (items.py), in the namespace context of
+the document root, and the items are spliced, in order, where feedgen appends them:
+before ``</channel>`` / ``</feed>``. The bytes are those of feedgen's whole-document build;
+an article in four feeds, or a feed rendered again by _fit, costs one item render.
+
+feedgen's gaps (see media.py) are filled by our extension; the rest is fixed here: the build
 dates are the newest article's (never the clock, so unchanged feeds give identical bytes),
 the Atom content is ``type="html"`` (feedgen's ``"CDATA"`` type leaks into Atom), RSS
 ``content:encoded`` is CDATA split around any literal ``]]>`` (lxml refuses it), and the
@@ -15,12 +21,14 @@ import hashlib
 import re
 from typing import Any, cast
 
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from syndication.config import PublishSettings
 from syndication.model import Article, FeedSpec
 from syndication.publish import select as sel
+from syndication.publish.items import ItemCache, for_run
 from syndication.publish.media import AtomLink, EntryExtension, FeedExtension, MediaImage
 
 GENERATOR = "syndication"
@@ -34,32 +42,18 @@ def render_rss(
     *,
     self_url: str,
     now: dt.datetime,
+    cache: ItemCache | None = None,
 ) -> bytes:
     """RSS 2.0 with content:, dc:, dcterms:, media: and atom: extensions."""
     items = sel.publishable(spec, articles)
+    memo = for_run(cache, settings)
     fg = _feed(spec, items, settings, self_url=self_url, now=now, fmt="rss")
-    cdata: dict[str, str] = {}
-    for article in items:
-        entry = _entry(fg, article, settings, now=now)
-        ext = _ext(entry)
-        # content:encoded must be CDATA with "]]>" split, which lxml cannot write: put a
-        # marker in, swap it for the CDATA sections after serializing. The marker holds
-        # a hash of the body, so no body can contain its own marker.
-        body = sel.body_of(article, settings)
-        marker = f"\ue000{hashlib.sha256(body.encode()).hexdigest()[:24]}-{len(cdata)}\ue001"
-        cdata[marker] = body
-        entry.description(sel.summary_of(article))
-        entry.content(marker)
-        images = sel.images_of(article)
-        if images:
-            lead = images[0]
-            # RSS allows one enclosure: the lead image; every image is also media:content.
-            entry.enclosure(url=lead.url, length=str(lead.length or 0), type=sel.image_type(lead))
-        ext.creator = sel.author_of(article)
-        ext.modified = sel.rfc3339(sel.updated_of(article, now))
     root, doc = fg._create_rss()
-    data = _serialize(root, doc, settings)
-    return _swap_markers(data, cdata)
+    nsmap = root.nsmap
+    body = b"".join(
+        memo.xml("rss", a, now, lambda a: _rss_item(a, settings, now, nsmap)) for a in items
+    )
+    return _splice(_serialize(root, doc, settings), b"</channel>", body)
 
 
 def render_atom(
@@ -69,36 +63,82 @@ def render_atom(
     *,
     self_url: str,
     now: dt.datetime,
+    cache: ItemCache | None = None,
 ) -> bytes:
     """Atom 1.0 (RFC 4287) with media: extension elements."""
     items = sel.publishable(spec, articles)
+    memo = for_run(cache, settings)
     fg = _feed(spec, items, settings, self_url=self_url, now=now, fmt="atom")
-    for article in items:
-        entry = _entry(fg, article, settings, now=now)
-        ext = _ext(entry)
-        entry.content(sel.body_of(article, settings), type="html")
-        entry.summary(sel.summary_of(article))
-        author = sel.author_of(article)
-        if author:
-            entry.author(name=author)
-        links = [AtomLink(href=article.url, rel="alternate", type="text/html")]
-        images = sel.images_of(article)
-        if images:
-            lead = images[0]
-            links.append(
-                AtomLink(
-                    href=lead.url,
-                    rel="enclosure",
-                    type=sel.image_type(lead),
-                    length=str(lead.length or 0),
-                )
-            )
-        ext.links = links
-        lang = sel.language_of(article, settings)
-        if lang.lower() != settings.language.lower():
-            ext.lang = lang
     root, doc = fg._create_atom()
-    return _serialize(root, doc, settings)
+    nsmap = root.nsmap
+    body = b"".join(
+        memo.xml("atom", a, now, lambda a: _atom_item(a, settings, now, nsmap)) for a in items
+    )
+    return _splice(_serialize(root, doc, settings), b"</feed>", body)
+
+
+def _rss_item(
+    article: Article, settings: PublishSettings, now: dt.datetime, nsmap: dict[Any, str]
+) -> bytes:
+    entry, cdata = rss_entry(article, settings, now)
+    return _swap_markers(_fragment(entry.rss_entry(), "rss", nsmap), cdata)
+
+
+def _atom_item(
+    article: Article, settings: PublishSettings, now: dt.datetime, nsmap: dict[Any, str]
+) -> bytes:
+    return _fragment(atom_entry(article, settings, now).atom_entry(), "feed", nsmap)
+
+
+def rss_entry(
+    article: Article, settings: PublishSettings, now: dt.datetime
+) -> tuple[Any, dict[str, str]]:
+    """The feedgen entry of an RSS item, and its CDATA marker → body."""
+    entry = _entry(article, settings, now=now)
+    ext = _ext(entry)
+    # content:encoded must be CDATA with "]]>" split, which lxml cannot write: put a
+    # marker in, swap it for the CDATA sections after serializing. The marker holds
+    # a hash of the body, so no body can contain its own marker.
+    body = sel.body_of(article, settings)
+    marker = f"\ue000{hashlib.sha256(body.encode()).hexdigest()[:24]}-0\ue001"
+    entry.description(sel.summary_of(article))
+    entry.content(marker)
+    images = sel.images_of(article)
+    if images:
+        lead = images[0]
+        # RSS allows one enclosure: the lead image; every image is also media:content.
+        entry.enclosure(url=lead.url, length=str(lead.length or 0), type=sel.image_type(lead))
+    ext.creator = sel.author_of(article)
+    ext.modified = sel.rfc3339(sel.updated_of(article, now))
+    return entry, {marker: body}
+
+
+def atom_entry(article: Article, settings: PublishSettings, now: dt.datetime) -> Any:
+    """The feedgen entry of an Atom item."""
+    entry = _entry(article, settings, now=now)
+    ext = _ext(entry)
+    entry.content(sel.body_of(article, settings), type="html")
+    entry.summary(sel.summary_of(article))
+    author = sel.author_of(article)
+    if author:
+        entry.author(name=author)
+    links = [AtomLink(href=article.url, rel="alternate", type="text/html")]
+    images = sel.images_of(article)
+    if images:
+        lead = images[0]
+        links.append(
+            AtomLink(
+                href=lead.url,
+                rel="enclosure",
+                type=sel.image_type(lead),
+                length=str(lead.length or 0),
+            )
+        )
+    ext.links = links
+    lang = sel.language_of(article, settings)
+    if lang.lower() != settings.language.lower():
+        ext.lang = lang
+    return entry
 
 
 def _feed(
@@ -135,8 +175,11 @@ def _feed(
     return fg
 
 
-def _entry(fg: Any, article: Article, settings: PublishSettings, *, now: dt.datetime) -> Any:
-    entry = fg.add_entry(order="append")
+def _entry(article: Article, settings: PublishSettings, *, now: dt.datetime) -> Any:
+    """A feedgen entry with what RSS and Atom share, our extension registered (as
+    FeedGenerator.add_entry would)."""
+    entry = FeedEntry()
+    entry.register_extension("syndication", EntryExtension, True, True)
     entry.id(sel.item_id(article, settings))  # also the RSS guid, isPermaLink="false"
     entry.title(sel.title_of(article))
     entry.link(href=article.url, rel="alternate")
@@ -172,6 +215,23 @@ def _serialize(root: etree._Element, doc: etree._ElementTree, settings: PublishS
             etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{STYLESHEET}"')
         )
     return etree.tostring(doc, encoding="UTF-8", xml_declaration=True)
+
+
+def _fragment(element: etree._Element, root_tag: str, nsmap: dict[Any, str]) -> bytes:
+    """The bytes `element` has inside the feed document: serialized under a bare root
+    with the document root's namespace declarations (so no xmlns:… is repeated on the
+    item), without that root's tags. lxml escapes ">" in attribute values, so the
+    first ">" ends the root's start tag."""
+    wrapper = etree.Element(root_tag, nsmap=nsmap)
+    wrapper.append(element)
+    data = etree.tostring(wrapper, encoding="UTF-8")
+    return data[data.index(b">") + 1 : data.rindex(b"</")]
+
+
+def _splice(document: bytes, close_tag: bytes, items: bytes) -> bytes:
+    """The items go last in the channel (RSS) or feed (Atom), where feedgen appends them."""
+    at = document.rindex(close_tag)
+    return document[:at] + items + document[at:]
 
 
 _MARKER = re.compile("\ue000[0-9a-f]{24}-[0-9]+\ue001".encode())

@@ -78,6 +78,8 @@ class StoreReader(Protocol):
 
     def get_meta(self, key: str) -> str | None: ...
 
+    def meta_with_prefix(self, prefix: str) -> dict[str, str]: ...
+
     def set_meta(self, key: str, value: str) -> None: ...
 
     def save_feed_file(self, name: str, body: bytes, etag: str) -> None: ...
@@ -235,16 +237,61 @@ def stamp(store: StoreReader, selected: Selection) -> str:
     )
 
 
-def select(config: Config, store: StoreReader, spec: FeedSpec) -> list[Article]:
-    """Newest first, at most spec.limit (the store sorts; we re-sort to be sure)."""
-    selected = selection(config, store, spec)
-    articles = store.latest(
-        limit=max(spec.limit, 0),
-        urgent=selected.urgent,
-        category_slug=selected.category_slug,
-        partner_id=selected.partner_id,
-    )
-    return newest_first(articles)[: max(spec.limit, 0)]
+def select(
+    config: Config,
+    store: StoreReader,
+    spec: FeedSpec,
+    *,
+    selected: Selection | None = None,
+    reads: SelectionReads | None = None,
+    stamp: str | None = None,
+) -> list[Article]:
+    """Newest first, at most spec.limit (the store sorts; we re-sort to be sure).
+
+    With `reads` and the `stamp` read just before, feeds of one publish run that select
+    the same articles share one store read (see SelectionReads)."""
+    selected = selected or selection(config, store, spec)
+    limit = max(spec.limit, 0)
+    if reads is not None and stamp is not None:
+        known = reads.get(selected, stamp, limit)
+        if known is not None:
+            return known[:limit]
+    articles = newest_first(
+        store.latest(
+            limit=limit,
+            urgent=selected.urgent,
+            category_slug=selected.category_slug,
+            partner_id=selected.partner_id,
+        )
+    )[:limit]
+    if reads is not None and stamp is not None:
+        reads.put(selected, stamp, limit, articles)
+    return articles
+
+
+class SelectionReads:
+    """One publish run's store reads, by selection: a second feed selecting the same
+    articles (several main feeds, a configured category feed and …) takes a prefix of
+    the first read instead of reading and decoding the same rows again.
+
+    Reused only when the selection's stamp is the one read before that read: a stamp read
+    later that differs means an ingest changed the selection in between, and the store is
+    read again (else a feed could record a new stamp over old content). The order
+    (published, then id) is total, so the first n of a longer read are the read of n."""
+
+    def __init__(self) -> None:
+        self._reads: dict[Selection, tuple[str, int, list[Article]]] = {}
+
+    def get(self, selected: Selection, stamp: str, limit: int) -> list[Article] | None:
+        found = self._reads.get(selected)
+        if found is None or found[0] != stamp or found[1] < limit:
+            return None
+        return found[2]
+
+    def put(self, selected: Selection, stamp: str, limit: int, articles: list[Article]) -> None:
+        found = self._reads.get(selected)
+        if found is None or found[0] != stamp or found[1] < limit:
+            self._reads[selected] = (stamp, limit, articles)
 
 
 def newest_first(articles: list[Article]) -> list[Article]:
@@ -334,13 +381,24 @@ def feed_id(spec: FeedSpec, settings: PublishSettings) -> str:
     return f"tag:{tag_host(settings)},2026:feed/{spec.key}"
 
 
+# Asked for every item of every feed and format (and feed_updated scans them all again).
+# Equal keys are the same instants (aware datetimes compare by instant), so the same result.
+@functools.lru_cache(maxsize=16384)
 def utc(value: dt.datetime, now: dt.datetime) -> dt.datetime:
     """Aware UTC, whole seconds, never after `now` (partners drop future-dated items)."""
+    return min(instant(value), ceiling(now))
+
+
+def instant(value: dt.datetime) -> dt.datetime:
+    """Aware UTC, whole seconds (a naive value is taken as UTC)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    value = value.astimezone(dt.UTC).replace(microsecond=0)
-    ceiling = now.astimezone(dt.UTC).replace(microsecond=0)
-    return min(value, ceiling)
+    return value.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def ceiling(now: dt.datetime) -> dt.datetime:
+    """The latest date an item may carry when published at `now`."""
+    return now.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def published_of(article: Article, now: dt.datetime) -> dt.datetime:
@@ -367,6 +425,12 @@ def rfc3339(value: dt.datetime) -> str:
 def is_web_url(url: str | None) -> bool:
     if not url:
         return False
+    return _is_web_url(url)
+
+
+# Asked for every item and image URL in every format of every feed the article is in.
+@functools.lru_cache(maxsize=16384)
+def _is_web_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc) and not _bad_url(url)
 

@@ -4,6 +4,9 @@ A reader (the web server, a partner's fetch) must never see a half-written feed,
 unchanged feed must keep its mtime (Last-Modified) and bytes (ETag). So: compare with the
 file on disk; if different, write a temporary file in the same directory (same file
 system, so the rename is atomic), flush + fsync, then ``os.replace`` over the old one.
+The directory fsync that makes the renames durable may be left to the caller, once for
+several files (``sync_dir=False``, then ``sync_dir(path)``): the publisher does it once
+per feed, before it records the feed's stamp.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def prepare_dir(path: Path, *, feed_key: str = "*") -> None:
         ) from e
 
 
-def write_if_changed(path: Path, body: bytes, *, feed_key: str) -> bool:
+def write_if_changed(path: Path, body: bytes, *, feed_key: str, sync_dir: bool = True) -> bool:
     """Atomically replace `path` with `body`; leave it untouched if it already holds it.
 
     Returns True when the file was written.
@@ -67,7 +70,8 @@ def write_if_changed(path: Path, body: bytes, *, feed_key: str) -> bool:
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
         tmp = None
-        _fsync_dir(path.parent)
+        if sync_dir:
+            _fsync_dir(path.parent)
     except OSError as e:
         raise PublishError(
             "cannot write the feed file",
@@ -80,6 +84,11 @@ def write_if_changed(path: Path, body: bytes, *, feed_key: str) -> bool:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
     return True
+
+
+def sync_dir(path: Path) -> None:
+    """Make the renames done in directory `path` durable (after sync_dir=False writes)."""
+    _fsync_dir(path)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -41,6 +41,7 @@ from .extract import (
 )
 from .images import FoundImages, find_images
 from .page import common_ancestor, parse_page, text_of
+from .prune import SITES, PruneMismatch
 from .render import body_html
 from .rules import SITE_RULES, rules_for_url
 from .when import find_published, find_updated
@@ -134,11 +135,15 @@ def scrape(
     timezone: str = "UTC",
     http_charset: str | None = None,
     base_url: str | None = None,
+    prune: bool | None = None,
 ) -> Scraped:
     """Extract the article of *page* (fetched from *url*); raise ScrapeError if there is none.
 
     *timezone* is the partner's zone for times written without an offset. *base_url*
     resolves relative URLs when the page has neither ``<base href>`` nor a canonical URL.
+    *prune* leaves chrome that is certain to be removed out of the tree (prune.py); the
+    record is the same either way, only the time differs. None (the default) prunes where
+    it has been paying off for the page's site (prune.SiteOdds); True and False force it.
     """
     rules = rules or ScrapeRules()
     try:
@@ -148,7 +153,19 @@ def scrape(
     text = _text(page, url, http_charset)
     if not text.strip():
         raise ScrapeError("empty page: no article body found", url=url)
-    doc = parse_page(text, url, rules, timezone, base_url)
+    if prune or (prune is None and SITES.should_plan(url)):
+        try:
+            return _extract(text, url, rules, timezone, base_url, prune=True)
+        except PruneMismatch as exc:
+            SITES.record(url, False)
+            log.debug("scrape %s: full tree needed (%s)", url, exc)
+    return _extract(text, url, rules, timezone, base_url, prune=False)
+
+
+def _extract(
+    text: str, url: str, rules: ScrapeRules, timezone: str, base_url: str | None, *, prune: bool
+) -> Scraped:
+    doc = parse_page(text, url, rules, timezone, base_url, prune=prune)
     no_categories: list[str] = []
     categories = _optional("categories", url, no_categories, lambda: find_categories(doc))
     remove_boilerplate(doc)

@@ -18,13 +18,15 @@ import re
 from dataclasses import dataclass, field
 
 from bs4 import Tag
-from bs4.element import Comment, NavigableString
+from bs4.element import CData, Comment, NavigableString
 
 from ..arabic.text import clean_text, matching_key
 from ..model import Block, BlockKind
 from .boilerplate import is_junk_label
 from .images import FoundImages
 from .page import Page, classes_and_id, text_of
+from .prune import check as check_pruned
+from .prune import words as _words
 from .rules import (
     ARTICLE_BODY_SELECTORS,
     BYLINE_PREFIX_RE,
@@ -65,41 +67,131 @@ class ImageRef:
 Part = Block | ImageRef
 
 
-def _own_score(tag: Tag) -> int:
-    """Non-link text this element holds directly (text nodes, inline children, <p>s)."""
+_CANDIDATES = frozenset({"div", "section", "article", "main", "td", "span", "font", "p"})
+_BLOCKS = frozenset({"p", "div", "section", "ul", "table"})
+_SCORED = frozenset({"p", "blockquote"} | _INLINE)
+# Tags whose get_text() reads their own string type (script, style, template, rt, rp):
+# their text is not the sum of their children's, so they are measured by text_of.
+_OWN_STRINGS = frozenset({"script", "style", "template", "rt", "rp"})
+
+
+@dataclass(slots=True)
+class _Node:
+    chars: int = 0  # characters in the words of the element's text
+    words: int = 0
+    links: int = 0  # sum of len(text_of(a)) over the <a> elements under it (find_all("a"))
+    blocks: bool = False  # a p/div/section/ul/table under it
+    pdiv: bool = False  # a p/div under it
+
+    @property
+    def length(self) -> int:
+        """len(text_of(element)): words joined by single spaces (clean_text)."""
+        return self.chars + self.words - 1 if self.words else 0
+
+
+# Per page: id(string) → (the string, chars, words). Strings outlive boilerplate removal,
+# so the second densest pass reads the first one's measures; holding the string keeps
+# its id from being reused.
+WordCache = dict[int, tuple[NavigableString, int, int]]
+
+
+def _measure(
+    tag: Tag, nodes: dict[int, _Node], order: list[Tag], cache: WordCache | None = None
+) -> _Node:
+    """One bottom-up pass: every element's text length, link text and block flags.
+
+    text_of(x) is clean_text of x's strings joined by " ", so its length is the words
+    of each string plus one space between words; the strings are each cleaned once here
+    instead of once per ancestor (scoring every element re-read all the text under it).
+    """
+    node = _Node()
+    nodes[id(tag)] = node
+    if tag.name in _CANDIDATES:
+        order.append(tag)
+    for child in tag.contents:
+        if isinstance(child, Tag):
+            sub = _measure(child, nodes, order, cache)
+            name = child.name
+            if name in _OWN_STRINGS:
+                # Their strings are Script/TemplateString/…: not in the parent's text.
+                sub = _Node(*_words(child.get_text(" ")), sub.links, sub.blocks, sub.pdiv)
+                nodes[id(child)] = sub
+            else:
+                node.chars += sub.chars
+                node.words += sub.words
+            node.links += sub.links + (sub.length if name == "a" else 0)
+            node.blocks = node.blocks or sub.blocks or name in _BLOCKS
+            node.pdiv = node.pdiv or sub.pdiv or name in ("p", "div")
+        elif isinstance(child, NavigableString) and type(child) in _TEXT_TYPES:
+            hit = cache.get(id(child)) if cache is not None else None
+            if hit is not None and hit[0] is child:
+                chars, words = hit[1], hit[2]
+            else:
+                chars, words = _words(child)
+                if cache is not None:
+                    cache[id(child)] = (child, chars, words)
+            node.chars += chars
+            node.words += words
+    return node
+
+
+_TEXT_TYPES = (NavigableString, CData)  # the string types get_text() reads in an element
+
+
+def _scored(tag: Tag, nodes: dict[int, _Node]) -> int:
+    """Non-link text *tag* holds directly: text nodes, inline children, <p>s, and divs
+    without blocks from 25 characters on (read from the measured nodes)."""
     score = 0
-    for child in tag.children:
+    for child in tag.contents:
         if isinstance(child, Comment):
             continue
         if isinstance(child, NavigableString):
             score += len(child.strip())
         elif isinstance(child, Tag):
-            if child.name == "a":
+            name = child.name
+            if name == "a":
                 continue
-            if child.name in ("p", "blockquote") or child.name in _INLINE:
-                score += len(text_of(child)) - sum(len(text_of(a)) for a in child.find_all("a"))
-            elif (
-                child.name in ("div", "section")
-                and child.find(["p", "div", "section", "ul", "table"]) is None
-            ):
-                text = len(text_of(child)) - sum(len(text_of(a)) for a in child.find_all("a"))
+            node = nodes[id(child)]
+            if name in _SCORED:
+                score += node.length - node.links
+            elif name in ("div", "section") and not node.blocks:
+                text = node.length - node.links
                 if text >= 25:
                     score += text
     return score
 
 
-def densest(page: Page) -> Tag | None:
-    """The element holding the most non-link text of its own (see ``_own_score``)."""
+def densest(page: Page, *, check: bool = False) -> Tag | None:
+    """The element holding the most non-link text of its own (see ``_scored``).
+
+    With *check*, on a tree built without some chrome (prune.py), raise PruneMismatch
+    unless the element is the densest of the full tree too.
+    """
     best: Tag | None = None
     best_score = 0
     body = page.soup.body or page.soup
-    for tag in body.find_all(["div", "section", "article", "main", "td", "span", "font", "p"]):
-        if tag.name == "p" and tag.find(["p", "div"]) is None:
+    nodes: dict[int, _Node] = {}
+    order: list[Tag] = []
+    _measure(body, nodes, order, page.cache.setdefault("words", {}))
+    if order and order[0] is body:
+        order = order[1:]  # find_all() below the body, not the body itself
+    for tag in order:
+        node = nodes[id(tag)]
+        if tag.name == "p" and not node.pdiv:
             continue  # a paragraph is a block of its container, not a container
-        score = _own_score(tag)
+        score = _scored(tag, nodes)
         if score > best_score:
             best, best_score = tag, score
-    return best if best_score >= _MIN_ROOT_SCORE else None
+    if best_score < _MIN_ROOT_SCORE:
+        best = None
+    if check and page.pruned:
+
+        def score_of(tag: Tag) -> int | None:
+            return _scored(tag, nodes) if tag.name in _CANDIDATES else None
+
+        threshold = best_score if best is not None else _MIN_ROOT_SCORE
+        check_pruned(page.pruned, score_of, _SCORED, body, best, threshold)
+    return best
 
 
 def _contains(outer: Tag, inner: Tag) -> bool:
@@ -119,8 +211,9 @@ def find_body_roots(page: Page) -> list[Tag]:
     if best is None:
         return []
     best_len = len(text_of(best))
+    matches = page.select_each(ARTICLE_BODY_SELECTORS)
     for selector in ARTICLE_BODY_SELECTORS:
-        for known in page.select(selector):
+        for known in matches[selector]:
             if _contains(known, best) and len(text_of(known)) < 4 * best_len + 2000:
                 return [*_lead_before(known), known]
     return [*_lead_before(best), best]

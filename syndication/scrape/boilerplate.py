@@ -17,12 +17,14 @@ ASP.NET sites wrap the whole page in a <form>, WordPress themes put "related" in
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bs4 import Comment, Tag
 
 from ..arabic.text import matching_key
 from .meta import unescape
 from .page import Page, classes_and_id, text_of
+from .prune import PruneMismatch, watched
 from .rules import (
     BOILERPLATE_SELECTORS,
     JUNK_CLASS_SUBSTRINGS,
@@ -72,8 +74,19 @@ def holds_content(tag: Tag) -> bool:
 
 
 def is_junk_label(text: str) -> bool:
+    if len(text) <= _SHORT_LABEL:
+        return _short_junk_label(str(text))  # str(): a bs4 string would keep its tree alive
+    return _junk_label(text)
+
+
+def _junk_label(text: str) -> bool:
     key = _LABEL_TRIM.sub("", matching_key(text))
     return key in _JUNK_KEYS
+
+
+# Every short string of the page is asked, and a site's chrome repeats on every page.
+_SHORT_LABEL = 200
+_short_junk_label = lru_cache(maxsize=8192)(_junk_label)
 
 
 def _is_junk_by_class(tag: Tag) -> bool:
@@ -105,7 +118,7 @@ def _protected(page: Page) -> set[int]:
     from .body import densest  # the same scoring that later picks the body
 
     keep: set[int] = set()
-    best = densest(page)
+    best = densest(page, check=True)  # the full tree's, or PruneMismatch
     if best is not None:
         keep.update(id(p) for p in best.parents)
     # The headline's wrappers too: sputnik's article header carries class "breakingnews".
@@ -204,12 +217,20 @@ def _remove_by_class(page: Page, keep: set[int]) -> None:
             tag.decompose()
 
 
-def _label_block(label: Tag) -> Tag:
+def _guard(tag: Tag | None, watch: set[int]) -> None:
+    """A judgement on *tag* would have seen chrome the fast path left out (prune.py)."""
+    if tag is not None and id(tag) in watch:
+        raise PruneMismatch(f"the read-also pass judges <{tag.name}>, which held chrome")
+
+
+def _label_block(label: Tag, watch: set[int]) -> Tag:
     """The block a "read also" label heads: climb while the parent is mostly links."""
     block = label
+    _guard(label, watch)
     for parent in label.parents:
         if parent.name in ("body", "html", "article", "main") or parent.parent is None:
             break
+        _guard(parent, watch)
         total, density = link_density(parent)
         own = len(text_of(label))
         if total > _MAX_LABEL_BLOCK or (total > own + 20 and density < 0.5):
@@ -220,6 +241,7 @@ def _label_block(label: Tag) -> Tag:
 
 def _remove_labelled(page: Page, keep: set[int]) -> None:
     body = page.soup.body or page.soup
+    watch = watched(page.pruned)
     for string in list(body.find_all(string=True)):
         parent = getattr(string, "parent", None)  # gone with an earlier removed block
         if parent is None or not isinstance(parent, Tag) or not _alive(parent):
@@ -229,11 +251,11 @@ def _remove_labelled(page: Page, keep: set[int]) -> None:
             continue
         if is_junk_label(raw):
             target = parent
-            while (
-                target.parent is not None
-                and target.parent.name not in ("body", "html")
-                and is_junk_label(text_of(target.parent) or "-")
-            ):
+            _guard(target, watch)
+            while target.parent is not None and target.parent.name not in ("body", "html"):
+                _guard(target.parent, watch)
+                if not is_junk_label(text_of(target.parent) or "-"):
+                    break
                 target = target.parent
             if text_of(target) and is_junk_label(text_of(target)):
                 target.decompose()
@@ -243,9 +265,10 @@ def _remove_labelled(page: Page, keep: set[int]) -> None:
         m = READ_ALSO_RE.match(raw)
         if m is None or raw[m.end() :].strip():
             continue
-        block = _label_block(parent)
+        block = _label_block(parent, watch)
         if block is parent:
             # The label stands alone (a heading): the links it heads follow it.
+            _guard(parent.parent, watch)  # left-out chrome may have been that sibling
             nxt = parent.find_next_sibling()
             if nxt is not None:
                 _, density = link_density(nxt)

@@ -41,12 +41,16 @@ def _unwrap(text: str) -> str:
     text = text.strip()
     while len(text) > 1 and text[0] in "([" and text[-1] in ")]":
         text = text[1:-1].strip()
-    while text and text[-1] in ")]" and text.count("(") + text.count("[") < (
-        text.count(")") + text.count("]")
+    while (
+        text
+        and text[-1] in ")]"
+        and text.count("(") + text.count("[") < (text.count(")") + text.count("]"))
     ):
         text = text[:-1].rstrip()
-    while text and text[0] in "([" and text.count("(") + text.count("[") > (
-        text.count(")") + text.count("]")
+    while (
+        text
+        and text[0] in "(["
+        and text.count("(") + text.count("[") > (text.count(")") + text.count("]"))
     ):
         text = text[1:].lstrip()
     return text

@@ -192,12 +192,21 @@ def _wrappers(img: Tag, page: Page, roots: list[Tag]) -> list[Tag]:
         parent = node.parent
         if parent is None or parent.name in ("body", "html") or any(parent is r for r in roots):
             break
-        imgs = {best_url(i)[0] for i in parent.find_all("img")}
-        if len(imgs) > 1:
+        if _two_images(parent):
             break
         out.append(parent)
         node = parent
     return out
+
+
+def _two_images(tag: Tag) -> bool:
+    """Does *tag* hold images of two different sources? (stops at the second one)"""
+    seen: set[str | None] = set()
+    for img in tag.find_all("img"):
+        seen.add(best_url(img)[0])
+        if len(seen) > 1:
+            return True
+    return False
 
 
 def _has_class(tag: Tag, names: tuple[str, ...]) -> bool:

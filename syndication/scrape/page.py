@@ -8,8 +8,10 @@ resolved against the ones after it, so a relative ``<base href="/ar/">`` still w
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -19,6 +21,7 @@ from ..arabic.text import clean_text
 from ..errors import ScrapeError
 from ..model import ScrapeRules
 from .meta import PageMeta, collect_meta
+from .prune import SITES, Pruned, PruneMismatch, PruningBuilder, plan
 
 _WEB = ("http", "https")
 
@@ -46,6 +49,8 @@ class Page:
     canonical: str = ""  # the article's own URL (canonical / og:url / url)
     base: str = ""  # what relative URLs resolve against
     _order: dict[int, int] = field(default_factory=dict)
+    pruned: list[Pruned] = field(default_factory=list)  # chrome left out of the soup
+    cache: dict[str, Any] = field(default_factory=dict)  # per-page memos of the finders
 
     def __post_init__(self) -> None:
         fallback = _absolute(self.base_url, self.url) or self.url
@@ -73,13 +78,136 @@ class Page:
         """
         scope = root if root is not None else self.soup
         try:
-            return list(scope.select(selector))
+            compiled = scope.css.compile(selector)
+            keys = selector_keys(selector)
+            found = None if keys is None else _keyed_select(scope, compiled, keys)
+            return list(compiled.select(scope)) if found is None else found
         except Exception as exc:
             raise ScrapeError(
                 f"bad CSS selector {selector!r} in the scrape rules",
                 url=self.url,
                 hint="fix the partner's [partners.rules] in config.toml",
             ) from exc
+
+    def select_each(self, selectors: tuple[str, ...]) -> dict[str, list[Tag]]:
+        """``{s: self.select(s)}`` for built-in *selectors*, from one walk of the tree."""
+        keys = [selector_keys(s) for s in selectors]
+        if None in keys:
+            return {s: self.select(s) for s in selectors}
+        checks = [(s, k, self.soup.css.compile(s)) for s, k in zip(selectors, keys, strict=True)]
+        union = SelectorKeys(
+            *(frozenset().union(*(getattr(k, f) for k in keys)) for f in SelectorKeys.FIELDS)
+        )
+        found: dict[str, list[Tag]] = {s: [] for s in selectors}
+        stack = list(reversed(self.soup.contents))
+        while stack:
+            el = stack.pop()
+            if not isinstance(el, Tag):
+                continue
+            if el.name.lower() == "template":
+                return {s: self.select(s) for s in selectors}
+            if union.may_match(el):
+                for selector, key, sieve in checks:
+                    if key is not None and key.may_match(el) and sieve.match(el):
+                        found[selector].append(el)
+            if el.contents:
+                stack.extend(reversed(el.contents))
+        return found
+
+
+# Selectors whose shape the key reader below does not follow: pseudo-classes, namespaces,
+# quoted values and escapes go to soupsieve's own select.
+_UNKEYED = frozenset(":|\\\"'()")
+
+
+@dataclass(frozen=True)
+class SelectorKeys:
+    """What a tag must carry for a selector to match it: one of these names/attributes."""
+
+    names: frozenset[str]
+    attrs: frozenset[str]
+    classes: frozenset[str]  # lower-cased; compared with the tag's lower-cased classes
+    ids: frozenset[str]  # lower-cased
+
+    FIELDS: ClassVar[tuple[str, ...]] = ("names", "attrs", "classes", "ids")
+
+    def may_match(self, tag: Tag) -> bool:
+        if tag.name in self.names:
+            return True
+        attrs = tag.attrs
+        if any(a in attrs for a in self.attrs):
+            return True
+        if self.classes:
+            cls: Any = attrs.get("class")
+            if cls and any(str(c).lower() in self.classes for c in cls):
+                return True
+        ident = attrs.get("id")
+        return bool(self.ids and ident and str(ident).lower() in self.ids)
+
+
+@lru_cache(maxsize=512)
+def selector_keys(selector: str) -> SelectorKeys | None:
+    """The keys of *selector*: a tag without any of them cannot match it; None = any tag.
+
+    Read from the first simple selector of the last compound of each comma-separated
+    part ("nav a.x" → name a; ".x" → class x; "[itemprop=y]" → attribute itemprop).
+    """
+    if not selector.strip() or any(c in _UNKEYED for c in selector):
+        return None
+    keys: dict[str, set[str]] = {"": set(), "[": set(), ".": set(), "#": set()}
+    depth = 0
+    parts: list[str] = []
+    current: list[str] = []
+    for c in selector:
+        depth += c == "["
+        depth -= c == "]"
+        if c == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(c)
+    parts.append("".join(current))
+    for part in parts:
+        part = part.strip()
+        start = len(part)  # the last compound starts after the last top-level combinator
+        depth = 0
+        while start > 0:
+            c = part[start - 1]
+            depth += c == "]"
+            depth -= c == "["
+            if depth == 0 and (c.isspace() or c in ">+~"):
+                break
+            start -= 1
+        m = _SIMPLE.match(part, start)
+        if not part or m is None:
+            return None
+        keys[m.group(1)].add(m.group(2).lower())
+    return SelectorKeys(*(frozenset(keys[k]) for k in ("", "[", ".", "#")))
+
+
+_SIMPLE = re.compile(r"([.#\[]?)([A-Za-z_][\w-]*)")
+
+
+def _keyed_select(scope: Tag, compiled: Any, keys: SelectorKeys) -> list[Tag] | None:
+    """``compiled.select(scope)`` walking only the tags that carry one of the keys.
+
+    soupsieve's select walks every descendant (never into <template>) and asks match() of
+    each; this is the same walk, with match() skipped where it cannot succeed. None when
+    the scope holds a <template> (soupsieve's rules for those stay soupsieve's).
+    """
+    out: list[Tag] = []
+    stack = list(reversed(scope.contents))
+    while stack:
+        el = stack.pop()
+        if not isinstance(el, Tag):
+            continue
+        if el.name.lower() == "template":
+            return None
+        if keys.may_match(el) and compiled.match(el):
+            out.append(el)
+        if el.contents:
+            stack.extend(reversed(el.contents))
+    return out
 
 
 _MAX_DEPTH = 100
@@ -102,12 +230,32 @@ def _flatten(soup: BeautifulSoup) -> None:
 
 
 def parse_page(
-    text: str, url: str, rules: ScrapeRules, timezone: str, base_url: str | None
+    text: str,
+    url: str,
+    rules: ScrapeRules,
+    timezone: str,
+    base_url: str | None,
+    *,
+    prune: bool = False,
 ) -> Page:
-    soup = BeautifulSoup(text, "lxml")
+    """The parsed page; with *prune*, chrome certain to be removed is never built (prune.py)."""
+    planned = plan(text, rules) if prune else None
+    if planned is not None and not planned.worth_it():
+        planned = None
+    if prune:
+        SITES.record(url, planned is not None)
+    if planned is None:
+        soup = BeautifulSoup(text, "lxml")
+    else:
+        builder = PruningBuilder(planned)
+        soup = BeautifulSoup(text, builder=builder)
+        if not builder.aligned():
+            raise PruneMismatch("lxml's tree and events disagree")
     _flatten(soup)
     meta = collect_meta(soup)
-    return Page(soup=soup, url=url, meta=meta, rules=rules, timezone=timezone, base_url=base_url)
+    page = Page(soup=soup, url=url, meta=meta, rules=rules, timezone=timezone, base_url=base_url)
+    page.pruned = list(planned.skip.values()) if planned else []
+    return page
 
 
 def text_of(node: Tag | NavigableString | None) -> str:

@@ -15,7 +15,7 @@ error translation), `articles`, `partners` (queries); `Store` below composes the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from syndication.errors import StorageError
 from syndication.model import Article, Category, PartnerState, UpsertResult
@@ -69,6 +69,17 @@ class Store:
             _db.write(self._engine) as conn,
         ):
             _partners.save(conn, state)
+
+    def save_partner_states(self, states: Sequence[PartnerState]) -> None:
+        """Save many partner states in one transaction (the last one per partner wins)."""
+        if not states:
+            return
+        latest = {state.partner_id: state for state in states}
+        with (
+            _db.translate(self.display_url, f"saving the states of {len(latest)} partners"),
+            _db.write(self._engine) as conn,
+        ):
+            _partners.save_many(conn, list(latest.values()))
 
     def partner_states(self) -> list[PartnerState]:
         with (

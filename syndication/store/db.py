@@ -98,7 +98,11 @@ def _sqlite_engine(parsed: sa.URL, busy_timeout: float) -> Engine:
     # Enough pooled connections for every ingest thread: an overflow connection is closed
     # on return, and reopening one (PRAGMAs, schema read) cost more than the query.
     engine = sa.create_engine(
-        parsed, connect_args={"timeout": busy_timeout}, pool_size=32, max_overflow=32
+        parsed,
+        connect_args={"timeout": busy_timeout},
+        pool_size=32,
+        max_overflow=32,
+        pool_use_lifo=True,
     )
     timeout_ms = max(0, round(busy_timeout * 1000))
 
@@ -188,17 +192,38 @@ def upsert(
     Columns named in `add` are counters: the new value is added to the stored one."""
     if not rows:
         return
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table)
-    others = [c.name for c in table.columns if c.name not in keys and c.name in rows[0]]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={
-            name: table.c[name] + stmt.excluded[name] if name in add else stmt.excluded[name]
-            for name in others
-        },
-    )
-    conn.execute(stmt, list(rows))
+    others = tuple(c.name for c in table.columns if c.name not in keys and c.name in rows[0])
+    stmt = _upsert_statement(conn.dialect.name, table, tuple(keys), others, tuple(add))
+    # One row: a plain execute (a list would take the executemany path, slower for one).
+    conn.execute(stmt, dict(rows[0]) if len(rows) == 1 else list(rows))
+
+
+_UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def _upsert_statement(
+    dialect: str,
+    table: sa.Table,
+    keys: tuple[str, ...],
+    others: tuple[str, ...],
+    add: tuple[str, ...],
+) -> Any:
+    """The statement for one shape of upsert, built once: building it (the `excluded`
+    alias copies every column) cost several times the write itself on the hot path."""
+    cache_key = (dialect, table.fullname, keys, others, add)
+    stmt = _UPSERTS.get(cache_key)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        base = insert(table)
+        stmt = base.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={
+                name: table.c[name] + base.excluded[name] if name in add else base.excluded[name]
+                for name in others
+            },
+        )
+        _UPSERTS[cache_key] = stmt  # a race only builds the same statement twice
+    return stmt
 
 
 # --- migrations -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,6 +67,10 @@ def get(conn: Connection, partner_id: str) -> PartnerState | None:
 
 def save(conn: Connection, state: PartnerState) -> None:
     db.upsert(conn, partner_states, [_row(state)], ["partner_id"])
+
+
+def save_many(conn: Connection, states: Sequence[PartnerState]) -> None:
+    db.upsert(conn, partner_states, [_row(state) for state in states], ["partner_id"])
 
 
 def all_states(conn: Connection) -> list[PartnerState]:
@@ -129,5 +134,6 @@ __all__ = [
     "meta_with_prefix",
     "save",
     "save_feed_file",
+    "save_many",
     "set_meta",
 ]

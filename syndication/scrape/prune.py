@@ -1,0 +1,600 @@
+"""Fast path: page chrome that boilerplate.py is certain to remove is never built in bs4.
+
+Building the BeautifulSoup tree is most of a scrape's cost, and on a news page most of the
+tree is chrome: mega menus, footers, asides, related-story grids. ``plan`` parses the page
+once with lxml (C, a millisecond) and picks the elements whose removal is certain and
+invisible to every step that runs before it:
+
+* structural chrome (``nav``/``aside``/``footer``/``marquee``/``body > header``) that
+  the structural pass removes: no ancestor or descendant is judged by that pass before
+  it (their judgement would have read its text);
+* class chrome (``.related``, ``.share``… see rules.JUNK_CLASS_*) that the class pass
+  removes: the structural and class passes judge no ancestor or descendant of it, and
+  no string in it starts the "read also" pass;
+* for both: ``holds_content`` is false (computed here with bs4's text rules: the strings
+  ``get_text`` reads, cleaned with ``clean_text``), and nothing in them is read before
+  boilerplate removal (``<meta>``/``<title>``/JSON-LD, breadcrumbs, ``articleSection``,
+  ``h1``/``h2`` for the headline search; no ``<template>``/ruby text either).
+
+What depends on the whole tree is checked after the fact, and :class:`PruneMismatch`
+sends the page down the full path when it cannot be shown to be unchanged: which element
+is text-densest (``check``: from the pruned tree's scores and upper bounds of the text
+each pruned element held), and any "read also" judgement of an element that held class
+chrome (``watched``, boilerplate.py). ``PruningBuilder`` also leaves out comments and
+scripts and styles other than JSON-LD, which boilerplate removes before anything but the
+metadata reader (JSON-LD only) looks at the tree. tests/test_scrape_prune.py checks that
+both paths give identical records.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from bs4 import Tag
+from bs4.builder._lxml import LXMLTreeBuilder
+from lxml import etree
+
+from ..arabic.text import clean_text
+from ..model import ScrapeRules
+from .rules import (
+    BOILERPLATE_SELECTORS,
+    JUNK_CLASS_SUBSTRINGS,
+    JUNK_CLASS_TOKENS,
+    READ_ALSO_RE,
+)
+
+# The names whose structural selector matches on the name alone ("body > header" aside).
+_PRUNABLE = frozenset({"nav", "aside", "footer", "marquee"})
+
+
+def _loose_keys() -> tuple[dict[str, int], dict[str, int]]:
+    """{tag name: first position}, {attribute: first position} of BOILERPLATE_SELECTORS.
+
+    Read loosely from each selector's last compound ("body > header" → any header,
+    "[role=navigation]" → any role, "ins.adsbygoogle" → any ins): an element that may
+    match gets a position no later than the pass really treats it at.
+    """
+    names: dict[str, int] = {}
+    attrs: dict[str, int] = {}
+    for position, selector in enumerate(BOILERPLATE_SELECTORS):
+        last = re.split(r"[\s>+~]+", selector.strip())[-1]
+        m = re.match(r"([.#\[]?)([A-Za-z][\w-]*)", last)
+        if m is None:
+            raise ValueError(f"boilerplate selector {selector!r} has no name or attribute")
+        kind, word = m.group(1), m.group(2).lower()
+        if kind == "":
+            names.setdefault(word, position)
+        else:
+            key = {"[": word, ".": "class", "#": "id"}[kind]
+            attrs.setdefault(key, position)
+    return names, attrs
+
+
+_NAME_AT, _ATTR_AT = _loose_keys()
+_LATE = len(BOILERPLATE_SELECTORS)
+
+
+def _first_turn(el: Any) -> int:
+    """The earliest position in BOILERPLATE_SELECTORS that may match *el*."""
+    turn = _NAME_AT.get(el.tag, _LATE)
+    for attr in el.attrib:
+        turn = min(turn, _ATTR_AT.get(attr, _LATE))
+    return turn
+
+
+def _removal_turn(el: Any) -> int:
+    """The latest position at which the structural pass removes the chrome element *el*."""
+    if el.tag == "header":
+        return BOILERPLATE_SELECTORS.index("body > header")
+    return BOILERPLATE_SELECTORS.index(el.tag)
+
+
+# Read before boilerplate removal (metadata, headline search) or with their own text rules.
+_READ_EARLY = frozenset(
+    {"html", "head", "body", "meta", "link", "base", "title", "h1", "h2", "template", "rt", "rp"}
+)
+# body.densest's candidates.
+_CANDIDATES = frozenset({"div", "section", "article", "main", "td", "span", "font", "p"})
+_BLOCKS = ("p", "div", "section", "ul", "table")  # body._scored's "holds blocks"
+_NEVER_BY_CLASS = frozenset({"html", "body", "main", "article", "h1"})  # boilerplate.py
+_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
+_NON_SPACE = re.compile(r"\S+")
+_NOT_TEXT = frozenset({"script", "style", "template", "rt", "rp"})
+_CONTENT_CHARS = 600  # boilerplate.holds_content
+_MAX_DEPTH = 90  # page._flatten unwraps below 100 levels
+_WORTH = 0.25  # share of the page's elements the chrome left out must reach
+
+
+class PruneMismatch(Exception):
+    """The pruned tree cannot be shown to give the same densest element: use the full one."""
+
+
+@dataclass
+class Pruned:
+    """One element left out of the soup: where it was and how much text it held at most."""
+
+    name: str
+    inner: int  # no element inside it scores more than this in body.densest
+    text: int  # nor does its text make an ancestor score more than this more
+    blocks: bool  # it holds a p/div/section/ul/table
+    by_class: bool  # removed by the class pass (after the "read also" pass), not structural
+    parent: Tag | None = None  # set by the builder
+
+
+def _read_early(el: Any) -> bool:
+    """Does a reader that runs before boilerplate removal look at *el*?"""
+    if el.tag in _READ_EARLY or "itemprop" in el.attrib or "itemtype" in el.attrib:
+        return True
+    if el.tag == "script" and "type" in el.attrib:
+        return True  # JSON-LD (any typed script, to be safe)
+    attrib = el.attrib
+    return (
+        "breadcrumb" in str(attrib.get("class", "")).lower()
+        or "breadcrumb" in str(attrib.get("aria-label", "")).lower()
+    )
+
+
+def _pieces(el: Any, out: list[str]) -> None:
+    """The strings bs4's get_text() reads in *el*, in order (text and tails)."""
+    if el.text:
+        out.append(el.text)
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in _NOT_TEXT:
+            _pieces(child, out)
+        if child.tail:
+            out.append(child.tail)
+
+
+def words(text: str) -> tuple[int, int]:
+    """(characters in words, words) of clean_text(*text*): len(clean_text(a + " " + b))
+    is the sum of both parts' plus one space between words."""
+    if len(text) <= _SHORT:
+        return _short_words(str(text))  # str(): a bs4 string would keep its tree alive
+    return _count_words(text)
+
+
+def _count_words(text: str) -> tuple[int, int]:
+    cleaned = clean_text(text)
+    if not cleaned:
+        return 0, 0
+    count = cleaned.count(" ") + 1
+    return len(cleaned) - count + 1, count
+
+
+# Menus, cards and labels repeat from page to page of a site: their short strings are
+# cleaned once per process (clean_text walks every character in Python).
+_SHORT = 200
+_short_words = lru_cache(maxsize=8192)(_count_words)
+_words = words
+
+
+Memo = dict[Any, tuple[int, int]]
+
+
+def _stats(el: Any, memo: Memo) -> tuple[int, int]:
+    """(characters in words, words) of the strings get_text() reads in *el*."""
+    hit = memo.get(el)
+    if hit is not None:
+        return hit
+    chars, words = _words(el.text) if el.text else (0, 0)
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in _NOT_TEXT:
+            c, w = _stats(child, memo)
+            chars += c
+            words += w
+        if child.tail:
+            c, w = _words(child.tail)
+            chars += c
+            words += w
+    memo[el] = (chars, words)
+    return chars, words
+
+
+def _length(el: Any, memo: Memo | None = None) -> int:
+    """len(page.text_of(el)) for the bs4 tag *el* will be: the words of each string
+    joined by single spaces (as body._measure reads it)."""
+    chars, words = _stats(el, {} if memo is None else memo)
+    return chars + words - 1 if words else 0
+
+
+def _holds_content(el: Any) -> bool:
+    """boilerplate.holds_content for *el*'s tag."""
+    memo: Memo = {}
+    total = _length(el, memo)
+    if total == 0:
+        return False
+    linked = sum(_length(a, memo) for a in el.iterdescendants("a"))
+    density = min(1.0, linked / total)
+    if total < _CONTENT_CHARS or density > 0.5:
+        return False
+    long_paragraphs = 0
+    for n, p in enumerate(el.iterdescendants("p", "div")):
+        if n >= 400:
+            break
+        if _length(p, memo) >= 150:
+            long_paragraphs += 1
+            if long_paragraphs >= 2:
+                return True
+    return total >= 3 * _CONTENT_CHARS and density < 0.2
+
+
+def _piece_bound(piece: str | None) -> int:
+    if not piece:
+        return 0
+    chars, words = _words(piece)
+    return max(len(piece.strip()), chars + words)  # len(clean_text(piece)) + 1
+
+
+def _bounds(el: Any) -> tuple[int, int]:
+    """(highest densest score of *el* or an element inside it, text under *el*): upper
+    bounds, from lxml's tree.
+
+    body._scored counts a tag's direct strings and, per child, the text not inside
+    links (inline children, paragraphs, divs without blocks from 25 characters on):
+    at most the child's non-link strings plus one separator per link. Links and other
+    children count nothing; every child but a link and a div/section is taken as
+    counting here, which can only raise the bound.
+    """
+    best = 0
+
+    def walk(node: Any, linked: bool) -> tuple[int, int, int, bool]:
+        """(all text, non-link text, links, holds blocks) under *node*; scores *node*."""
+        nonlocal best
+        own = _piece_bound(node.text)
+        total = own
+        nonlink = 0 if linked else own
+        anchors = 0
+        blocks = False
+        score = own
+        for child in node:
+            tail = _piece_bound(child.tail)
+            total += tail
+            nonlink += 0 if linked else tail
+            score += tail
+            if not isinstance(child.tag, str):
+                total += _piece_bound(child.text)  # a comment: counted, to be safe
+                continue
+            is_link = child.tag == "a"
+            c_total, c_nonlink, c_anchors, c_blocks = walk(child, linked or is_link)
+            total += c_total
+            nonlink += c_nonlink
+            anchors += c_anchors + is_link
+            blocks = blocks or c_blocks or child.tag in _BLOCKS
+            if is_link:
+                continue
+            counted = c_nonlink + c_anchors
+            if child.tag in ("div", "section"):
+                score += counted if not c_blocks and counted >= 25 else 0
+            else:
+                score += counted
+        if node.tag in _CANDIDATES:
+            best = max(best, score)
+        return total, nonlink, anchors, blocks
+
+    text = walk(el, el.tag == "a")[0]
+    return best, text
+
+
+def _prunable(el: Any) -> bool:
+    """Is *el* chrome the structural pass certainly removes, unseen by any other step?"""
+    parent = el.getparent()
+    if el.tag not in _PRUNABLE and not (
+        el.tag == "header" and parent is not None and parent.tag == "body"
+    ):
+        return False
+    ancestors = list(el.iterancestors())
+    if len(ancestors) > _MAX_DEPTH or _read_early(el):
+        return False
+    turn = _removal_turn(el)
+    # An ancestor judged before it (by its text, which holds this element's) or a
+    # descendant removed before it (which changes its text) would see a different tree.
+    if any(isinstance(a.tag, str) and _first_turn(a) <= turn for a in ancestors):
+        return False
+    for d in el.iterdescendants():
+        if not isinstance(d.tag, str):
+            continue
+        if _read_early(d) or (d.tag not in ("script", "style") and _first_turn(d) <= turn):
+            return False
+    return not _holds_content(el)
+
+
+def _junk_by_class(el: Any) -> bool:
+    """boilerplate._is_junk_by_class of *el*'s tag."""
+    if el.tag in _NEVER_BY_CLASS:
+        return False
+    return _junk_names(str(el.get("class") or ""), str(el.get("id") or ""))
+
+
+@lru_cache(maxsize=4096)  # a page has thousands of class attributes but few distinct ones
+def _junk_names(cls: str, ident: str) -> bool:
+    # page.classes_and_id: bs4 splits class on whitespace runs, then adds the id.
+    parts = _NON_SPACE.findall(cls)
+    if ident:
+        parts.append(ident)
+    names = " ".join(parts).lower()
+    if not names:
+        return False
+    if _JUNK_SUBSTRING.search(names):
+        return True
+    tokens = set(names.split()) | set(_TOKEN_SPLIT.split(names))
+    return bool(tokens & JUNK_CLASS_TOKENS)
+
+
+def _maybe_hidden(el: Any) -> bool:
+    style = str(el.get("style") or "").lower()
+    return "none" in style or "hidden" in style
+
+
+def _labels(el: Any) -> bool:
+    """Does a string in *el* start the "read also"/widget-label pass's work?"""
+    from .boilerplate import is_junk_label  # boilerplate imports this module
+
+    pieces: list[str] = []
+    _pieces(el, pieces)
+    for piece in pieces:
+        raw = piece.strip()
+        if not raw or len(raw) > 60:
+            continue
+        if is_junk_label(raw):
+            return True
+        m = READ_ALSO_RE.match(raw)
+        if m is not None and not raw[m.end() :].strip():
+            return True
+    return False
+
+
+def _prunable_by_class(el: Any) -> bool:
+    """Is *el* chrome the class pass certainly removes, unseen by any other step?
+
+    The structural pass must not touch it, its ancestors or its descendants; the class
+    pass must judge no ancestor of it (they are judged first, with its text); nothing in
+    it may start the "read also" pass. What that pass does from outside (climbing to an
+    ancestor, taking a next sibling) is watched in boilerplate.py (PruneMismatch).
+    """
+    if not _junk_by_class(el) or _maybe_hidden(el) or _read_early(el):
+        return False
+    if _first_turn(el) < _LATE:
+        return False
+    ancestors = list(el.iterancestors())
+    if len(ancestors) > _MAX_DEPTH:
+        return False
+    for a in ancestors:
+        if isinstance(a.tag, str) and (
+            _first_turn(a) < _LATE or _junk_by_class(a) or _maybe_hidden(a)
+        ):
+            return False
+    for d in el.iterdescendants():
+        if not isinstance(d.tag, str):
+            continue
+        if _read_early(d) or (d.tag not in ("script", "style") and _first_turn(d) < _LATE):
+            return False
+    return not _labels(el) and not _holds_content(el)
+
+
+@dataclass
+class Plan:
+    skip: dict[int, Pruned]  # start-tag number → element to leave out
+    elements: int  # start tags in the page, to tell lxml's two readings apart
+    left_out: int  # elements in the left-out chrome
+
+    def worth_it(self) -> bool:
+        """Is enough chrome left out to pay for the pruning builder (and for the full
+        parse when the check fails)? Measured: a few per cent of the tree is not."""
+        return self.left_out >= _WORTH * self.elements
+
+
+def plan(text: str, rules: ScrapeRules) -> Plan | None:
+    """The elements to leave out of the soup; None when the page is not a candidate
+    (partner rules that read or drop chrome, or lxml refuses it)."""
+    if rules.drop or rules.categories:
+        return None
+    parser = etree.HTMLParser(recover=True, huge_tree=False)
+    try:
+        parser.feed(text)
+        root: Any = parser.close()  # Any: lxml-stubs types xpath() results as a union
+    except (etree.ParserError, ValueError):
+        return None
+    if root is None:
+        return None
+    out: dict[int, Pruned] = {}
+    taken: list[Any] = []
+    left_out = 0
+    el: Any
+    for el in root.xpath(_CANDIDATE_XPATH):
+        by_class = el.tag not in _PRUNABLE and el.tag != "header"
+        if by_class and not _junk_by_class(el):
+            continue  # most elements with a class or id (the cheap test first)
+        if any(a in taken for a in el.iterancestors()):
+            continue  # inside chrome already left out
+        if not (_prunable_by_class(el) if by_class else _prunable(el)):
+            continue
+        taken.append(el)
+        # Its start tag's number: the elements before it, ancestors included.
+        index = int(el.xpath("count(preceding::*) + count(ancestor::*)"))
+        inner, text_bound = _bounds(el)
+        blocks = any(True for _ in el.iterdescendants(*_BLOCKS))
+        out[index] = Pruned(el.tag, inner, text_bound, blocks, by_class)
+        left_out += 1 + int(el.xpath("count(.//*)"))
+    elements = int(root.xpath("count(//*)"))
+    return Plan(out, elements, left_out)
+
+
+_JUNK_SUBSTRING = re.compile("|".join(re.escape(s) for s in JUNK_CLASS_SUBSTRINGS))
+_CANDIDATE_XPATH = "//nav | //aside | //footer | //marquee | //header | //*[@class or @id]"
+
+
+class PruningBuilder(LXMLTreeBuilder):
+    """bs4's lxml tree builder, leaving out the planned elements, comments, and scripts and
+    styles other than JSON-LD. A left-out element ends the text before it, as removing it
+    from the tree would (the strings on either side stay two strings)."""
+
+    def __init__(self, planned: Plan, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.skip = planned.skip
+        self.elements = planned.elements
+        self.index = -1
+        self.depth = 0  # > 0 while inside a left-out element
+        self.mismatch = False
+
+    def start(self, tag: Any, attrib: Any, nsmap: Any = None) -> None:
+        self.index += 1
+        if self.depth:
+            self.depth += 1
+            return
+        planned = self.skip.get(self.index)
+        if planned is not None:
+            assert self.soup is not None
+            if planned.name != tag:
+                self.mismatch = True  # lxml's two readings of the page disagree
+            planned.parent = self.soup.currentTag
+        elif not (
+            tag == "style"
+            or (tag == "script" and "ld+json" not in str(attrib.get("type", "")).lower())
+        ):
+            super().start(tag, attrib, nsmap or {})
+            return
+        assert self.soup is not None
+        self.soup.endData()
+        self.depth = 1
+
+    def aligned(self) -> bool:
+        """Did the start tags bs4 was sent line up with the tree the plan was made on?
+
+        They differ on some broken pages (markup after </html> starts a second <html>
+        event that lxml's own tree does not have).
+        """
+        return not self.mismatch and self.index + 1 == self.elements
+
+    def end(self, tag: Any) -> None:
+        if self.depth:
+            self.depth -= 1
+            return
+        super().end(tag)
+
+    def data(self, data: Any) -> None:
+        if not self.depth:
+            super().data(data)
+
+    def comment(self, text: Any) -> None:
+        if not self.depth:
+            assert self.soup is not None
+            self.soup.endData()
+
+    def pi(self, target: Any, data: Any) -> None:
+        if not self.depth:
+            super().pi(target, data)
+
+    def doctype(self, name: Any, pubid: Any, system: Any) -> None:
+        if not self.depth:
+            super().doctype(name, pubid, system)
+
+
+def check(
+    pruned: list[Pruned],
+    score_of: Callable[[Tag], int | None],
+    scored: frozenset[str],
+    body: Tag,
+    best: Tag | None,
+    threshold: int,
+) -> None:
+    """Raise PruneMismatch unless the full tree's densest element is *best* too.
+
+    *score_of(tag)* is a tag's densest score in the pruned tree (None: not a candidate);
+    *scored* the child names whose text counts in their parent's score besides div and
+    section; *threshold* the score of *best* (or the minimum score when there is none).
+    An element inside a pruned one scores at most its ``inner`` bound. An ancestor scores
+    at most its pruned score plus, for each pruned element under it, what that element's
+    text can add to the child on the way to it (the element itself or that child: its
+    text if inline or a paragraph, plus 25 if a div/section without blocks, whose text
+    counts from 25 characters on; nothing otherwise). A pruned element under *best* may
+    lower *best*'s own score: no proof then.
+    """
+    extra: dict[int, int] = {}
+    holders: dict[int, Tag] = {}
+    for item in pruned:
+        if item.inner >= threshold or item.parent is None:
+            raise PruneMismatch(f"<{item.name}> may hold the densest element")
+        child: Tag | None = None  # the child of `node` on the way down to the item
+        node: Tag | None = item.parent
+        while node is not None and node is not body:
+            if node is best:
+                raise PruneMismatch("the densest element held pruned chrome")
+            name = item.name if child is None else child.name
+            # The child on the way holds blocks if the pruned element does or is one.
+            blocks = item.blocks or (child is not None and item.name in _BLOCKS)
+            if name in scored:
+                added = item.text
+            elif name in ("div", "section") and not blocks:
+                added = item.text + 25
+            else:
+                added = 0
+            extra[id(node)] = extra.get(id(node), 0) + added
+            holders[id(node)] = node
+            child, node = node, node.parent
+        if node is None:
+            raise PruneMismatch("pruned chrome outside the body")
+    for key, tag in holders.items():
+        score = score_of(tag)
+        if score is not None and score + extra[key] >= threshold:
+            raise PruneMismatch(f"<{tag.name}> may be densest with its chrome")
+
+
+def watched(pruned: list[Pruned]) -> set[int]:
+    """ids of the tags whose text held chrome left out for the class pass (its ancestors):
+    the "read also" pass must not judge them (boilerplate.py raises PruneMismatch)."""
+    out: set[int] = set()
+    for item in pruned:
+        if item.by_class and item.parent is not None:
+            out.add(id(item.parent))
+            out.update(id(p) for p in item.parent.parents)
+    return out
+
+
+class SiteOdds:
+    """Per site, whether planning has been paying off.
+
+    One site's pages share a template: where a few pages in a row had too little chrome to
+    leave out (or the check fell back to the full tree), the lxml parse that planning costs
+    (2–15 ms on real pages) is wasted on the next ones too. Such a site is planned only on
+    every `retry`-th page afterwards, so a redesign that adds chrome is noticed. The record
+    is the same either way; only the time differs.
+    """
+
+    def __init__(self, patience: int = 3, retry: int = 20, max_sites: int = 10_000) -> None:
+        self.patience, self.retry, self.max_sites = patience, retry, max_sites
+        self._sites: dict[str, list[int]] = {}  # site → [misses in a row, pages skipped since]
+        self._lock = threading.Lock()
+
+    def should_plan(self, url: str) -> bool:
+        with self._lock:
+            counts = self._sites.get(_site(url))
+            if counts is None or counts[0] < self.patience:
+                return True
+            counts[1] += 1
+            if counts[1] >= self.retry:
+                counts[1] = 0
+                return True
+            return False
+
+    def record(self, url: str, paid: bool) -> None:
+        site = _site(url)
+        with self._lock:
+            if paid:
+                self._sites.pop(site, None)
+                return
+            if len(self._sites) >= self.max_sites and site not in self._sites:
+                self._sites.clear()  # a bound, not an eviction policy: forgetting is safe
+            self._sites.setdefault(site, [0, 0])[0] += 1
+
+
+def _site(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+SITES = SiteOdds()  # process-wide: the ingester's threads share what they learn
