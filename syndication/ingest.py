@@ -214,11 +214,14 @@ class Ingester:
                 fetched.permanent_redirect,
                 extra={"partner": partner.id},
             )
+        # Once per poll: the quick checks and the state saved after a full parse both use it.
+        body_hash = "" if fetched.not_modified else hashlib.sha256(fetched.body).hexdigest()
         with self._cpu:
-            quick, memo, context = self._quick(partner, state, fetched, now, started, force)
+            quick, memo, context = self._quick(
+                partner, state, fetched, now, started, force, body_hash
+            )
         if quick is not None:
             return quick
-        body_hash = hashlib.sha256(fetched.body).hexdigest()
         fast = self.fast_path and not partner.encoding
         scan = scan_items(fetched.body) if fast else None
         parsed = parse_feed(fetched, partner)
@@ -247,13 +250,13 @@ class Ingester:
         now: dt.datetime,
         started: float,
         force: bool,
+        body_hash: str,
     ) -> tuple[IngestReport | None, dict[str, object] | None, str]:
         """The poll's end when nothing needs feedparser (304, same bytes, every item known
         and untouched), else (None, the memo, the context) for the full path."""
         if fetched.not_modified:
             self._succeeded(partner, state, fetched, None, now, body_hash=state.body_hash)
             return self._report(partner, "not_modified", started), None, ""
-        body_hash = hashlib.sha256(fetched.body).hexdigest()
         if not force and body_hash == state.body_hash:
             # Same bytes without validators: recognised by hash, never parsed.
             self._succeeded(partner, state, fetched, None, now, body_hash=body_hash)
