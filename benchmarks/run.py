@@ -15,7 +15,9 @@ the rounds, printed beside a baseline measured in the same run on the same input
   cycles   (a) unchanged feeds: half 304, half the same bytes without validators;
            (b) changed feeds whose items are all known (fast path), vs the same cycle
                through feedparser (fast path off) and a fetch-only cycle (floor)
-  articles (c) new items → page fetch → scrape → store, vs BeautifulSoup's own rate
+  articles (c) new items → page fetch → scrape → store, pages scraped in the polling
+               threads and in worker processes, vs BeautifulSoup alone in one process
+               per core (the ceiling of anything that builds each page's tree)
   publish  (d) one new article in a large store (affected feeds only), and a full
                rebuild of 30 feeds × 100 items × 3 formats vs feedgen's render time
   fresh    (e) the daemon against the simulator: urgent item → our urgent feed
@@ -386,7 +388,7 @@ def bench_parse(scale: Scale) -> None:
     row("lxml etree.fromstring (floor)", items / t_lxml, "items/s", "feedparser", items / t_bare)
 
 
-def bench_scrape(scale: Scale) -> float:
+def bench_scrape(scale: Scale) -> None:
     from bs4 import BeautifulSoup
 
     from syndication.scrape import scrape
@@ -417,7 +419,6 @@ def bench_scrape(scale: Scale) -> float:
         higher=False,
         note="pruned soup; see docs/performance.md",
     )
-    return n / t_tree
 
 
 def feedgen_baseline(articles: list[Article]) -> Callable[[], None]:
@@ -657,39 +658,85 @@ def bench_cycles(scale: Scale, work: Path) -> tuple[Config, Store, Simulator, Cl
 # --- new articles ---------------------------------------------------------------------------
 
 
-def bench_articles(scale: Scale, work: Path, tree_rate: float) -> None:
+def _build_trees(pages: list[bytes]) -> float:
+    """Runs in a worker process: seconds to build every page's BeautifulSoup tree."""
+    from bs4 import BeautifulSoup
+
+    start = time.perf_counter()
+    for page in pages:
+        BeautifulSoup(page, "lxml")
+    return time.perf_counter() - start
+
+
+def tree_ceiling(pages: list[bytes], processes: int, rounds: int) -> float:
+    """Pages/s of BeautifulSoup alone in *processes* processes at once: the most any
+    pipeline that builds each page's tree can reach on this machine, measured now."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(processes) as pool:
+        list(pool.map(_build_trees, [pages[:2]] * processes))  # start the workers
+        rates = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            list(pool.map(_build_trees, [pages] * processes))
+            rates.append(len(pages) * processes / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def bench_articles(scale: Scale, work: Path) -> None:
+    from syndication.scrapepool import ScrapePool, default_processes
+
     p, k = scale.article_partners, scale.new_per_partner
     print(f"\n== new articles: {p} partners × {k} new items, page fetch + scrape + store ==")
-    rates = []
-    with Simulator.start(p, 50, etag_every=1, empty=True) as sim:
-        partners = sim_partners(sim, p, scrape=True)
-        config = make_config(work / "articles", partners)
-        store = open_store(config.storage_url)
-        clock = Clock()
-        timed_cycle(config, store, clock)  # empty feeds: state only
-        for _ in range(max(1, scale.rounds // 2)):
-            sim.add(None, k)
-            took, reports = timed_cycle(config, store, clock)
-            new = sum(r.new for r in reports)
-            assert new == p * k, f"{new} new of {p * k}: {[r.error for r in reports if r.error]}"
-            rates.append(new / took)
-        store.close()
-    rate = statistics.median(rates)
     cores = os.cpu_count() or 1
-    row("BeautifulSoup tree building alone, × cores (ceiling)", tree_rate * cores, "pages/s")
-    row(
-        "(c) new articles end to end (ours)",
-        rate,
-        "articles/s",
-        "tree-building ceiling",
-        tree_rate * cores,
-    )
+    processes = default_processes()
+    pages = [sim_mod.article_page(BASE, f"p{i % p:04d}", i) for i in range(max(4, 2 * k))]
+    ceiling = tree_ceiling(pages, cores, max(1, scale.rounds // 2))
+    rates: dict[int, float] = {}
+    for scrapers in (0, processes) if processes else (0,):
+        with (
+            Simulator.start(p, 50, etag_every=1, empty=True) as sim,
+            ScrapePool(scrapers) as pool,
+        ):
+            partners = sim_partners(sim, p, scrape=True)
+            config = make_config(work / f"articles-{scrapers}", partners)
+            store = open_store(config.storage_url)
+            clock = Clock()
+            timed_cycle(config, store, clock, pages=pool)  # empty feeds: state only
+            cycle_rates = []
+            # The pool lives across cycles, as in the daemon.
+            for _ in range(max(1, scale.rounds // 2)):
+                sim.add(None, k)
+                took, reports = timed_cycle(config, store, clock, pages=pool)
+                new = sum(r.new for r in reports)
+                failed = [r.error or r.failures for r in reports if r.error or r.failures]
+                assert new == p * k, f"{new} new of {p * k}: {failed}"
+                cycle_rates.append(new / took)
+            store.close()
+        rates[scrapers] = statistics.median(cycle_rates)
+    row(f"BeautifulSoup alone in {cores} processes (ceiling)", ceiling, "pages/s")
+    row("(c) pages scraped in the polling threads", rates[0], "articles/s", "ceiling", ceiling)
+    best = rates[0]
+    if processes:
+        best = rates[processes]
+        row(
+            f"(c) pages scraped in {processes} worker processes (ours)",
+            best,
+            "articles/s",
+            "ceiling",
+            ceiling,
+        )
     target(
-        "(c) new articles: fetch + scrape + store",
-        rate,
-        "articles/s",
-        80,
-        note=f"{cores} cores; one process, threads",
+        "(c) new articles: fetch + scrape + store", best, "articles/s", 80, note=f"{cores} cores"
+    )
+    # 80/s is 0.74 of the ceiling the target was set against (54 pages/s per core × 2
+    # cores): the same share of the ceiling measured here is its machine-independent form.
+    target(
+        "(c) new articles vs BeautifulSoup's ceiling on this machine",
+        best / ceiling,
+        "×",
+        0.74,
+        note="80/s of 2 × 54 pages/s",
     )
 
 
@@ -826,7 +873,8 @@ def bench_freshness(scale: Scale, work: Path) -> None:
             thread.join(30)
             store.close()
     worst = max(latencies)
-    row(f"(e) urgent item → urgent feed, worst of {len(latencies)}", worst, "s")
+    each = ", ".join(f"{x:.1f}" for x in latencies)
+    row(f"(e) urgent item → urgent feed, worst of {len(latencies)} ({each})", worst, "s")
     target(
         f"(e) freshness (poll interval {interval} s + 2 s)", worst, "s", interval + 2, higher=False
     )
@@ -948,7 +996,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         metavar="SECTIONS",
         help=f"comma-separated subset of: {', '.join(SECTIONS)} "
-        "(publish brings in cycles, articles brings in scrape: they need their results)",
+        "(publish brings in cycles: it needs its store)",
     )
     parser.add_argument("--memory-child", nargs=3, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -960,8 +1008,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--only: unknown section(s) {', '.join(sorted(unknown))}")
         if "publish" in only:
             only.add("cycles")
-        if "articles" in only:
-            only.add("scrape")
     if args.memory_child:
         print(json.dumps(memory_child(*args.memory_child)))
         return 0
@@ -977,7 +1023,8 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         if "parse" in only:
             bench_parse(scale)
-        tree_rate = bench_scrape(scale) if "scrape" in only else 0.0
+        if "scrape" in only:
+            bench_scrape(scale)
         if "render" in only:
             bench_render(scale)
         if "serve" in only:
@@ -991,7 +1038,7 @@ def main(argv: list[str] | None = None) -> int:
                 store.close()
                 sim.close()
         if "articles" in only:
-            bench_articles(scale, work, tree_rate)
+            bench_articles(scale, work)
         if "freshness" in only:
             bench_freshness(scale, work)
         if "memory" in only:

@@ -61,6 +61,10 @@ class SchedulerSettings:
     publish_interval: int = 900  # seconds: fallback publish even when nothing changed
     misfire_grace: int = 60
     workers: int = 8  # thread pool for partner polls
+    # Worker processes that scrape article pages (scrapepool.py); None: one per CPU core
+    # (none on one core), 0: scrape in the polling threads.
+    scrape_processes: int | None = None
+    scrape_timeout: float = 60.0  # seconds one page may take before its worker is stopped
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +363,9 @@ class _Loader:
         self.check_range(f"{key}.publish_interval", result.publish_interval, 10, 86400)
         self.check_range(f"{key}.misfire_grace", result.misfire_grace, 1, 3600)
         self.check_range(f"{key}.workers", result.workers, 1, 256)
+        if result.scrape_processes is not None:
+            self.check_range(f"{key}.scrape_processes", result.scrape_processes, 0, 64)
+        self.check_range(f"{key}.scrape_timeout", result.scrape_timeout, 1, 3600)
         return result
 
     def serve(self, value: object) -> ServeSettings:

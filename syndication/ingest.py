@@ -74,7 +74,7 @@ from .parse import (
     scan_items,
 )
 from .pollpolicy import backoff_delay, next_poll_floor, ttl_floor
-from .scrape import scrape
+from .scrapepool import PageJob, ScrapePool, default_processes, run_job
 from .store import Store
 from .urls import canonical_url
 
@@ -109,6 +109,7 @@ class Ingester:
     prefetched: dict[str, PartnerState] | None = None
     prefetched_memos: dict[str, str] | None = None  # meta key → fast-path memo, same rule
     fast_path: bool = True  # skip feedparser when every item is known (tests turn it off)
+    pages: ScrapePool | None = None  # worker processes for scraping; None: in this thread
     # Held around the CPU-bound end of a poll that needs no feedparser (hash, scan, known-id
     # lookup, state write): the GIL runs one thread at a time there anyway, and 16 threads
     # taking turns inside it cost ~30 % more CPU per partner (GIL and lock hand-offs, more
@@ -471,7 +472,7 @@ class Ingester:
         charset = None
         if "charset=" in content_type:
             charset = content_type.split("charset=", 1)[1].split(";")[0].strip(" \"'") or None
-        return scrape(
+        job = PageJob(
             page.body,
             page.final_url,
             partner.rules,
@@ -479,6 +480,7 @@ class Ingester:
             http_charset=charset,
             base_url=partner.site_url,
         )
+        return self.pages.scrape(job) if self.pages is not None else run_job(job)
 
     # -- partner state -----------------------------------------------------------------
 
@@ -643,15 +645,22 @@ def run_ingest(
     on_report: Callable[[IngestReport], None] | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
     workers: int | None = None,
+    pages: ScrapePool | None = None,
 ) -> list[IngestReport]:
-    """Ingest the enabled partners (or the named ones) in parallel; one report each."""
+    """Ingest the enabled partners (or the named ones) in parallel; one report each.
+
+    Article pages are scraped in *pages*, or in a pool made for this run as
+    ``[scheduler] scrape_processes`` says (its workers start on the first page only).
+    """
     partners = [p for p in config.partners if p.enabled or partner_ids]
     if partner_ids is not None:
         wanted = set(partner_ids)
         partners = [p for p in partners if p.id in wanted]
     own = fetcher is None
     client = fetcher or Fetcher(config.fetch)
-    ingester = Ingester(config, store, client, clock=clock)
+    own_pages = pages is None
+    page_pool = pages or scrape_pool(config)
+    ingester = Ingester(config, store, client, clock=clock, pages=page_pool)
     if len(partners) > 1:
         # One query instead of one per partner: each poll of this run reads its own once.
         ingester.prefetched = {s.partner_id: s for s in store.partner_states()}
@@ -670,6 +679,17 @@ def run_ingest(
     finally:
         if own:
             client.close()
+        if own_pages:
+            page_pool.close()
+
+
+def scrape_pool(config: Config) -> ScrapePool:
+    """The page-scraping pool `[scheduler]` asks for (workers start on first use)."""
+    processes = config.scheduler.scrape_processes
+    return ScrapePool(
+        default_processes() if processes is None else processes,
+        timeout=config.scheduler.scrape_timeout,
+    )
 
 
 def log_report(report: IngestReport) -> None:

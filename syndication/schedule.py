@@ -27,7 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from .config import Config
 from .errors import StorageError, SyndicationError
 from .fetch import Fetcher
-from .ingest import Ingester, log_report, utcnow
+from .ingest import Ingester, log_report, scrape_pool, utcnow
 from .model import PartnerFeed
 from .publish import publish_all
 from .store import Store, open_store
@@ -46,7 +46,8 @@ class Daemon:
         self.store = store
         self.stop = stop or threading.Event()
         self.fetcher = Fetcher(config.fetch)
-        self.ingester = Ingester(config, store, self.fetcher, stop=self.stop)
+        self.pages = scrape_pool(config)  # workers live as long as the daemon
+        self.ingester = Ingester(config, store, self.fetcher, stop=self.stop, pages=self.pages)
         self.fatal: BaseException | None = None
         self._publish_lock = threading.Lock()
         self.scheduler = BackgroundScheduler(
@@ -172,6 +173,7 @@ class Daemon:
                 self.publish()
                 self.stop.set()
             self.fetcher.close()
+            self.pages.close()
         return 2 if self.fatal is not None else 0
 
 

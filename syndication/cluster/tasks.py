@@ -87,7 +87,10 @@ class Runtime:
             gate = limiter.slot
         store = open_store(self.config.storage_url, migrate=False)
         fetcher = Fetcher(self.config.fetch, host_gate=gate)
-        return _Parts(os.getpid(), store, fetcher, Ingester(self.config, store, fetcher), client)
+        # Pages are scraped in this (Celery worker) process: Celery scales by processes
+        # already, and its pool's children may not start processes of their own.
+        ingester = Ingester(self.config, store, fetcher)
+        return _Parts(os.getpid(), store, fetcher, ingester, client)
 
     def close(self) -> None:
         with self._lock:

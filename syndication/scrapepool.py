@@ -1,0 +1,270 @@
+"""Article pages scraped in worker processes, beside the threads that fetch them.
+
+Why processes: building the BeautifulSoup tree and reading the article out of it is CPU
+work in Python, and bs4's lxml builder calls back into Python for every tag, so ingest
+threads scraping side by side hand the interpreter lock back and forth thousands of times
+a page. Measured on 2 cores: 16 threads spent about twice the CPU a page that one thread
+did, and the new-article cycle ran at a third of the rate of two worker processes. Page
+fetches stay in the threads (they wait on the network); only the page's bytes go to a
+worker, and the frozen :class:`~syndication.model.Scraped` record comes back.
+
+The pool also bounds what one hostile page can cost: a scrape that runs past its time limit
+has its worker killed, the page fails like any other failed page (the ingester keeps the
+feed's own text and tries the page again on the next poll), and fresh workers take over.
+A worker that dies (out of memory, a crash in a C parser) fails the pages it was working
+on the same way; each of those is tried once more on the new workers first, because only
+one of them may have been the cause.
+
+``processes = 0`` scrapes in the calling thread: for a one-core machine and for Celery
+workers, which are processes already.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from .errors import ScrapeError
+from .model import Scraped, ScrapeRules
+from .scrape import scrape
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 60.0  # seconds; a real page takes well under one
+
+
+@dataclass(frozen=True, slots=True)
+class PageJob:
+    """One fetched article page and what scraping it needs."""
+
+    body: bytes
+    url: str
+    rules: ScrapeRules
+    timezone: str = "UTC"
+    http_charset: str | None = None
+    base_url: str | None = None
+
+
+def run_job(job: PageJob) -> Scraped:
+    """Scrape *job* in this thread."""
+    return scrape(
+        job.body,
+        job.url,
+        job.rules,
+        timezone=job.timezone,
+        http_charset=job.http_charset,
+        base_url=job.base_url,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a worker sends back: the record or the ScrapeError's parts, and its log lines.
+
+    A ScrapeError is sent as parts, not pickled: its cause would come back wrapped in the
+    worker's traceback text, and the message must read the same as an in-thread scrape's.
+    """
+
+    scraped: Scraped | None
+    error: tuple[str, str | None] | None = None  # (message with its cause, hint)
+    logs: tuple[tuple[str, int, str], ...] = ()  # (logger name, level, message)
+
+
+class _Collect(logging.Handler):
+    """Keeps a worker's log records for the parent to emit (its handlers live there)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+_collect = _Collect()
+
+
+def _init_worker(level: int) -> None:
+    root = logging.getLogger("syndication")
+    root.handlers[:] = [_collect]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _ready() -> bool:
+    return True
+
+
+def work(job: PageJob) -> Outcome:
+    """Runs in a worker: scrape *job*, never raising for the page's own problems."""
+    _collect.records.clear()
+    try:
+        return Outcome(run_job(job), logs=tuple(_collect.records))
+    except ScrapeError as exc:
+        message = exc.message
+        if exc.__cause__ is not None:
+            message += f": {type(exc.__cause__).__name__}: {exc.__cause__}"
+        return Outcome(None, (message, exc.hint), tuple(_collect.records))
+
+
+class ScrapePool:
+    """Scrapes pages in *processes* worker processes (0: in the calling thread).
+
+    Thread-safe: every ingest thread calls :meth:`scrape`. Workers start on the first page
+    and are reused until :meth:`close`. At most *processes* pages are handed over at a
+    time, so a page's time limit counts its own scraping, not a queue. A multiprocessing
+    rule applies to programs that embed this: their entry script needs the
+    ``if __name__ == "__main__":`` guard (the console script has it).
+    """
+
+    def __init__(
+        self,
+        processes: int,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        target: Callable[[PageJob], Outcome] = work,
+    ) -> None:
+        self.processes = processes
+        self.timeout = timeout
+        self._target = target  # what a worker runs; tests give one that hangs or crashes
+        self._slots = threading.BoundedSemaphore(max(1, processes))
+        self._alone = threading.Lock()  # held by a page tried again after a worker died
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._generation = 0
+        self._closed = False
+        self.restarts = 0  # times the workers were replaced (killed or died)
+
+    def scrape(self, job: PageJob) -> Scraped:
+        if self.processes <= 0:
+            return run_job(job)
+        with self._slots:
+            try:
+                return self._run(job)
+            except BrokenProcessPool:
+                pass  # a worker died: this page, or another one in flight, killed it
+        # Tried again alone, with nothing else in flight: a page that kills the workers again
+        # fails by itself, and the pages that were only near it go through.
+        with self._alone:
+            for _ in range(self.processes):
+                self._slots.acquire()
+            try:
+                return self._run(job)
+            except BrokenProcessPool:
+                raise ScrapeError(
+                    "the scraper process died twice while reading this page (out of memory, "
+                    "or a crash in a parser)",
+                    url=job.url,
+                    hint="the feed's own text is kept and the page is tried again on the next "
+                    "poll; check the machine's memory and the logs",
+                ) from None
+            finally:
+                for _ in range(self.processes):
+                    self._slots.release()
+
+    def _run(self, job: PageJob) -> Scraped:
+        executor, generation = self._current()
+        try:
+            outcome = executor.submit(self._target, job).result(timeout=self.timeout)
+        except FutureTimeout:
+            self._replace(generation, kill=True)
+            raise ScrapeError(
+                f"scraping the page took longer than {self.timeout:g} s, so its worker "
+                "process was stopped",
+                url=job.url,
+                hint="the feed's own text is kept and the page is tried again on the next "
+                "poll; if this page always does it, set a body selector in the partner's "
+                "rules or turn scraping off for the partner",
+            ) from None
+        except BrokenProcessPool:
+            self._replace(generation, kill=False)
+            raise
+        return _unpack(outcome, job)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> ScrapePool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def worker_pids(self) -> list[int]:
+        """The live workers' process ids (for tests and the status page)."""
+        with self._lock:
+            procs = getattr(self._executor, "_processes", None) or {}
+            return [p.pid for p in procs.values() if p.pid is not None]
+
+    def _current(self) -> tuple[ProcessPoolExecutor, int]:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the scrape pool is closed")
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(
+                    self.processes,
+                    mp_context=_context(),
+                    initializer=_init_worker,
+                    initargs=(logging.getLogger("syndication").getEffectiveLevel(),),
+                )
+                # Starting a worker (the first one also starts the fork server, which
+                # imports the scraper) must not count against the first page's time limit.
+                self._executor.submit(_ready).result()
+            return self._executor, self._generation
+
+    def _replace(self, generation: int, *, kill: bool) -> None:
+        """Drop the workers of *generation* (once, whichever thread sees it first)."""
+        with self._lock:
+            if generation != self._generation or self._executor is None:
+                return
+            executor, self._executor = self._executor, None
+            self._generation += 1
+            self.restarts += 1
+        if kill:
+            # A worker stuck in one page never returns to read a shutdown request: stop it.
+            # ProcessPoolExecutor has no public way to do this before Python 3.14.
+            for proc in list(getattr(executor, "_processes", {}).values()):
+                proc.kill()
+        # Waited for either way: its manager thread closes its pipes, and must be done
+        # before those file descriptor numbers are handed out again.
+        executor.shutdown(wait=True, cancel_futures=True)
+        log.warning("scraper worker processes %s; starting new ones", "stopped" if kill else "died")
+
+
+def _unpack(outcome: Outcome, job: PageJob) -> Scraped:
+    for name, level, message in outcome.logs:
+        logging.getLogger(name).log(level, "%s", message)
+    if outcome.error is not None:
+        message, hint = outcome.error
+        raise ScrapeError(message, url=job.url, hint=hint)
+    if outcome.scraped is None:  # pragma: no cover - work() sets one or the other
+        raise ScrapeError("the scraper process returned nothing", url=job.url)
+    return outcome.scraped
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """forkserver where there is one: forking this process (threads, sockets, a database
+    pool) is unsafe, and a fresh interpreter per worker would import the scraper each time.
+    """
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["syndication.scrapepool"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def default_processes() -> int:
+    """One worker per core; none on a single core, where the threads lose nothing."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return cores if cores and cores > 1 else 0
