@@ -73,7 +73,7 @@ from .parse import (
     scan_digests,
     scan_items,
 )
-from .pollpolicy import backoff_delay, next_poll_floor, ttl_floor
+from .pollpolicy import backoff_delay, is_due, next_poll_floor, ttl_floor
 from .scrapepool import PageJob, ScrapePool, default_processes, run_job
 from .store import Store
 from .urls import canonical_url
@@ -166,7 +166,7 @@ class Ingester:
         state = self._state(partner.id)
         if not force and state.disabled_reason:
             return self._report(partner, "disabled", started, error=state.disabled_reason)
-        if not force and state.next_check_at is not None and state.next_check_at > now:
+        if not force and not is_due(state, partner.interval, now):
             return self._report(partner, "deferred", started)
         try:
             return self._poll(partner, state, now, started, force)

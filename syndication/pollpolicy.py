@@ -12,12 +12,34 @@ import email.utils
 import random
 import re
 
-from .model import Fetched
+from .model import Fetched, PartnerState
 
 # A partner that says "cache for a year" must still be polled now and then.
 MAX_FLOOR = dt.timedelta(days=1)
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*\"?(\d+)\"?", re.IGNORECASE)
+
+
+# How early a regular poll may come: a tenth of the interval, at most a minute.
+EARLY_FRACTION = 0.1
+MAX_EARLY = dt.timedelta(minutes=1)
+
+
+def is_due(state: PartnerState, interval: float, now: dt.datetime) -> bool:
+    """May the partner be polled at *now*?
+
+    `next_check_at` is the previous poll's start plus the interval, and that start comes a
+    little after the tick that ran it (a cron run starts up, a thread frees up). Compared
+    exactly, the next tick lands a few milliseconds before it and the poll slips by a whole
+    interval. A healthy partner is therefore due a tenth of its interval early (at most a
+    minute); after a failure (back-off, Retry-After) not a moment before.
+    """
+    if state.next_check_at is None:
+        return True
+    early = dt.timedelta(0)
+    if state.consecutive_errors == 0:
+        early = min(dt.timedelta(seconds=interval * EARLY_FRACTION), MAX_EARLY)
+    return state.next_check_at - early <= now
 
 
 def next_poll_floor(fetched: Fetched, now: dt.datetime) -> dt.datetime | None:

@@ -29,6 +29,7 @@ from .errors import StorageError, SyndicationError
 from .fetch import Fetcher
 from .ingest import Ingester, log_report, scrape_pool, utcnow
 from .model import PartnerFeed
+from .pollpolicy import is_due
 from .publish import publish_all
 from .store import Store, open_store
 
@@ -111,7 +112,9 @@ class Daemon:
         job = self.scheduler.get_job(partner.id)
         if job is None or job.next_run_time is None:
             return
-        if state.next_check_at > job.next_run_time:
+        # The same early allowance as the poll's own check: a regular poll's next check is
+        # a few milliseconds after the next tick, and moving the job for that would drift it.
+        if not is_due(state, partner.interval, job.next_run_time):
             try:
                 self.scheduler.modify_job(partner.id, next_run_time=state.next_check_at)
             except JobLookupError:

@@ -254,3 +254,33 @@ def test_article_id_is_stable_and_never_mentions_urgent() -> None:
     by_url = article_id("p", item, "url")
     assert by_url == article_id("p", replace(item, url="https://a.example/x"), "url")
     assert "عاجل" not in by_url
+
+
+def test_the_next_tick_a_moment_early_still_polls(site: Site, store: Store, tmp_path: Path) -> None:
+    """The previous poll started a little after its tick, so the next tick comes a moment
+    before `next_check_at`: that must poll, not slip a whole interval. Far too early, or
+    after a failure, it must not."""
+    partner = SimPartner("p", make_articles("p", 2))
+    url = serve_partner(site, partner)
+    config = build_config(tmp_path, [("p", url)], interval=60)
+    clock = Clock()
+    assert ingest(config, store, clock)["p"].status == "ok"
+    state = store.get_partner_state("p")
+    assert state is not None and state.next_check_at == NOW + dt.timedelta(seconds=60)
+
+    clock.advance(seconds=30)  # half an interval: not due
+    assert ingest(config, store, clock)["p"].status == "deferred"
+    clock.advance(seconds=29.9)  # the next tick, 0.1 s before next_check_at
+    assert ingest(config, store, clock)["p"].status != "deferred"
+    assert len(site.hits(partner.feed_path())) == 2
+
+    # After a failure the back-off is kept to the letter.
+    site.add(partner.feed_path(), Route(b"", status=503))
+    clock.advance(seconds=60)
+    assert ingest(config, store, clock)["p"].status == "failed"
+    state = store.get_partner_state("p")
+    assert state is not None and state.next_check_at is not None
+    clock.now = state.next_check_at - dt.timedelta(seconds=0.1)
+    assert ingest(config, store, clock)["p"].status == "deferred"
+    clock.now = state.next_check_at
+    assert ingest(config, store, clock)["p"].status == "failed"
