@@ -536,3 +536,14 @@ def test_cluster_end_to_end(tmp_path: Path, pg_url: str, prefix: str, site: Site
         procs.close()
         store.close()
         engine.dispose()
+
+
+def test_two_apps_in_one_process_each_have_their_own_tasks(tmp_path: Path) -> None:
+    # Celery shares a decorated task with every app by default; two apps (two configs) in
+    # one process then register each name twice, which Celery 5.7 reports as an error.
+    text = '[storage]\nurl = "postgresql://u@h/db"\n[cluster]\nenabled = true\n'
+    first = make_celery(_load(tmp_path, text + 'queue = "a"\n'))
+    second = make_celery(_load(tmp_path, text + 'queue = "b"\n'))
+    for app in (first, second):
+        assert {"syndication.poll_partner", "syndication.publish"} <= set(app.tasks)
+    assert first.tasks["syndication.publish"] is not second.tasks["syndication.publish"]

@@ -195,6 +195,7 @@ def register(app: Celery, config: Config) -> Runtime:
 
     @app.task(  # type: ignore[untyped-decorator]
         name=POLL_TASK,
+        shared=False,  # this app only: another app in the process has its own config
         bind=True,
         autoretry_for=(StorageError,),  # PostgreSQL away: wait, with back-off
         retry_backoff=2,
@@ -206,6 +207,7 @@ def register(app: Celery, config: Config) -> Runtime:
 
     @app.task(  # type: ignore[untyped-decorator]
         name=PUBLISH_TASK,
+        shared=False,  # this app only: another app in the process has its own config
         bind=True,
         autoretry_for=(StorageError,),
         retry_backoff=2,
