@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+from bs4.builder._lxml import LXMLTreeBuilder
 from bs4.element import Comment, NavigableString
 from lxml import etree
 
@@ -203,6 +204,142 @@ TRICKY = {
 def test_same_record_on_tricky_pages(name: str) -> None:
     _both(TRICKY[name], "https://news.example/ar/1")
     _both(TRICKY[name], "https://news.example/ar/1", ScrapeRules(categories=".cat"))
+
+
+# --- the soup built from the plan's tree is the parser's ---------------------------------
+
+
+class ParserDrivenBuilder(LXMLTreeBuilder):
+    """The reference for prune.TreeBuilder: bs4's own lxml builder driven by the parser's
+    events (a second parse of the page), leaving out the same things by start-tag number."""
+
+    def __init__(self, planned: prune.Plan, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.skip = planned.skip
+        self.elements = planned.elements
+        self.index = -1
+        self.depth = 0  # > 0 while inside a left-out element
+        self.mismatch = False
+
+    def start(self, tag: Any, attrib: Any, nsmap: Any = None) -> None:
+        self.index += 1
+        if self.depth:
+            self.depth += 1
+            return
+        planned = self.skip.get(self.index)
+        if planned is not None:
+            assert self.soup is not None
+            if planned.name != tag:
+                self.mismatch = True  # lxml's two readings of the page disagree
+            planned.parent = self.soup.currentTag
+        elif not (
+            tag == "style"
+            or (tag == "script" and "ld+json" not in str(attrib.get("type", "")).lower())
+        ):
+            super().start(tag, attrib, nsmap or {})
+            return
+        assert self.soup is not None
+        self.soup.endData()
+        self.depth = 1
+
+    def aligned(self) -> bool:
+        """Did the start tags bs4 was sent line up with the tree the plan was made on?
+
+        They differ on some broken pages (markup after </html> starts a second <html>
+        event that lxml's own tree does not have).
+        """
+        return not self.mismatch and self.index + 1 == self.elements
+
+    def end(self, tag: Any) -> None:
+        if self.depth:
+            self.depth -= 1
+            return
+        super().end(tag)
+
+    def data(self, data: Any) -> None:
+        if not self.depth:
+            super().data(data)
+
+    def comment(self, text: Any) -> None:
+        if not self.depth:
+            assert self.soup is not None
+            self.soup.endData()
+
+    def pi(self, target: Any, data: Any) -> None:
+        if not self.depth:
+            super().pi(target, data)
+
+    def doctype(self, name: Any, pubid: Any, system: Any) -> None:
+        if not self.depth:
+            super().doctype(name, pubid, system)
+
+
+# libxml2's HTML boolean attributes: its tree stores a bare one with its name as the value,
+# the parser reports "" (no scraping step reads any of them).
+_BOOLEAN = (
+    "checked",
+    "compact",
+    "declare",
+    "defer",
+    "disabled",
+    "ismap",
+    "multiple",
+    "nohref",
+    "noresize",
+    "noshade",
+    "nowrap",
+    "readonly",
+    "selected",
+)
+
+
+def _comparable(soup: BeautifulSoup) -> str:
+    """The soup's markup without what the parser reports and lxml's tree does not keep:
+    whitespace strings between top-level elements (after ``</html>``), and the value of
+    a bare boolean attribute."""
+    for child in list(soup.contents):
+        if isinstance(child, NavigableString) and not isinstance(child, Comment):
+            if not str(child).strip():
+                child.extract()
+    for tag in soup.find_all(True):
+        for name in _BOOLEAN:
+            if tag.get(name) in ("", name):
+                tag[name] = ""
+    return soup.decode()
+
+
+def _tree_pages() -> list[tuple[str, str]]:
+    pages = [(_html(e).decode("utf-8", "replace"), e["html"]) for e in INDEX]
+    pages += [
+        (SIM.article_page(BASE, "p0002", n, n % 2 == 1).decode(), f"sim{n}") for n in range(4)
+    ]
+    pages += [(html, name) for name, html in TRICKY.items()]
+    pages.append(
+        (
+            "<!-- a --><?xml version='1.0'?><!DOCTYPE html><html><body><nav>x</nav>"
+            "<p>نص</p></body></html>\n<script>1</script><p>بعد</p><!-- z -->",
+            "after html",
+        )
+    )
+    return pages
+
+
+@pytest.mark.parametrize("index", range(len(_tree_pages())))
+def test_soup_from_the_plans_tree_is_the_parsers(index: int) -> None:
+    text, _name = _tree_pages()[index]
+    planned = prune.plan(text, ScrapeRules())
+    if planned is None:
+        return  # lxml refused the page: the whole-tree path scrapes it
+    walked = BeautifulSoup(text, builder=prune.TreeBuilder(planned))
+    parents = [p.parent for p in planned.skip.values()]
+    reference = ParserDrivenBuilder(planned)
+    parsed = BeautifulSoup(text, builder=reference)
+    assert reference.aligned()
+    assert _comparable(walked) == _comparable(parsed)
+    # Each left-out element is recorded under the same parent either way.
+    assert [p and p.name for p in parents] == [
+        p.parent and p.parent.name for p in planned.skip.values()
+    ]
 
 
 # --- the one-pass text measure and the keyed select ----------------------------------------

@@ -24,7 +24,7 @@ from ..arabic.text import clean_text, matching_key
 from ..model import Block, BlockKind
 from .boilerplate import is_junk_label
 from .images import FoundImages
-from .page import Page, classes_and_id, text_of
+from .page import Page, classes_and_id, named, text_of
 from .prune import check as check_pruned
 from .prune import words as _words
 from .rules import (
@@ -279,7 +279,7 @@ class _Walker:
     def image(self, tag: Tag) -> None:
         """Emit the markers of the images in *tag* (an img, picture or figure)."""
         index = self.images.tag_index.get(id(tag))
-        inner = [tag] if tag.name == "img" else tag.find_all("img")
+        inner = [tag] if tag.name == "img" else named(tag, "img")
         indices = [self.images.tag_index[id(i)] for i in inner if id(i) in self.images.tag_index]
         if index is not None:
             indices.insert(0, index)
@@ -317,7 +317,7 @@ class _Walker:
             elif name in _HEADINGS:
                 self.flush()
                 text = text_of(child)
-                linked = "".join(text_of(a) for a in child.find_all("a"))
+                linked = "".join(text_of(a) for a in named(child, "a"))
                 if text and clean_text(linked) != text:  # a linked heading is a teaser
                     self.add(_HEADINGS[name], text)  # type: ignore[arg-type]
             elif name == "blockquote":

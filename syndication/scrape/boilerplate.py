@@ -23,7 +23,7 @@ from bs4 import Comment, Tag
 
 from ..arabic.text import matching_key
 from .meta import unescape
-from .page import Page, classes_and_id, text_of
+from .page import Page, classes_and_id, named, text_of
 from .prune import PruneMismatch, watched
 from .rules import (
     BOILERPLATE_SELECTORS,
@@ -54,7 +54,7 @@ def link_density(tag: Tag) -> tuple[int, float]:
     total = len(text_of(tag))
     if total == 0:
         return 0, 0.0
-    linked = sum(len(text_of(a)) for a in tag.find_all("a"))
+    linked = sum(len(text_of(a)) for a in named(tag, "a"))
     return total, min(1.0, linked / total)
 
 
@@ -64,7 +64,7 @@ def holds_content(tag: Tag) -> bool:
     if total < _CONTENT_CHARS or density > 0.5:
         return False
     long_paragraphs = 0
-    for p in tag.find_all(["p", "div"], limit=400):
+    for p in named(tag, "p", "div", limit=400):
         if len(text_of(p)) >= 150:
             long_paragraphs += 1
             if long_paragraphs >= 2:
@@ -125,7 +125,7 @@ def _protected(page: Page) -> set[int]:
     headline = page.meta.ld("headline") or page.meta.first("og:title")
     if isinstance(headline, str) and headline.strip():
         key = matching_key(unescape(headline))
-        for h in page.soup.find_all(["h1", "h2"], limit=50):
+        for h in named(page.soup, "h1", "h2", limit=50):
             text = matching_key(text_of(h))
             if text and (text == key or (len(text) > 15 and text in key)):
                 keep.add(id(h))
@@ -135,7 +135,7 @@ def _protected(page: Page) -> set[int]:
 
 
 def _remove_comments(page: Page) -> None:
-    for comment in page.soup.find_all(string=lambda s: isinstance(s, Comment)):
+    for comment in [s for s in page.soup.descendants if isinstance(s, Comment)]:
         comment.extract()
 
 
@@ -280,7 +280,7 @@ def _remove_labelled(page: Page, keep: set[int]) -> None:
 
 def remove_boilerplate(page: Page) -> None:
     _remove_comments(page)
-    for tag in page.soup.find_all(["script", "style", "template"]):
+    for tag in named(page.soup, "script", "style", "template"):
         tag.decompose()  # before scoring: their text is not the page's
     keep = _protected(page)
     _remove_structural(page, keep)

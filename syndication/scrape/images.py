@@ -31,7 +31,7 @@ from ..arabic.text import clean_text, matching_key
 from ..model import Image
 from .credits import split_credit
 from .meta import unescape
-from .page import Page, classes_and_id, text_of
+from .page import Page, classes_and_id, named, text_of
 from .rules import CAPTION_CLASSES, CREDIT_CLASSES, PLACEHOLDER_ALT_RE
 
 _LAZY_ATTRS = (
@@ -202,7 +202,7 @@ def _wrappers(img: Tag, page: Page, roots: list[Tag]) -> list[Tag]:
 def _two_images(tag: Tag) -> bool:
     """Does *tag* hold images of two different sources? (stops at the second one)"""
     seen: set[str | None] = set()
-    for img in tag.find_all("img"):
+    for img in named(tag, "img"):
         seen.add(best_url(img)[0])
         if len(seen) > 1:
             return True
@@ -334,12 +334,12 @@ def _candidates(page: Page, scope: list[Tag]) -> list[Tag]:
     if page.rules.images:
         found = page.select(page.rules.images)
         return [t for t in found if t.name == "img"] + [
-            i for t in found if t.name != "img" for i in t.find_all("img")
+            i for t in found if t.name != "img" for i in named(t, "img")
         ]
     seen: set[int] = set()
     out: list[Tag] = []
     for container in scope:
-        for img in container.find_all("img"):
+        for img in named(container, "img"):
             if id(img) in seen or any(p.name == "noscript" for p in img.parents):
                 continue
             seen.add(id(img))

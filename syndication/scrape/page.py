@@ -21,7 +21,7 @@ from ..arabic.text import clean_text
 from ..errors import ScrapeError
 from ..model import ScrapeRules
 from .meta import PageMeta, collect_meta
-from .prune import SITES, Pruned, PruneMismatch, PruningBuilder, plan
+from .prune import SITES, Pruned, TreeBuilder, plan
 
 _WEB = ("http", "https")
 
@@ -247,15 +247,25 @@ def parse_page(
     if planned is None:
         soup = BeautifulSoup(text, "lxml")
     else:
-        builder = PruningBuilder(planned)
-        soup = BeautifulSoup(text, builder=builder)
-        if not builder.aligned():
-            raise PruneMismatch("lxml's tree and events disagree")
+        soup = BeautifulSoup(text, builder=TreeBuilder(planned))
     _flatten(soup)
     meta = collect_meta(soup)
     page = Page(soup=soup, url=url, meta=meta, rules=rules, timezone=timezone, base_url=base_url)
     page.pruned = list(planned.skip.values()) if planned else []
     return page
+
+
+def named(root: Tag, *names: str, limit: int | None = None) -> list[Tag]:
+    """``root.find_all(names, limit=limit)``: the same tags in the same order, without
+    bs4's general matcher, which costs about five times as much per element."""
+    wanted = frozenset(names)
+    out: list[Tag] = []
+    for node in root.descendants:
+        if isinstance(node, Tag) and node.name in wanted:
+            out.append(node)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
 
 
 def text_of(node: Tag | NavigableString | None) -> str:

@@ -20,10 +20,11 @@ What depends on the whole tree is checked after the fact, and :class:`PruneMisma
 sends the page down the full path when it cannot be shown to be unchanged: which element
 is text-densest (``check``: from the pruned tree's scores and upper bounds of the text
 each pruned element held), and any "read also" judgement of an element that held class
-chrome (``watched``, boilerplate.py). ``PruningBuilder`` also leaves out comments and
-scripts and styles other than JSON-LD, which boilerplate removes before anything but the
-metadata reader (JSON-LD only) looks at the tree. tests/test_scrape_prune.py checks that
-both paths give identical records.
+chrome (``watched``, boilerplate.py). ``TreeBuilder`` builds the soup from the tree the
+plan parsed (no second parse, and nothing left out is ever visited) and also leaves out
+comments and scripts and styles other than JSON-LD, which boilerplate removes before
+anything but the metadata reader (JSON-LD only) looks at the tree.
+tests/test_scrape_prune.py checks that both paths give identical records.
 """
 
 from __future__ import annotations
@@ -382,6 +383,9 @@ class Plan:
     skip: dict[int, Pruned]  # start-tag number → element to leave out
     elements: int  # start tags in the page, to tell lxml's two readings apart
     left_out: int  # elements in the left-out chrome
+    root: Any = None  # the lxml tree the plan was made on; TreeBuilder builds the soup from it
+    nodes: dict[Any, Pruned] | None = None  # the same left-out elements, by lxml element
+    doctype: tuple[str, Any, Any] | None = None  # as the parser reports it (ids may be None)
 
     def worth_it(self) -> bool:
         """Is enough chrome left out to pay for the pruning builder (and for the full
@@ -403,6 +407,7 @@ def plan(text: str, rules: ScrapeRules) -> Plan | None:
     if root is None:
         return None
     out: dict[int, Pruned] = {}
+    nodes: dict[Any, Pruned] = {}
     taken: list[Any] = []
     left_out = 0
     el: Any
@@ -419,80 +424,91 @@ def plan(text: str, rules: ScrapeRules) -> Plan | None:
         index = int(el.xpath("count(preceding::*) + count(ancestor::*)"))
         inner, text_bound = _bounds(el)
         blocks = any(True for _ in el.iterdescendants(*_BLOCKS))
-        out[index] = Pruned(el.tag, inner, text_bound, blocks, by_class)
+        out[index] = nodes[el] = Pruned(el.tag, inner, text_bound, blocks, by_class)
         left_out += 1 + int(el.xpath("count(.//*)"))
     elements = int(root.xpath("count(//*)"))
-    return Plan(out, elements, left_out)
+    doctype = None
+    if _DOCTYPE.search(text, 0, 4096):
+        # The tree holds a default DTD when the page has none; the parser reports only a
+        # real one, and bs4 keeps what it reports.
+        info = root.getroottree().docinfo
+        doctype = (info.root_name or "", info.public_id, info.system_url)
+    return Plan(out, elements, left_out, root, nodes, doctype)
+
+
+_DOCTYPE = re.compile(r"<!doctype", re.IGNORECASE)
 
 
 _JUNK_SUBSTRING = re.compile("|".join(re.escape(s) for s in JUNK_CLASS_SUBSTRINGS))
 _CANDIDATE_XPATH = "//nav | //aside | //footer | //marquee | //header | //*[@class or @id]"
 
 
-class PruningBuilder(LXMLTreeBuilder):
-    """bs4's lxml tree builder, leaving out the planned elements, comments, and scripts and
-    styles other than JSON-LD. A left-out element ends the text before it, as removing it
-    from the tree would (the strings on either side stay two strings)."""
+class TreeBuilder(LXMLTreeBuilder):
+    """Builds the soup from the tree `plan` parsed, instead of parsing the page a second
+    time: bs4's own lxml builder is called as the parser would call it (start, data, end
+    in document order, text and tails included), for every element but the planned ones,
+    comments, and scripts and styles other than JSON-LD. A left-out element ends the text
+    before it, as removing it from the tree would (the strings on either side stay two).
+    tests/test_scrape_prune.py checks the soup is the one a parser-driven builder makes.
+
+    What the parser reports that the tree does not keep is whitespace between a page's
+    top-level elements (after ``</html>``), which no step reads.
+    """
 
     def __init__(self, planned: Plan, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.skip = planned.skip
-        self.elements = planned.elements
-        self.index = -1
-        self.depth = 0  # > 0 while inside a left-out element
-        self.mismatch = False
+        self.planned = planned
 
-    def start(self, tag: Any, attrib: Any, nsmap: Any = None) -> None:
-        self.index += 1
-        if self.depth:
-            self.depth += 1
-            return
-        planned = self.skip.get(self.index)
-        if planned is not None:
-            assert self.soup is not None
-            if planned.name != tag:
-                self.mismatch = True  # lxml's two readings of the page disagree
-            planned.parent = self.soup.currentTag
-        elif not (
-            tag == "style"
-            or (tag == "script" and "ld+json" not in str(attrib.get("type", "")).lower())
-        ):
-            super().start(tag, attrib, nsmap or {})
-            return
-        assert self.soup is not None
-        self.soup.endData()
-        self.depth = 1
+    def feed(self, markup: Any) -> None:
+        root = self.planned.root
+        if self.planned.doctype is not None:
+            self.doctype(*self.planned.doctype)
+        for node in (*reversed(list(root.itersiblings(preceding=True))), root):
+            self._walk(node)
+        for node in root.itersiblings():
+            self._walk(node)
+        self.close()
 
-    def aligned(self) -> bool:
-        """Did the start tags bs4 was sent line up with the tree the plan was made on?
+    def _walk(self, top: Any) -> None:
+        soup = self.soup
+        assert soup is not None
+        nodes = self.planned.nodes or {}
+        stack: list[tuple[Any, bool]] = [(top, False)]
+        while stack:
+            el, closing = stack.pop()
+            if closing:
+                self.end(el.tag)
+                if el.tail:
+                    self.data(el.tail)
+                continue
+            tag = el.tag
+            if not isinstance(tag, str):
+                if tag is etree.PI:
+                    self.pi(el.target, el.text or "")
+                else:
+                    soup.endData()  # a comment: left out
+                if el.tail:
+                    self.data(el.tail)
+                continue
+            planned = nodes.get(el)
+            if planned is not None or _left_out(tag, el.get("type")):
+                if planned is not None:
+                    planned.parent = soup.currentTag
+                soup.endData()
+                if el.tail:
+                    self.data(el.tail)
+                continue
+            self.start(tag, el.attrib, {})
+            if el.text:
+                self.data(el.text)
+            stack.append((el, True))
+            stack.extend((child, False) for child in reversed(el))
 
-        They differ on some broken pages (markup after </html> starts a second <html>
-        event that lxml's own tree does not have).
-        """
-        return not self.mismatch and self.index + 1 == self.elements
 
-    def end(self, tag: Any) -> None:
-        if self.depth:
-            self.depth -= 1
-            return
-        super().end(tag)
-
-    def data(self, data: Any) -> None:
-        if not self.depth:
-            super().data(data)
-
-    def comment(self, text: Any) -> None:
-        if not self.depth:
-            assert self.soup is not None
-            self.soup.endData()
-
-    def pi(self, target: Any, data: Any) -> None:
-        if not self.depth:
-            super().pi(target, data)
-
-    def doctype(self, name: Any, pubid: Any, system: Any) -> None:
-        if not self.depth:
-            super().doctype(name, pubid, system)
+def _left_out(tag: str, kind: str | None) -> bool:
+    """Scripts other than JSON-LD, and styles: boilerplate removes them before anything
+    but the metadata reader (JSON-LD only) looks."""
+    return tag == "style" or (tag == "script" and "ld+json" not in str(kind or "").lower())
 
 
 def check(
