@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-import unicodedata
 from collections.abc import Callable
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
@@ -78,13 +77,14 @@ _BLOCK_TAG_RE = re.compile(
 )
 
 
+# Controls (category Cc: U+0000–U+001F, U+007F–U+009F) but tab and newline, lone
+# surrogates (Cs) and U+FFFE/U+FFFF; one regex pass, not a category lookup per character.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
 def _drop_controls(s: str) -> str:
     s = s.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(c for c in s if c in "\n\t" or not _is_control(c))
-
-
-def _is_control(c: str) -> bool:
-    return unicodedata.category(c) in ("Cc", "Cs") or c in "\ufffe\uffff"
+    return _CONTROLS.sub("", s)
 
 
 def _is_web_url(url: str, *, allow_mailto: bool) -> bool:

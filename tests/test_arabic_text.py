@@ -238,3 +238,23 @@ def test_package_exports() -> None:
     }
     for name in arabic.__all__:
         assert callable(getattr(arabic, name))
+
+
+def test_controls_dropped_over_every_code_point() -> None:
+    """The one-regex control filter is the Unicode-category definition, code point by code
+    point: Cc (but tab and line breaks), Cs, U+FFFE and U+FFFF go; everything else stays."""
+    import unicodedata
+
+    from syndication.arabic import text as text_mod
+
+    every = "".join(map(chr, range(0x110000)))
+    expected = "".join(
+        c
+        for c in every
+        if not (
+            (unicodedata.category(c) == "Cc" and c != "\t" and c not in text_mod._LINE_BREAKS)
+            or unicodedata.category(c) == "Cs"
+            or c in "\ufffe\uffff"
+        )
+    )
+    assert text_mod._drop_controls(every) == expected

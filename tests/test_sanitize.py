@@ -317,3 +317,20 @@ def test_wrap_rtl() -> None:
 )
 def test_html_to_text(html: str, text: str) -> None:
     assert html_to_text(html) == text
+
+
+def test_controls_dropped_over_every_code_point() -> None:
+    """Cc (but tab and newline; CR becomes newline), Cs, U+FFFE and U+FFFF go; nothing else."""
+    import unicodedata
+
+    from syndication import sanitize as sanitize_mod
+
+    every = "".join(map(chr, range(0x110000)))
+    expected = "".join(
+        c
+        for c in every.replace("\r", "\n")
+        if c in "\n\t"
+        or not (unicodedata.category(c) in ("Cc", "Cs") or c in "\ufffe\uffff")
+    )
+    assert sanitize_mod._drop_controls(every) == expected
+    assert sanitize_mod._drop_controls("a\r\nb\rc") == "a\nb\nc"
