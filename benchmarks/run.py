@@ -689,6 +689,17 @@ class TreeCeiling:
         self.pool.shutdown()
 
 
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def bench_articles(scale: Scale, work: Path) -> None:
     from syndication.scrapepool import ScrapePool, default_processes
 
@@ -700,6 +711,7 @@ def bench_articles(scale: Scale, work: Path) -> None:
     trees = TreeCeiling(pages, cores)
     rates: dict[int, list[float]] = {}
     ceilings: dict[int, list[float]] = {}
+    worker_peaks: list[float] = []
     try:
         for scrapers in (0, processes) if processes else (0,):
             with (
@@ -712,7 +724,7 @@ def bench_articles(scale: Scale, work: Path) -> None:
                 clock = Clock()
                 timed_cycle(config, store, clock, pages=pool)  # empty feeds: state only
                 # The pool lives across cycles, as in the daemon.
-                for _ in range(max(1, scale.rounds // 2)):
+                for _ in range(max(1, (scale.rounds + 1) // 2)):
                     ceilings.setdefault(scrapers, []).append(trees.measure())
                     sim.add(None, k)
                     took, reports = timed_cycle(config, store, clock, pages=pool)
@@ -720,6 +732,7 @@ def bench_articles(scale: Scale, work: Path) -> None:
                     failed = [r.error or r.failures for r in reports if r.error or r.failures]
                     assert new == p * k, f"{new} new of {p * k}: {failed}"
                     rates.setdefault(scrapers, []).append(new / took)
+                worker_peaks = [_peak_rss_mb(pid) for pid in pool.worker_pids()]
                 store.close()
     finally:
         trees.close()
@@ -742,6 +755,8 @@ def bench_articles(scale: Scale, work: Path) -> None:
             "ceiling",
             ceiling,
         )
+    if processes and worker_peaks:
+        row("  peak RSS of a scraping worker process", max(worker_peaks), "MB")
     target(
         "(c) new articles: fetch + scrape + store",
         med(rates[best]),
