@@ -592,6 +592,15 @@ def bench_cycles(scale: Scale, work: Path) -> tuple[Config, Store, Simulator, Cl
     rate_a = statistics.median(rates)
     row(f"(a) unchanged: {dict(statuses)}", rate_a, "partners/s", "fetch-only floor", n / floor)
     target("(a) poll cycle, unchanged feeds", rate_a, "partners/s", 1000)
+    # The 1,000/s was set where a cycle without parsing ran 1,100–1,500 feeds/s: at least
+    # 0.91 of the fetch-only cycle measured here is the same target on a slower day.
+    target(
+        "(a) unchanged cycle vs the fetch-only cycle",
+        rate_a / (n / floor),
+        "×",
+        0.91,
+        note="1,000/s of 1,100/s without parsing",
+    )
     target(
         "(a) database writes during unchanged cycles",
         sum(writes.values()),
@@ -645,6 +654,16 @@ def bench_cycles(scale: Scale, work: Path) -> tuple[Config, Store, Simulator, Cl
         "partners/s",
         500,
         note=f"{fast / naive:.1f}× the feedparser cycle",
+    )
+    # 500/s was 3× the naive feedparser cycle where that cycle ran ~150 feeds/s; the same
+    # multiple of the feedparser cycle measured here holds on any day (ours reads more
+    # than the naive one, so this is the harder comparison).
+    target(
+        "(b) changed cycle vs the feedparser cycle",
+        fast / naive,
+        "×",
+        3.33,
+        note="500/s of ~150/s",
     )
     target(
         "(b) next poll answered 304 / same bytes",
