@@ -1,6 +1,6 @@
 """The performance suite: every stage and the whole pipeline, each beside a baseline.
 
-    python benchmarks/run.py            # the full run (about 15 minutes on 2 cores)
+    python benchmarks/run.py            # the full run (11 to 25 minutes on 2 cores)
     python benchmarks/run.py --quick    # under a minute: smaller inputs, fewer rounds
     python benchmarks/run.py --tiny     # seconds: every code path once (tests run this)
 
