@@ -238,14 +238,20 @@ class ScrapePool:
             executor, self._executor = self._executor, None
             self._generation += 1
             self.restarts += 1
+        procs = list((getattr(executor, "_processes", None) or {}).values())
+        manager = getattr(executor, "_executor_manager_thread", None)
+        # Shut down first, so its manager thread takes the workers' ends as a shutdown, not
+        # as a breakage it cleans up itself while this thread does too; then stop a worker
+        # stuck in one page (it never returns to read the shutdown request). There is no
+        # public way to do that before Python 3.14. Waited for either way: the manager
+        # thread closes its pipes, and must be done before those descriptor numbers are
+        # handed out again.
+        executor.shutdown(wait=False, cancel_futures=True)
         if kill:
-            # A worker stuck in one page never returns to read a shutdown request: stop it.
-            # ProcessPoolExecutor has no public way to do this before Python 3.14.
-            for proc in list(getattr(executor, "_processes", {}).values()):
+            for proc in procs:
                 proc.kill()
-        # Waited for either way: its manager thread closes its pipes, and must be done
-        # before those file descriptor numbers are handed out again.
-        executor.shutdown(wait=True, cancel_futures=True)
+        if manager is not None:
+            manager.join()
         log.warning("scraper worker processes %s; starting new ones", "stopped" if kill else "died")
 
 
