@@ -215,7 +215,12 @@ class ParserDrivenBuilder(LXMLTreeBuilder):
 
     def __init__(self, planned: prune.Plan, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.skip = planned.skip
+        # Each left-out element's start-tag number: the elements before it, ancestors
+        # included.
+        self.skip = {
+            int(el.xpath("count(preceding::*) + count(ancestor::*)")): pruned
+            for el, pruned in planned.skip.items()
+        }
         self.elements = planned.elements
         self.index = -1
         self.depth = 0  # > 0 while inside a left-out element

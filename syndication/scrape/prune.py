@@ -380,11 +380,10 @@ def _prunable_by_class(el: Any) -> bool:
 
 @dataclass
 class Plan:
-    skip: dict[int, Pruned]  # start-tag number → element to leave out
-    elements: int  # start tags in the page, to tell lxml's two readings apart
+    root: Any  # the lxml tree the plan was made on; TreeBuilder builds the soup from it
+    skip: dict[Any, Pruned]  # lxml element → the record of it left out
+    elements: int  # elements in the page
     left_out: int  # elements in the left-out chrome
-    root: Any = None  # the lxml tree the plan was made on; TreeBuilder builds the soup from it
-    nodes: dict[Any, Pruned] | None = None  # the same left-out elements, by lxml element
     doctype: tuple[str, Any, Any] | None = None  # as the parser reports it (ids may be None)
 
     def worth_it(self) -> bool:
@@ -406,25 +405,20 @@ def plan(text: str, rules: ScrapeRules) -> Plan | None:
         return None
     if root is None:
         return None
-    out: dict[int, Pruned] = {}
-    nodes: dict[Any, Pruned] = {}
-    taken: list[Any] = []
+    skip: dict[Any, Pruned] = {}
     left_out = 0
     el: Any
     for el in root.xpath(_CANDIDATE_XPATH):
         by_class = el.tag not in _PRUNABLE and el.tag != "header"
         if by_class and not _junk_by_class(el):
             continue  # most elements with a class or id (the cheap test first)
-        if any(a in taken for a in el.iterancestors()):
+        if any(a in skip for a in el.iterancestors()):
             continue  # inside chrome already left out
         if not (_prunable_by_class(el) if by_class else _prunable(el)):
             continue
-        taken.append(el)
-        # Its start tag's number: the elements before it, ancestors included.
-        index = int(el.xpath("count(preceding::*) + count(ancestor::*)"))
         inner, text_bound = _bounds(el)
         blocks = any(True for _ in el.iterdescendants(*_BLOCKS))
-        out[index] = nodes[el] = Pruned(el.tag, inner, text_bound, blocks, by_class)
+        skip[el] = Pruned(el.tag, inner, text_bound, blocks, by_class)
         left_out += 1 + int(el.xpath("count(.//*)"))
     elements = int(root.xpath("count(//*)"))
     doctype = None
@@ -433,7 +427,7 @@ def plan(text: str, rules: ScrapeRules) -> Plan | None:
         # real one, and bs4 keeps what it reports.
         info = root.getroottree().docinfo
         doctype = (info.root_name or "", info.public_id, info.system_url)
-    return Plan(out, elements, left_out, root, nodes, doctype)
+    return Plan(root, skip, elements, left_out, doctype)
 
 
 _DOCTYPE = re.compile(r"<!doctype", re.IGNORECASE)
@@ -463,16 +457,15 @@ class TreeBuilder(LXMLTreeBuilder):
         root = self.planned.root
         if self.planned.doctype is not None:
             self.doctype(*self.planned.doctype)
-        for node in (*reversed(list(root.itersiblings(preceding=True))), root):
-            self._walk(node)
-        for node in root.itersiblings():
+        before = reversed(list(root.itersiblings(preceding=True)))
+        for node in (*before, root, *root.itersiblings()):
             self._walk(node)
         self.close()
 
     def _walk(self, top: Any) -> None:
         soup = self.soup
         assert soup is not None
-        nodes = self.planned.nodes or {}
+        skip = self.planned.skip
         stack: list[tuple[Any, bool]] = [(top, False)]
         while stack:
             el, closing = stack.pop()
@@ -490,7 +483,7 @@ class TreeBuilder(LXMLTreeBuilder):
                 if el.tail:
                     self.data(el.tail)
                 continue
-            planned = nodes.get(el)
+            planned = skip.get(el)
             if planned is not None or _left_out(tag, el.get("type")):
                 if planned is not None:
                     planned.parent = soup.currentTag
