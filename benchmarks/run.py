@@ -708,17 +708,6 @@ class TreeCeiling:
         self.pool.shutdown()
 
 
-def _peak_rss_mb(pid: int) -> float:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def bench_articles(scale: Scale, work: Path) -> None:
     from syndication.scrapepool import ScrapePool, default_processes
 
@@ -751,7 +740,7 @@ def bench_articles(scale: Scale, work: Path) -> None:
                     failed = [r.error or r.failures for r in reports if r.error or r.failures]
                     assert new == p * k, f"{new} new of {p * k}: {failed}"
                     rates.setdefault(scrapers, []).append(new / took)
-                worker_peaks = [_peak_rss_mb(pid) for pid in pool.worker_pids()]
+                worker_peaks = [rss_kb(pid)[1] / 1024 for pid in pool.worker_pids()]
                 store.close()
     finally:
         trees.close()
@@ -949,10 +938,10 @@ def wait(predicate: Callable[[], bool], timeout: float) -> None:
 # --- memory ---------------------------------------------------------------------------------
 
 
-def rss_kb() -> tuple[int, int]:
-    """(current VmRSS, peak VmHWM) of this process, in KB."""
+def rss_kb(pid: int | str = "self") -> tuple[int, int]:
+    """(current VmRSS, peak VmHWM) of a process (this one by default), in KB."""
     fields = {}
-    with open("/proc/self/status") as f:
+    with open(f"/proc/{pid}/status") as f:
         for line in f:
             name, _, value = line.partition(":")
             if name in ("VmRSS", "VmHWM"):
