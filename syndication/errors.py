@@ -29,12 +29,16 @@ class SyndicationError(Exception):
     def context(self) -> str:
         return ""
 
-    def __str__(self) -> str:
-        parts = [p for p in (self.context, self.message) if p]
-        text = ": ".join(parts)
+    @property
+    def detail(self) -> str:
+        """The message and its cause, without context or hint."""
         cause = self.__cause__
-        if cause is not None:
-            text += f": {type(cause).__name__}: {cause}"
+        if cause is None:
+            return self.message
+        return f"{self.message}: {type(cause).__name__}: {cause}"
+
+    def __str__(self) -> str:
+        text = ": ".join(p for p in (self.context, self.detail) if p)
         if self.hint:
             text += f" ({self.hint})"
         return text

@@ -115,10 +115,7 @@ def work(job: PageJob) -> Outcome:
     try:
         return Outcome(run_job(job), logs=tuple(_collect.records))
     except ScrapeError as exc:
-        message = exc.message
-        if exc.__cause__ is not None:
-            message += f": {type(exc.__cause__).__name__}: {exc.__cause__}"
-        return Outcome(None, (message, exc.hint), tuple(_collect.records))
+        return Outcome(None, (exc.detail, exc.hint), tuple(_collect.records))
 
 
 class ScrapePool:
