@@ -32,7 +32,8 @@ import sqlalchemy as sa
 
 from syndication import config as config_mod
 from syndication.cli import main
-from syndication.cluster.app import make_celery, transport_options
+from syndication.cluster.app import make_celery
+from syndication.cluster.connections import transport_options
 from syndication.cluster.limiter import HostLimiter
 from syndication.cluster.scheduler import ClusterScheduler
 from syndication.config import ClusterSettings, Config

@@ -21,71 +21,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import redis
 from celery import Celery
 
-from syndication.config import ClusterSettings, Config
+from syndication.cluster import tasks
+from syndication.cluster.connections import require_cluster, safe_url, transport_options
+from syndication.config import Config
 from syndication.errors import ConfigError
+from syndication.store import open_store
 
 log = logging.getLogger(__name__)
 
 POOLS = ("prefork", "threads", "solo")
 
 
-def require_cluster(config: Config) -> ClusterSettings:
-    """The [cluster] settings; ConfigError unless cluster mode is on (with PostgreSQL)."""
-    if not config.cluster.enabled:
-        raise ConfigError(
-            "cluster mode is off",
-            path=config.path,
-            key="cluster.enabled",
-            hint="set enabled = true in [cluster] (with a PostgreSQL store), "
-            "or use `syndication run` for the single-process daemon",
-        )
-    if not config.storage_url.startswith("postgresql"):
-        raise ConfigError(
-            "cluster mode needs PostgreSQL as the shared store",
-            path=config.path,
-            key="storage.url",
-            hint="use postgresql+psycopg://user@host/db",
-        )
-    return config.cluster
-
-
-def redis_url(settings: ClusterSettings) -> str:
-    return settings.redis_url or settings.broker_url
-
-
-def redis_client(settings: ClusterSettings) -> redis.Redis:
-    """A client for our own keys (limiter, debounce, dispatch times); short timeouts so an
-    unreachable Redis is an error to log, not a hang."""
-    return redis.Redis.from_url(
-        redis_url(settings),
-        socket_timeout=5,
-        socket_connect_timeout=5,
-        health_check_interval=30,
-    )
-
-
-def transport_options(settings: ClusterSettings) -> dict[str, Any]:
-    if not settings.broker_url.startswith(("redis", "rediss")):
-        return {}
-    return {
-        "visibility_timeout": settings.visibility_timeout,
-        "global_keyprefix": f"{settings.key_prefix}:",
-        # Look for abandoned messages often enough that redelivery follows the timeout
-        # closely (kombu's default sweep is every ~100 s).
-        "unacked_restore_interval": max(1, min(10, settings.visibility_timeout // 5)),
-        "unacked_restore_throttle": 1,
-        "socket_timeout": 10,
-        "socket_connect_timeout": 5,
-    }
-
-
 def make_celery(config: Config) -> Celery:
     """A Celery app for `config` with our tasks registered (tasks.register)."""
-    from syndication.cluster import tasks
-
     settings = config.cluster
     app = Celery(
         "syndication",
@@ -128,8 +78,6 @@ def run_worker(
     loglevel: str = "INFO",
 ) -> int:
     """Run a Celery worker consuming our queue until SIGTERM/SIGINT; returns its exit code."""
-    from syndication.store import open_store
-
     settings = require_cluster(config)
     if pool not in POOLS:
         raise ConfigError(
@@ -156,7 +104,7 @@ def run_worker(
     log.info(
         "worker starting: queue %s on %s, pool %s×%s",
         settings.queue,
-        _safe(settings.broker_url),
+        safe_url(settings.broker_url),
         pool,
         concurrency or "cpu",
     )
@@ -165,19 +113,4 @@ def run_worker(
     return int(code or 0)
 
 
-def _safe(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
-    return url
-
-
-__all__ = [
-    "POOLS",
-    "make_celery",
-    "redis_client",
-    "redis_url",
-    "require_cluster",
-    "run_worker",
-    "transport_options",
-]
+__all__ = ["POOLS", "make_celery", "run_worker"]

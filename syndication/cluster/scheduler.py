@@ -34,7 +34,8 @@ import redis
 from celery import Celery
 from kombu.exceptions import OperationalError
 
-from syndication.cluster.app import make_celery, redis_client, require_cluster
+from syndication.cluster.app import make_celery
+from syndication.cluster.connections import redis_client, require_cluster
 from syndication.cluster.leader import Leadership
 from syndication.cluster.tasks import POLL_TASK, request_publish
 from syndication.config import Config

@@ -33,7 +33,7 @@ from celery import Celery, Task
 from kombu.exceptions import OperationalError
 
 from syndication.cluster import leader
-from syndication.cluster.app import redis_client
+from syndication.cluster.connections import redis_client
 from syndication.cluster.limiter import HostLimiter
 from syndication.config import Config
 from syndication.errors import PublishError, StorageError
