@@ -41,6 +41,8 @@ class CategoryDef:
 class PublishSettings:
     base_url: str = "http://127.0.0.1:8080/"  # where feeds/ is served; absolute self links
     out_dir: str = "feeds"  # resolved against the config file's directory
+    # Private feeds only: never inside out_dir (a web server may serve all of that), 0700.
+    private_dir: str = "feeds-private"
     site_url: str = "https://example.invalid/"
     title: str = "syndication"
     description: str = "أخبار الشركاء"
@@ -342,17 +344,45 @@ class _Loader:
             result = dataclasses.replace(result, base_url=result.base_url + "/")
         if not result.scheme_base.endswith("/"):
             result = dataclasses.replace(result, scheme_base=result.scheme_base + "/")
-        if not result.out_dir.strip():
-            self.fail(f"{key}.out_dir", "must not be empty")
-        out = Path(result.out_dir)
+        given = result
         result = dataclasses.replace(
-            result, out_dir=str(out if out.is_absolute() else (self.base_dir / out))
+            result,
+            out_dir=self.local_dir(f"{key}.out_dir", result.out_dir),
+            private_dir=self.local_dir(f"{key}.private_dir", result.private_dir),
         )
+        self.check_private_dir(result, given)
         self.check_range(f"{key}.default_limit", result.default_limit, 1, 1000)
         self.check_range(f"{key}.max_bytes", result.max_bytes, 10_000, 50_000_000)
         if result.language.strip() == "":
             self.fail(f"{key}.language", "must not be empty")
         return result
+
+    def local_dir(self, key: str, value: str) -> str:
+        """A directory setting: relative paths follow the config file."""
+        if not value.strip():
+            self.fail(key, "must not be empty")
+        path = Path(value)
+        return str(path if path.is_absolute() else (self.base_dir / path))
+
+    def check_private_dir(self, publish: PublishSettings, given: PublishSettings) -> None:
+        """Private feeds must not be reachable through the public directory (which nginx
+        may serve whole), and the public one must not sit in the 0700 private one.
+        `given`: the settings as written, for the message."""
+        public = Path(publish.out_dir).resolve()
+        private = Path(publish.private_dir).resolve()
+        where = f"{given.private_dir!r} and out_dir {given.out_dir!r}"
+        if private.is_relative_to(public):
+            self.fail(
+                "publish.private_dir",
+                f"{where}: the private feeds would be inside the public directory",
+                'use a directory beside out_dir, e.g. private_dir = "feeds-private"',
+            )
+        if public.is_relative_to(private):
+            self.fail(
+                "publish.private_dir",
+                f"{where}: the public directory would be inside the private one",
+                'use a directory beside out_dir, e.g. private_dir = "feeds-private"',
+            )
 
     def scheduler(self, value: object) -> SchedulerSettings:
         key = "scheduler"

@@ -96,7 +96,7 @@ class FeedSpec:
     ttl: int = 5  # minutes, RSS <ttl>
     max_age: int = 300  # seconds, HTTP Cache-Control
     description: str = ""
-    private: bool = False  # served only with a token
+    private: bool = False  # served only with a token, from its own directory
 
 
 # --- pipeline values ------------------------------------------------------------------

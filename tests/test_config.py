@@ -92,3 +92,29 @@ def test_check_config_cli_exit_codes() -> None:
     assert bad.returncode == 2
     assert "bad-interval.toml: partners[0].interval: 1 is out of range" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("out_dir", "private_dir", "problem"),
+    [
+        ("feeds", "feeds", "inside the public directory"),
+        ("feeds", "feeds/../feeds/x", "inside the public directory"),
+        ("feeds/public", "feeds", "the public directory would be inside the private one"),
+        ("feeds", "", "must not be empty"),
+    ],
+)
+def test_private_dir_must_stay_apart_from_the_public_one(
+    tmp_path: Path, out_dir: str, private_dir: str, problem: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'[publish]\nout_dir = "{out_dir}"\nprivate_dir = "{private_dir}"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert "publish.private_dir" in str(info.value) and problem in str(info.value)
+
+
+def test_private_dir_is_relative_to_the_config_file() -> None:
+    cfg = load(CONFIGS / "good.toml")
+    assert cfg.publish.private_dir == str(CONFIGS / "feeds-private")

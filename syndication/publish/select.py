@@ -14,6 +14,7 @@ import html
 import logging
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
@@ -83,6 +84,10 @@ class StoreReader(Protocol):
     def set_meta(self, key: str, value: str) -> None: ...
 
     def save_feed_file(self, name: str, body: bytes, etag: str) -> None: ...
+
+    def feed_file_etags(self) -> dict[str, str]: ...
+
+    def delete_feed_files(self, names: Collection[str]) -> int: ...
 
 
 # --- which feeds ---------------------------------------------------------------------
@@ -542,6 +547,14 @@ def categories_of(article: Article) -> list[Category]:
 
 def file_name(spec: FeedSpec, fmt: FeedFormat) -> str:
     return spec.key + FILE_SUFFIX[fmt]
+
+
+def feed_key_of(name: str) -> str | None:
+    """`vip.rss.xml` → `vip`; None for a name that is not a feed file's."""
+    for suffix in FILE_SUFFIX.values():
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return None
 
 
 def self_url(settings: PublishSettings, name: str) -> str:
