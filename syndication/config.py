@@ -123,6 +123,8 @@ DEFAULT_CONFIG = "config.toml"
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _FEED_KINDS = ("main", "urgent", "category", "partner")
+URGENT_MAX_ITEM_AGE = 48.0  # hours; [[feeds]] max_item_age of an urgent feed that sets none
+_MAX_ITEM_AGE_LIMIT = 87_600.0  # ten years: beyond it a timedelta could overflow
 _TOKEN_ENV_PREFIX = "env:"
 
 
@@ -604,6 +606,15 @@ class _Loader:
             if not formats:
                 self.fail(f"{key}.formats", "must name at least one format")
             vals.setdefault("limit", publish.default_limit)
+            if kind == "urgent":
+                vals.setdefault("max_item_age", URGENT_MAX_ITEM_AGE)
+            age = vals.get("max_item_age")
+            if age is not None and not (0 < age <= _MAX_ITEM_AGE_LIMIT):  # NaN fails too
+                self.fail(
+                    f"{key}.max_item_age",
+                    f"{age:g} is not a positive number of hours",
+                    f"use hours above 0 and at most {_MAX_ITEM_AGE_LIMIT:g}, e.g. 48",
+                )
             spec = FeedSpec(**vals, kind=kind, formats=tuple(dict.fromkeys(formats)))
             if not is_safe_slug(spec.key):
                 self.fail(

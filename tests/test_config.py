@@ -95,6 +95,30 @@ def test_check_config_cli_exit_codes() -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("-1", "-1 is not a positive number of hours"),
+        ("nan", "nan is not a positive number of hours"),
+        ("inf", "inf is not a positive number of hours"),
+        ("100000", "100000 is not a positive number of hours"),
+        ('"48"', "expected a number, got a string"),
+        ("true", "expected a number, got a boolean"),
+    ],
+)
+def test_max_item_age_must_be_a_positive_number_of_hours(
+    tmp_path: Path, value: str, problem: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'[[feeds]]\nkey = "main"\ntitle = "ر"\nkind = "main"\nmax_item_age = {value}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert f"feeds[0].max_item_age: {problem}" in str(info.value)
+
+
+@pytest.mark.parametrize(
     ("out_dir", "private_dir", "problem"),
     [
         ("feeds", "feeds", "inside the public directory"),

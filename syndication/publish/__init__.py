@@ -5,8 +5,9 @@
         public name in the store), and files in the private directory of feeds no longer
         private, are removed first
       for each FeedSpec (configured + one per category + one per partner):
-        store.feed_stamp(selection) unchanged and files present → skip (no render, no write)
-        select(FeedSpec) → [Article] newest first, ≤ limit
+        store.feed_stamp(selection) unchanged, no item aged out since, files present
+          → skip (no render, no write)
+        select(FeedSpec) → [Article] newest first, ≤ limit, within max_item_age
           (a per-run store read per distinct selection and stamp: select.SelectionReads)
         → render_rss / render_atom (feedgen + our media extension) / render_json; each
           article's item is rendered once per format and reused by every feed carrying
@@ -209,6 +210,7 @@ def _publish_one(
         not force
         and recorded.get("stamp") == stamp
         and recorded.get("config") == fingerprint
+        and not _aged_out(recorded.get("ages_out"), now)
         and all(p.is_file() for p in paths.values())
     ):
         entries = recorded.get("entries")
@@ -219,9 +221,9 @@ def _publish_one(
         ]
 
     # Filter here once, so a skipped article is logged once, not once per format.
-    articles = sel.publishable(
-        spec, sel.select(config, store, spec, selected=selected, reads=reads, stamp=stamp)
-    )
+    selected_articles = sel.select(config, store, spec, selected=selected, reads=reads, stamp=stamp)
+    articles = sel.publishable(spec, sel.within_age(spec, selected_articles, now))
+    ages_out = sel.ages_out_at(spec, articles)
     cache.hold(spec.key, (a.id for a in articles))
     out: list[Published] = []
     counts: dict[str, int] = {}
@@ -241,11 +243,26 @@ def _publish_one(
         # One directory fsync for the feed's files, before its stamp is recorded: a crash
         # must not leave old files under a new stamp (they would never be rewritten).
         write.sync_dir(directory)
-    store.set_meta(
-        meta_key,
-        json.dumps({"stamp": stamp, "config": fingerprint, "entries": counts}, sort_keys=True),
-    )
+    record = {
+        "stamp": stamp,
+        "config": fingerprint,
+        "entries": counts,
+        "ages_out": ages_out.isoformat() if ages_out is not None else None,
+    }
+    store.set_meta(meta_key, json.dumps(record, sort_keys=True))
     return out
+
+
+def _aged_out(recorded: object, now: dt.datetime) -> bool:
+    """Whether an item of the feed as last rendered is now older than its max_item_age
+    (then the feed is rendered although the store did not change)."""
+    if recorded is None:
+        return False
+    try:
+        moment = dt.datetime.fromisoformat(str(recorded))
+    except ValueError:
+        return True  # unreadable: render, which records a good value
+    return sel.ceiling(now) > moment
 
 
 def _remove_misplaced(

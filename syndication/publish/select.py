@@ -305,6 +305,30 @@ def newest_first(articles: list[Article]) -> list[Article]:
     return sorted(ordered, key=lambda a: a.published, reverse=True)
 
 
+def within_age(spec: FeedSpec, articles: list[Article], now: dt.datetime) -> list[Article]:
+    """The articles published at most spec.max_item_age hours before `now` (all of them
+    when the feed sets no age).
+
+    Publication time, not the last edit: a correction to a story a year old must not put
+    it back into the urgent feed. The store returns the newest first by publication, so
+    what is kept is a prefix: the newest `limit` within the age, as if the store had
+    filtered (which keeps the store query, and its index, unchanged)."""
+    if spec.max_item_age is None:
+        return articles
+    cutoff = ceiling(now) - dt.timedelta(hours=spec.max_item_age)
+    return [a for a in articles if instant(a.published) >= cutoff]
+
+
+def ages_out_at(spec: FeedSpec, articles: list[Article]) -> dt.datetime | None:
+    """The moment the first of `articles` (as kept by within_age) becomes too old for the
+    feed; None when none ever does. Publishing after it must render the feed again even if
+    the store has not changed."""
+    if spec.max_item_age is None or not articles:
+        return None
+    oldest = min(instant(a.published) for a in articles)
+    return oldest + dt.timedelta(hours=spec.max_item_age)
+
+
 # --- what of an article we publish ---------------------------------------------------
 
 
