@@ -162,6 +162,10 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     print(f" + one per {' and per '.join(extra)}" if extra else "")
     print(f"  categories  {len(cfg.categories)}")
     print(f"  output      {cfg.publish.out_dir} → {cfg.publish.base_url}")
+    private = [f.key for f in cfg.feeds if f.private]
+    if private:
+        # Not under out_dir: only `syndication serve` hands these out, with a token.
+        print(f"  private     {cfg.publish.private_dir}: {', '.join(private)}")
     return EXIT_OK
 
 

@@ -41,6 +41,8 @@ class CategoryDef:
 class PublishSettings:
     base_url: str = "http://127.0.0.1:8080/"  # where feeds/ is served; absolute self links
     out_dir: str = "feeds"  # resolved against the config file's directory
+    # Private feeds only: never inside out_dir (a web server may serve all of that), 0700.
+    private_dir: str = "feeds-private"
     site_url: str = "https://example.invalid/"
     title: str = "syndication"
     description: str = "أخبار الشركاء"
@@ -121,6 +123,8 @@ DEFAULT_CONFIG = "config.toml"
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _FEED_KINDS = ("main", "urgent", "category", "partner")
+URGENT_MAX_ITEM_AGE = 48.0  # hours; [[feeds]] max_item_age of an urgent feed that sets none
+_MAX_ITEM_AGE_LIMIT = 87_600.0  # ten years: beyond it a timedelta could overflow
 _TOKEN_ENV_PREFIX = "env:"
 
 
@@ -342,17 +346,45 @@ class _Loader:
             result = dataclasses.replace(result, base_url=result.base_url + "/")
         if not result.scheme_base.endswith("/"):
             result = dataclasses.replace(result, scheme_base=result.scheme_base + "/")
-        if not result.out_dir.strip():
-            self.fail(f"{key}.out_dir", "must not be empty")
-        out = Path(result.out_dir)
+        given = result
         result = dataclasses.replace(
-            result, out_dir=str(out if out.is_absolute() else (self.base_dir / out))
+            result,
+            out_dir=self.local_dir(f"{key}.out_dir", result.out_dir),
+            private_dir=self.local_dir(f"{key}.private_dir", result.private_dir),
         )
+        self.check_private_dir(result, given)
         self.check_range(f"{key}.default_limit", result.default_limit, 1, 1000)
         self.check_range(f"{key}.max_bytes", result.max_bytes, 10_000, 50_000_000)
         if result.language.strip() == "":
             self.fail(f"{key}.language", "must not be empty")
         return result
+
+    def local_dir(self, key: str, value: str) -> str:
+        """A directory setting: relative paths follow the config file."""
+        if not value.strip():
+            self.fail(key, "must not be empty")
+        path = Path(value)
+        return str(path if path.is_absolute() else (self.base_dir / path))
+
+    def check_private_dir(self, publish: PublishSettings, given: PublishSettings) -> None:
+        """Private feeds must not be reachable through the public directory (which nginx
+        may serve whole), and the public one must not sit in the 0700 private one.
+        `given`: the settings as written, for the message."""
+        public = Path(publish.out_dir).resolve()
+        private = Path(publish.private_dir).resolve()
+        where = f"{given.private_dir!r} and out_dir {given.out_dir!r}"
+        if private.is_relative_to(public):
+            self.fail(
+                "publish.private_dir",
+                f"{where}: the private feeds would be inside the public directory",
+                'use a directory beside out_dir, e.g. private_dir = "feeds-private"',
+            )
+        if public.is_relative_to(private):
+            self.fail(
+                "publish.private_dir",
+                f"{where}: the public directory would be inside the private one",
+                'use a directory beside out_dir, e.g. private_dir = "feeds-private"',
+            )
 
     def scheduler(self, value: object) -> SchedulerSettings:
         key = "scheduler"
@@ -574,6 +606,15 @@ class _Loader:
             if not formats:
                 self.fail(f"{key}.formats", "must name at least one format")
             vals.setdefault("limit", publish.default_limit)
+            if kind == "urgent":
+                vals.setdefault("max_item_age", URGENT_MAX_ITEM_AGE)
+            age = vals.get("max_item_age")
+            if age is not None and not (0 < age <= _MAX_ITEM_AGE_LIMIT):  # NaN fails too
+                self.fail(
+                    f"{key}.max_item_age",
+                    f"{age:g} is not a positive number of hours",
+                    f"use hours above 0 and at most {_MAX_ITEM_AGE_LIMIT:g}, e.g. 48",
+                )
             spec = FeedSpec(**vals, kind=kind, formats=tuple(dict.fromkeys(formats)))
             if not is_safe_slug(spec.key):
                 self.fail(

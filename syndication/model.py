@@ -96,7 +96,10 @@ class FeedSpec:
     ttl: int = 5  # minutes, RSS <ttl>
     max_age: int = 300  # seconds, HTTP Cache-Control
     description: str = ""
-    private: bool = False  # served only with a token
+    private: bool = False  # served only with a token, from its own directory
+    # Hours: an item published longer ago leaves the feed. None: no limit. config.toml
+    # gives urgent feeds 48 when the key is absent (old breaking news is not breaking).
+    max_item_age: float | None = None
 
 
 # --- pipeline values ------------------------------------------------------------------

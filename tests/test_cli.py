@@ -36,13 +36,18 @@ def test_run_once_on_the_shipped_demo(demo: Path) -> None:
 
     main = feedparser.parse((feeds / "main.rss.xml").read_bytes())
     assert not main.bozo and len(main.entries) == 12
-    urgent = feedparser.parse((feeds / "urgent.atom.xml").read_bytes())
-    titles = [e.title for e in urgent.entries]
+    # The demo stories are from September 2025: older than the urgent feed's 48 hours
+    # (max_item_age), so it is empty; the urgent flag is read from the main feed.
+    assert feedparser.parse((feeds / "urgent.atom.xml").read_bytes()).entries == []
+    everything = feedparser.parse((feeds / "main.atom.xml").read_bytes()).entries
+    flagged = [e for e in everything if any(t.term == "urgent" for t in e.get("tags", []))]
+    titles = [e.title for e in flagged]
     # the seed article, urgent, with its prefix stripped; "قرار عاجل" is not urgent
     assert "مايكروسوفت تعطل بعض خدماتها لإسرائيل.. والسبب مهندس مصري" in titles
+    assert any("قرار عاجل" in e.title for e in everything)
     assert not any("قرار عاجل" in t for t in titles)
-    assert all(not t.startswith("عاجل") for t in titles)
-    seed = next(e for e in urgent.entries if e.title.startswith("مايكروسوفت"))
+    assert all(not e.title.startswith("عاجل") for e in everything)
+    seed = next(e for e in flagged if e.title.startswith("مايكروسوفت"))
     body = seed.content[0].value
     assert "<figcaption>" in body and "المهندس المصري حسام نصر" in body
     assert "ما علاقة المهندس المصري؟" in body and "تتبع مكالمات الفلسطينيين" in body

@@ -92,3 +92,53 @@ def test_check_config_cli_exit_codes() -> None:
     assert bad.returncode == 2
     assert "bad-interval.toml: partners[0].interval: 1 is out of range" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("-1", "-1 is not a positive number of hours"),
+        ("nan", "nan is not a positive number of hours"),
+        ("inf", "inf is not a positive number of hours"),
+        ("100000", "100000 is not a positive number of hours"),
+        ('"48"', "expected a number, got a string"),
+        ("true", "expected a number, got a boolean"),
+    ],
+)
+def test_max_item_age_must_be_a_positive_number_of_hours(
+    tmp_path: Path, value: str, problem: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'[[feeds]]\nkey = "main"\ntitle = "ر"\nkind = "main"\nmax_item_age = {value}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert f"feeds[0].max_item_age: {problem}" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("out_dir", "private_dir", "problem"),
+    [
+        ("feeds", "feeds", "inside the public directory"),
+        ("feeds", "feeds/../feeds/x", "inside the public directory"),
+        ("feeds/public", "feeds", "the public directory would be inside the private one"),
+        ("feeds", "", "must not be empty"),
+    ],
+)
+def test_private_dir_must_stay_apart_from_the_public_one(
+    tmp_path: Path, out_dir: str, private_dir: str, problem: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        f'[publish]\nout_dir = "{out_dir}"\nprivate_dir = "{private_dir}"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert "publish.private_dir" in str(info.value) and problem in str(info.value)
+
+
+def test_private_dir_is_relative_to_the_config_file() -> None:
+    cfg = load(CONFIGS / "good.toml")
+    assert cfg.publish.private_dir == str(CONFIGS / "feeds-private")

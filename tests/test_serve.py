@@ -45,6 +45,7 @@ RSS = (
     + "</channel></rss>\n"
 ).encode()
 ATOM = b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"/>'
+STALE_PRIVATE = b"<rss><channel><title>an old private copy in feeds/</title></channel></rss>"
 JSONFEED = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": []}).encode()
 INDEX = "<!doctype html><html lang=ar dir=rtl><title>الخلاصات</title></html>".encode()
 XSL = b'<?xml version="1.0"?><xsl:stylesheet version="1.0"/>'
@@ -89,13 +90,18 @@ def feeds(tmp_path: Path) -> Path:
         "main.atom.xml": ATOM,
         "main.json": JSONFEED,
         "urgent.rss.xml": RSS,
-        "partner-x.rss.xml": RSS,
+        # What a version that wrote private feeds here left: never served, token or not.
+        "partner-x.rss.xml": STALE_PRIVATE,
         "cat-sport.rss.xml": RSS,  # an automatic feed not listed in [[feeds]]
         "index.html": INDEX,
         "feed.xsl": XSL,
         "notes.txt": b"not a feed",
     }.items():
         write(d / name, data)
+    private = tmp_path / "feeds-private"  # [publish] private_dir's default
+    private.mkdir(mode=0o700)
+    write(private / "partner-x.rss.xml", RSS)
+    write(private / "main.rss.xml", SECRET)  # a public feed is never read from here
     (tmp_path / "outside.rss.xml").write_bytes(SECRET)
     (tmp_path / "config.toml").write_bytes(SECRET)
     return d
@@ -489,6 +495,16 @@ def test_private_feed_validators_need_the_token(server: FeedServer) -> None:
 
 def test_public_feeds_need_no_token(server: FeedServer) -> None:
     assert raw(server, "/main.rss.xml")[0] == 200
+
+
+def test_private_feed_comes_only_from_the_private_dir(server: FeedServer, feeds: Path) -> None:
+    auth = {"Authorization": "Bearer tok-alpha-0123456789"}
+    assert raw(server, "/partner-x.rss.xml", headers=auth)[2] == RSS  # not feeds/'s copy
+    assert raw(server, "/main.rss.xml", headers=auth)[2] == RSS  # not the private dir's
+    (feeds.parent / "feeds-private" / "partner-x.rss.xml").unlink()
+    status, _, body = raw(server, "/partner-x.rss.xml", headers=auth)
+    assert status == 404 and STALE_PRIVATE not in body
+    assert raw(server, "/partner-x.rss.xml")[0] == 401  # without a token: not even a 404
 
 
 def test_tokens_never_logged(server: FeedServer, caplog: pytest.LogCaptureFixture) -> None:

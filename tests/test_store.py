@@ -410,6 +410,15 @@ def test_feed_files(store: Store) -> None:
     assert store.feed_file_etags() == {"main.rss.xml": '"v2"', "urgent.atom.xml": '"u1"'}
 
 
+def test_delete_feed_files(store: Store) -> None:
+    for name in ("main.rss.xml", "vip.rss.xml", "private/vip.rss.xml", "private/old.json"):
+        store.save_feed_file(name, b"<rss/>", f'"{name}"')
+    assert store.delete_feed_files([]) == 0
+    assert store.delete_feed_files(["vip.rss.xml", "private/old.json", "never.json"]) == 2
+    assert sorted(store.feed_file_etags()) == ["main.rss.xml", "private/vip.rss.xml"]
+    assert store.get_feed_file("vip.rss.xml") is None
+
+
 # --- opening, migrations, failures ------------------------------------------------------
 
 

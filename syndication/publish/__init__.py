@@ -1,9 +1,13 @@
 """Publishing: the store's articles → feeds/*.rss.xml, *.atom.xml, *.json, index.html.
 
     publish_all(config, store)
+      private feeds' files found where only public ones belong (feeds/, or under their
+        public name in the store), and files in the private directory of feeds no longer
+        private, are removed first
       for each FeedSpec (configured + one per category + one per partner):
-        store.feed_stamp(selection) unchanged and files present → skip (no render, no write)
-        select(FeedSpec) → [Article] newest first, ≤ limit
+        store.feed_stamp(selection) unchanged, no item aged out since, files present
+          → skip (no render, no write)
+        select(FeedSpec) → [Article] newest first, ≤ limit, within max_item_age
           (a per-run store read per distinct selection and stamp: select.SelectionReads)
         → render_rss / render_atom (feedgen + our media extension) / render_json; each
           article's item is rendered once per format and reused by every feed carrying
@@ -12,8 +16,13 @@
         → write: unchanged bytes → untouched; changed → temp file + fsync + os.replace,
                  and a copy with its ETag into the store (stateless serving nodes);
                  one directory fsync per feed, before its stamp is recorded
-      → feed.xsl (package data), index.html (autodiscovery)
-      → WebSub ping of the hub with the changed feed URLs
+      → feed.xsl (package data), index.html (autodiscovery, public feeds only)
+      → WebSub ping of the hub with the changed public feed URLs
+
+Private feeds ([[feeds]] private = true) are written only to [publish] private_dir
+(0700, files 0600) and saved in the store as PRIVATE_STORE_PREFIX + name: nothing that
+serves the public directory or the store's public names (nginx, an older serving node)
+can hand them out. Only `syndication serve` reads them, after checking the token.
 
 Failures: an unwritable output directory raises PublishError before anything is written.
 One feed failing does not stop the others; after all feeds are done, a PublishError names
@@ -35,7 +44,7 @@ from pathlib import Path
 from syndication import metrics
 from syndication.config import Config, PublishSettings
 from syndication.errors import PublishError, StorageError
-from syndication.model import Article, FeedFormat, FeedSpec, Published
+from syndication.model import ALL_FORMATS, Article, FeedFormat, FeedSpec, Published
 from syndication.publish import select as sel
 from syndication.publish import websub, write
 from syndication.publish.index import render_index
@@ -47,6 +56,9 @@ from syndication.publish.select import StoreReader, feed_specs
 # Read by `syndication serve` for /healthz (the age of the last complete publish).
 LAST_PUBLISH_KEY = "last_publish_at"
 STAMP_PREFIX = "feed_stamp:"  # + feed key: what the feed's files were rendered from
+# Store name of a private feed file: a "/" never passes serve's file-name check, so a
+# private file cannot be asked for by its public name.
+PRIVATE_STORE_PREFIX = "private/"
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +76,15 @@ RENDERERS: dict[FeedFormat, Renderer] = {
 
 def output_dir(config: Config) -> Path:
     return Path(config.base_dir) / config.publish.out_dir
+
+
+def private_output_dir(config: Config) -> Path:
+    return Path(config.base_dir) / config.publish.private_dir
+
+
+def store_name(name: str, *, private: bool) -> str:
+    """The name a feed file is saved under in the store."""
+    return PRIVATE_STORE_PREFIX + name if private else name
 
 
 def publish_all(
@@ -85,6 +106,12 @@ def publish_all(
     out_dir = output_dir(config)
     write.prepare_dir(out_dir)
     specs = feed_specs(config, store)
+    private_dir = private_output_dir(config)
+    if any(spec.private for spec in specs):
+        write.prepare_dir(private_dir, mode=write.PRIVATE_DIR_MODE, setting="private_dir")
+    # Before rendering: a feed just made private must leave the public places even if
+    # its rendering then fails.
+    _remove_misplaced(store, specs, out_dir, private_dir)
     # One article is in several feeds (and in the next run): its items are rendered once.
     # force trusts nothing kept from earlier runs: every item is rendered again (once).
     cache = shared_cache(settings, fresh=force)
@@ -102,7 +129,7 @@ def publish_all(
                     config,
                     store,
                     spec,
-                    out_dir,
+                    private_dir if spec.private else out_dir,
                     now=now,
                     force=force,
                     cache=cache,
@@ -122,11 +149,12 @@ def publish_all(
                 failures.append(error)
                 continue
             results.extend(published)
-            changed_urls.extend(
-                sel.self_url(settings, sel.file_name(spec, p.format))
-                for p in published
-                if p.changed
-            )
+            if not spec.private:  # the hub is public: it must not learn private URLs
+                changed_urls.extend(
+                    sel.self_url(settings, sel.file_name(spec, p.format))
+                    for p in published
+                    if p.changed
+                )
     finally:
         cache.end_run(spec.key for spec in specs)  # drop the items no feed carries
 
@@ -157,7 +185,7 @@ def _publish_one(
     config: Config,
     store: StoreReader,
     spec: FeedSpec,
-    out_dir: Path,
+    directory: Path,  # out_dir, or private_dir for a private feed
     *,
     now: dt.datetime,
     force: bool,
@@ -172,7 +200,8 @@ def _publish_one(
             feed_key=spec.key,
             hint="use lowercase ASCII letters, digits and '-' in [[feeds]] key",
         )
-    paths = {fmt: out_dir / sel.file_name(spec, fmt) for fmt in spec.formats}
+    paths = {fmt: directory / sel.file_name(spec, fmt) for fmt in spec.formats}
+    mode = write.PRIVATE_FILE_MODE if spec.private else write.FILE_MODE
     selected = sel.selection(config, store, spec)
     stamp = sel.stamp(store, selected)
     meta_key = STAMP_PREFIX + spec.key
@@ -181,6 +210,7 @@ def _publish_one(
         not force
         and recorded.get("stamp") == stamp
         and recorded.get("config") == fingerprint
+        and not _aged_out(recorded.get("ages_out"), now)
         and all(p.is_file() for p in paths.values())
     ):
         entries = recorded.get("entries")
@@ -191,16 +221,18 @@ def _publish_one(
         ]
 
     # Filter here once, so a skipped article is logged once, not once per format.
-    articles = sel.publishable(
-        spec, sel.select(config, store, spec, selected=selected, reads=reads, stamp=stamp)
-    )
+    selected_articles = sel.select(config, store, spec, selected=selected, reads=reads, stamp=stamp)
+    articles = sel.publishable(spec, sel.within_age(spec, selected_articles, now))
+    ages_out = sel.ages_out_at(spec, articles)
     cache.hold(spec.key, (a.id for a in articles))
     out: list[Published] = []
     counts: dict[str, int] = {}
     for fmt, path in paths.items():
         url = sel.self_url(settings, path.name)
         body, count = _fit(fmt, spec, articles, settings, self_url=url, now=now, cache=cache)
-        changed = _write(store, path, body, feed_key=spec.key, sync_dir=False)
+        changed = _write(
+            store, path, body, feed_key=spec.key, sync_dir=False, mode=mode, private=spec.private
+        )
         if changed:
             log.info(
                 "feed %s: wrote %s (%d items, %d bytes)", spec.key, path.name, count, len(body)
@@ -210,12 +242,85 @@ def _publish_one(
     if any(p.changed for p in out):
         # One directory fsync for the feed's files, before its stamp is recorded: a crash
         # must not leave old files under a new stamp (they would never be rewritten).
-        write.sync_dir(out_dir)
-    store.set_meta(
-        meta_key,
-        json.dumps({"stamp": stamp, "config": fingerprint, "entries": counts}, sort_keys=True),
-    )
+        write.sync_dir(directory)
+    record = {
+        "stamp": stamp,
+        "config": fingerprint,
+        "entries": counts,
+        "ages_out": ages_out.isoformat() if ages_out is not None else None,
+    }
+    store.set_meta(meta_key, json.dumps(record, sort_keys=True))
     return out
+
+
+def _aged_out(recorded: object, now: dt.datetime) -> bool:
+    """Whether an item of the feed as last rendered is now older than its max_item_age
+    (then the feed is rendered although the store did not change)."""
+    if recorded is None:
+        return False
+    try:
+        moment = dt.datetime.fromisoformat(str(recorded))
+    except ValueError:
+        return True  # unreadable: render, which records a good value
+    return sel.ceiling(now) > moment
+
+
+def _remove_misplaced(
+    store: StoreReader, specs: list[FeedSpec], out_dir: Path, private_dir: Path
+) -> None:
+    """Private feed files out of the public places, stale ones out of the private place.
+
+    In `out_dir` (and under its public name in the store) no file of a private feed may
+    remain: one from before the feed became private, or from a version that wrote private
+    feeds there. In `private_dir` (and under PRIVATE_STORE_PREFIX) only the current
+    private feeds' files remain: a feed made public is not left behind in two places."""
+    safe = [spec for spec in specs if sel.is_safe_key(spec.key)]  # names, never paths
+    private_names = {sel.file_name(s, fmt) for s in safe if s.private for fmt in ALL_FORMATS}
+    current = {sel.file_name(s, fmt) for s in safe if s.private for fmt in s.formats}
+    touched: set[Path] = set()
+    for name in sorted(private_names):
+        key = sel.feed_key_of(name) or "*"
+        # An interrupted write of an older version may have left its temporary file too.
+        for path in [out_dir / name, *sorted(out_dir.glob(f".{name}.*.tmp"))]:
+            if write.remove(path, feed_key=key):
+                log.warning("feed %s: removed %s: a private feed is not published there", key, path)
+                touched.add(out_dir)
+    try:
+        stale = [
+            path
+            for path in sorted(private_dir.iterdir())
+            if sel.feed_key_of(path.name) is not None
+            and path.name not in current
+            and not path.is_dir()
+        ]
+    except FileNotFoundError:
+        stale = []  # no private feed was ever published
+    except OSError as e:
+        raise PublishError(
+            "cannot list the private feeds directory",
+            feed_key="*",
+            path=str(private_dir),
+            hint="make it readable by this user, or set [publish] private_dir",
+        ) from e
+    for path in stale:
+        key = sel.feed_key_of(path.name) or "*"
+        if write.remove(path, feed_key=key):
+            log.info("feed %s: removed %s: the feed is no longer private", key, path)
+            touched.add(private_dir)
+    for directory in touched:
+        write.sync_dir(directory)
+    doomed = [
+        name
+        for name in store.feed_file_etags()
+        if name in private_names
+        or (
+            name.startswith(PRIVATE_STORE_PREFIX)
+            and name[len(PRIVATE_STORE_PREFIX) :] not in current
+        )
+    ]
+    if doomed:
+        log.info("removed misplaced feed files from the store: %s", ", ".join(sorted(doomed)))
+        store.delete_feed_files(doomed)
 
 
 def _fit(
@@ -257,11 +362,18 @@ def _fit(
 
 
 def _write(
-    store: StoreReader, path: Path, body: bytes, *, feed_key: str, sync_dir: bool = True
+    store: StoreReader,
+    path: Path,
+    body: bytes,
+    *,
+    feed_key: str,
+    sync_dir: bool = True,
+    mode: int = write.FILE_MODE,
+    private: bool = False,
 ) -> bool:
-    changed = write.write_if_changed(path, body, feed_key=feed_key, sync_dir=sync_dir)
+    changed = write.write_if_changed(path, body, feed_key=feed_key, sync_dir=sync_dir, mode=mode)
     if changed:
-        store.save_feed_file(path.name, body, write.etag(body))
+        store.save_feed_file(store_name(path.name, private=private), body, write.etag(body))
     return changed
 
 
@@ -283,12 +395,15 @@ def _load_meta(value: str | None) -> dict[str, object]:
 
 
 __all__ = [
+    "PRIVATE_STORE_PREFIX",
     "RENDERERS",
     "StoreReader",
     "feed_specs",
     "output_dir",
+    "private_output_dir",
     "publish_all",
     "render_atom",
     "render_json",
     "render_rss",
+    "store_name",
 ]

@@ -41,7 +41,7 @@ def render_json(
     }
     if settings.logo_url and sel.is_web_url(settings.logo_url):
         feed["icon"] = settings.logo_url
-    if settings.hub_url:
+    if settings.hub_url and not spec.private:  # private feeds are never pinged (a public hub)
         feed["hubs"] = [{"type": "WebSub", "url": settings.hub_url}]
     items = [
         memo.json(a, now, lambda a: _item_text(a, settings, now))

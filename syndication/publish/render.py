@@ -167,7 +167,7 @@ def _feed(
         fg.logo(settings.logo_url)
     mime = "application/rss+xml" if fmt == "rss" else "application/atom+xml"
     fg.link(href=self_url, rel="self", type=mime)
-    if settings.hub_url:
+    if settings.hub_url and not spec.private:  # private feeds are never pinged (a public hub)
         fg.link(href=settings.hub_url, rel="hub")
         cast(FeedExtension, fg.syndication).hub_url = settings.hub_url
     # Last: feedgen makes the last link added the RSS <channel><link>.

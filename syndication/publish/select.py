@@ -14,6 +14,7 @@ import html
 import logging
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
@@ -83,6 +84,10 @@ class StoreReader(Protocol):
     def set_meta(self, key: str, value: str) -> None: ...
 
     def save_feed_file(self, name: str, body: bytes, etag: str) -> None: ...
+
+    def feed_file_etags(self) -> dict[str, str]: ...
+
+    def delete_feed_files(self, names: Collection[str]) -> int: ...
 
 
 # --- which feeds ---------------------------------------------------------------------
@@ -298,6 +303,30 @@ def newest_first(articles: list[Article]) -> list[Article]:
     # Ties broken by id so the order (and the bytes) never depend on the query plan.
     ordered = sorted(articles, key=lambda a: a.id)
     return sorted(ordered, key=lambda a: a.published, reverse=True)
+
+
+def within_age(spec: FeedSpec, articles: list[Article], now: dt.datetime) -> list[Article]:
+    """The articles published at most spec.max_item_age hours before `now` (all of them
+    when the feed sets no age).
+
+    Publication time, not the last edit: a correction to a story a year old must not put
+    it back into the urgent feed. The store returns the newest first by publication, so
+    what is kept is a prefix: the newest `limit` within the age, as if the store had
+    filtered (which keeps the store query, and its index, unchanged)."""
+    if spec.max_item_age is None:
+        return articles
+    cutoff = ceiling(now) - dt.timedelta(hours=spec.max_item_age)
+    return [a for a in articles if instant(a.published) >= cutoff]
+
+
+def ages_out_at(spec: FeedSpec, articles: list[Article]) -> dt.datetime | None:
+    """The moment the first of `articles` (as kept by within_age) becomes too old for the
+    feed; None when none ever does. Publishing after it must render the feed again even if
+    the store has not changed."""
+    if spec.max_item_age is None or not articles:
+        return None
+    oldest = min(instant(a.published) for a in articles)
+    return oldest + dt.timedelta(hours=spec.max_item_age)
 
 
 # --- what of an article we publish ---------------------------------------------------
@@ -542,6 +571,14 @@ def categories_of(article: Article) -> list[Category]:
 
 def file_name(spec: FeedSpec, fmt: FeedFormat) -> str:
     return spec.key + FILE_SUFFIX[fmt]
+
+
+def feed_key_of(name: str) -> str | None:
+    """`vip.rss.xml` → `vip`; None for a name that is not a feed file's."""
+    for suffix in FILE_SUFFIX.values():
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return None
 
 
 def self_url(settings: PublishSettings, name: str) -> str:

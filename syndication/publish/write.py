@@ -19,7 +19,9 @@ from pathlib import Path
 
 from syndication.errors import PublishError
 
-FILE_MODE = 0o644  # mkstemp creates 0600; feeds are read by the web server's user
+FILE_MODE = 0o644  # public feeds are read by the web server's user
+PRIVATE_FILE_MODE = 0o600  # private feeds: only our user (the token-checking server)
+PRIVATE_DIR_MODE = 0o700
 
 
 def etag(body: bytes) -> str:
@@ -27,10 +29,20 @@ def etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def prepare_dir(path: Path, *, feed_key: str = "*") -> None:
-    """Create the output directory and prove we can create files in it."""
+def prepare_dir(
+    path: Path, *, feed_key: str = "*", mode: int | None = None, setting: str = "out_dir"
+) -> None:
+    """Create the output directory and prove we can create files in it.
+
+    With `mode`, the directory gets exactly that mode, also when it already existed (an
+    operator's `mkdir` gives 0755, which would let anyone list the private feeds)."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        if mode is None:
+            path.mkdir(parents=True, exist_ok=True)
+        else:
+            path.mkdir(mode=mode, parents=True, exist_ok=True)  # never wider than `mode`
+            if path.stat().st_mode & 0o7777 != mode:
+                os.chmod(path, mode)
         fd, probe = tempfile.mkstemp(dir=path, prefix=".probe-", suffix=".tmp")
         os.close(fd)
         os.unlink(probe)
@@ -39,17 +51,22 @@ def prepare_dir(path: Path, *, feed_key: str = "*") -> None:
             "cannot write to the feed output directory",
             feed_key=feed_key,
             path=str(path),
-            hint="create it and make it writable by this user, or set [publish] out_dir",
+            hint=f"create it and make it writable by this user, or set [publish] {setting}",
         ) from e
 
 
-def write_if_changed(path: Path, body: bytes, *, feed_key: str, sync_dir: bool = True) -> bool:
+def write_if_changed(
+    path: Path, body: bytes, *, feed_key: str, sync_dir: bool = True, mode: int = FILE_MODE
+) -> bool:
     """Atomically replace `path` with `body`; leave it untouched if it already holds it.
 
-    Returns True when the file was written.
+    The file has `mode` from its creation on: the temporary file is set to it before a
+    byte is written, so no reader ever finds a wider mode. Returns True when written.
     """
     try:
         if path.read_bytes() == body:
+            if path.stat().st_mode & 0o777 != mode:
+                os.chmod(path, mode)  # same bytes, but a mode someone else left
             return False
     except FileNotFoundError:
         pass
@@ -62,12 +79,13 @@ def write_if_changed(path: Path, body: bytes, *, feed_key: str, sync_dir: bool =
         ) from e
     tmp: str | None = None
     try:
+        # mkstemp creates 0600 (less under a strict umask); set the exact mode first.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), mode)
             f.write(body)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
         tmp = None
         if sync_dir:
@@ -83,6 +101,23 @@ def write_if_changed(path: Path, body: bytes, *, feed_key: str, sync_dir: bool =
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+    return True
+
+
+def remove(path: Path, *, feed_key: str) -> bool:
+    """Delete a published file (a feed that moved to the other directory). True if it was
+    there."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        raise PublishError(
+            "cannot remove the stale feed file",
+            feed_key=feed_key,
+            path=str(path),
+            hint="remove it by hand and check the directory's permissions",
+        ) from e
     return True
 
 

@@ -177,7 +177,11 @@ def create_server(
 def serve(config: Config, host: str, port: int, *, from_store: bool = False) -> None:
     """Serve until SIGTERM or SIGINT; returns normally so the CLI can exit 0."""
     server = create_server(config, host, port, from_store=from_store)
-    source = "the store's feed files" if from_store else config.publish.out_dir
+    source = (
+        "the store's feed files"
+        if from_store
+        else f"{config.publish.out_dir} (private feeds: {config.publish.private_dir})"
+    )
     log.info("serving %s on %s", source, server.url)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

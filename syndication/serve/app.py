@@ -6,9 +6,11 @@
     GET /metrics     → Prometheus text from syndication.metrics
     anything but GET/HEAD → 405 with `Allow: GET, HEAD`
 
-Order for a file: method → name → file (404/503) → token for private feeds (401) →
-conditional (304) → 200. The token comes before the validators so an ETag probe cannot
-learn anything about a private feed.
+Order for a file: method → name → token for private feeds (401) → file (404/503) →
+conditional (304) → 200. The token comes before the file and the validators, so a request
+without it reads nothing of a private feed and an ETag probe learns nothing. Private feeds
+are read from their own directory ([publish] private_dir) or store names, never from
+`feeds/`, and public ones never from there (files.FeedDirs, storefiles.py).
 
 Header values that depend only on the file and the config (Cache-Control, Link, ETag,
 Last-Modified) are computed once per file version and reused, so a 304 or a cached 200 is
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,13 +31,14 @@ from urllib.parse import urljoin
 from syndication import metrics
 from syndication.config import Config
 from syndication.model import FeedSpec
+from syndication.publish import output_dir, private_output_dir
 from syndication.serve import conditional
 from syndication.serve.auth import Tokens, redact_query
 from syndication.serve.files import (
     BytesReader,
     Entry,
+    FeedDirs,
     FeedsUnavailable,
-    FileCache,
     classify,
     feed_key,
 )
@@ -102,15 +104,16 @@ class FeedsApp:
         self.config = config
         self.tokens = Tokens(config.serve.tokens)
         self.specs = {spec.key: spec for spec in config.feeds}
+        self.private_keys = frozenset(spec.key for spec in config.feeds if spec.private)
         if store_factory is None:
             store_factory = _default_store_factory(config)
-        self.files: FileCache | StoreFileCache
+        self.files: FeedDirs | StoreFileCache
         if from_store:
             # Stateless node: files come from the store; health shares its connections.
             store_factory = _shared(store_factory)
             self.files = StoreFileCache(store_factory)
         else:
-            self.files = FileCache(os.path.join(config.base_dir, config.publish.out_dir))
+            self.files = FeedDirs(str(output_dir(config)), str(private_output_dir(config)))
         self.health = Health(store_factory, config.serve.stale_after)
         self._prepared: dict[str, _Prepared] = {}
 
@@ -127,8 +130,12 @@ class FeedsApp:
         name = "index.html" if path == "/" else path[1:]
         if classify(name) is None:
             return True  # a 404 without touching the disk
-        size = self.files.cached_size(name)
+        size = self.files.cached_size(name, private=self._is_private(name))
         return size is not None and size <= INLINE_MAX_BYTES
+
+    def _is_private(self, name: str) -> bool:
+        key = feed_key(name)
+        return key is not None and key in self.private_keys
 
     # --- WSGI -----------------------------------------------------------------------
 
@@ -192,8 +199,16 @@ class FeedsApp:
     # --- files ----------------------------------------------------------------------
 
     def _file(self, name: str, environ: WSGIEnvironment) -> tuple[int, Headers, bytes, str | None]:
+        user: str | None = None
+        private = self._is_private(name)
+        if private:
+            user = self.tokens.who(environ)
+            if user is None:
+                status, headers, body = _text(401, "this feed needs a partner token\n")
+                headers.append(("WWW-Authenticate", 'Bearer realm="feeds"'))
+                return status, headers, body, None
         try:
-            entry = self.files.lookup(name)
+            entry = self.files.lookup(name, private=private)
         except FeedsUnavailable as e:
             log.error("serve: feeds unavailable: %s", e)
             status, headers, body = _text(
@@ -207,16 +222,7 @@ class FeedsApp:
             self._prepared.pop(name, None)
             return (*_text(404, "not found\n"), None)
 
-        user: str | None = None
-        spec = self._spec(entry)
-        if spec is not None and spec.private:
-            user = self.tokens.who(environ)
-            if user is None:
-                status, headers, body = _text(401, "this feed needs a partner token\n")
-                headers.append(("WWW-Authenticate", 'Bearer realm="feeds"'))
-                return status, headers, body, None
-
-        prepared = self._prepare(entry, spec)
+        prepared = self._prepare(entry, self._spec(entry))
         variant = prepared.identity
         if prepared.gzip is not None and conditional.accepts_gzip(
             environ.get("HTTP_ACCEPT_ENCODING")
@@ -271,7 +277,8 @@ class FeedsApp:
         scope = "private" if spec is not None and spec.private else "public"
         headers = [("Cache-Control", f"{scope}, max-age={max_age}")]
         hub = self.config.publish.hub_url
-        if hub and entry.kind == "feed":
+        # The hub is never told about private feeds (publish_all), so none is advertised.
+        if hub and entry.kind == "feed" and scope == "public":
             self_url = urljoin(self.config.publish.base_url, entry.name)
             headers.append(("Link", f'<{hub}>; rel="hub", <{self_url}>; rel="self"'))
         return headers

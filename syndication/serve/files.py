@@ -200,6 +200,27 @@ class FileCache:
         return len(self._entries)
 
 
+class FeedDirs:
+    """The public feeds directory and the private one, each with its own cache.
+
+    A private feed's name is looked up only in the private directory, after the token
+    check, and every other name only in the public one: a private file left in the public
+    directory is never served, and nothing public is served from the private one."""
+
+    def __init__(self, public: str, private: str) -> None:
+        self.public = FileCache(public)
+        self.private = FileCache(private)
+
+    def lookup(self, name: str, *, private: bool = False) -> Entry | None:
+        return (self.private if private else self.public).lookup(name)
+
+    def cached_size(self, name: str, *, private: bool = False) -> int | None:
+        return (self.private if private else self.public).cached_size(name)
+
+    def __len__(self) -> int:
+        return len(self.public) + len(self.private)
+
+
 class BytesReader:
     """A read-only, seekable file over bytes whose reads are zero-copy memoryview slices."""
 

@@ -1,5 +1,8 @@
 """Feed files served from the store instead of `feeds/`: stateless web nodes.
 
+Private feeds are saved under their own names (publish.store_name), read only with
+`private=True`, which the application passes after checking the token.
+
 The publisher writes every changed file with its ETag into the store as well as into
 `feeds/` (publish/__init__.py). A node started with `serve --from-store` (or with
 `[cluster] enabled`) keeps the bytes in memory and, at most once per `refresh` seconds,
@@ -23,6 +26,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from syndication.errors import StorageError
+from syndication.publish import store_name
 from syndication.serve.files import Entry, FeedsUnavailable, classify
 
 if TYPE_CHECKING:
@@ -76,21 +80,25 @@ class StoreFileCache:
             self._checked = now  # after a failure too: retry next period, not per request
             return self._versions
 
-    def lookup(self, name: str) -> Entry | None:
-        """The entry for `name`, or None (404). Raises FeedsUnavailable (503)."""
+    def lookup(self, name: str, *, private: bool = False) -> Entry | None:
+        """The entry for `name`, or None (404). Raises FeedsUnavailable (503).
+
+        `private`: the file of a private feed, which the publisher saves under another
+        name (publish.store_name); its public name finds nothing, as on disk."""
         kind = classify(name)
         if kind is None:
             return None
-        version = self._current().get(name)
+        saved_as = store_name(name, private=private)
+        version = self._current().get(saved_as)
         if version is None:
-            self._entries.pop(name, None)
+            self._entries.pop(saved_as, None)
             return None
         etag, saved_at = version
-        entry = self._entries.get(name)
+        entry = self._entries.get(saved_as)
         if entry is not None and entry.etag == _quoted(etag):
             return entry
         try:
-            found = self._get_store().get_feed_file(name)
+            found = self._get_store().get_feed_file(saved_as)
         except StorageError as e:
             if entry is not None:
                 return entry  # stale but better than nothing while the store is away
@@ -111,15 +119,16 @@ class StoreFileCache:
             mtime=mtime,
             version=(0, int(saved_at.timestamp() * 1e9), len(body)),
         )
-        self._entries[name] = entry
+        self._entries[saved_as] = entry
         return entry
 
-    def cached_size(self, name: str) -> int | None:
+    def cached_size(self, name: str, *, private: bool = False) -> int | None:
         """Size of the cached bytes when answering needs no store query, else None."""
         if self._versions is None or self._clock() - self._checked >= self._refresh:
             return None  # a version check is due: that queries the store, off the I/O thread
-        entry = self._entries.get(name)
-        version = self._versions.get(name)
+        saved_as = store_name(name, private=private)
+        entry = self._entries.get(saved_as)
+        version = self._versions.get(saved_as)
         if entry is None or version is None or _quoted(version[0]) != entry.etag:
             return None
         return len(entry.data)

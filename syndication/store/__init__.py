@@ -196,6 +196,17 @@ class Store:
         ):
             return _partners.get_feed_file(conn, name)
 
+    def delete_feed_files(self, names: Collection[str]) -> int:
+        """Remove published feed files by name (a feed that became private or public);
+        returns how many existed."""
+        if not names:
+            return 0
+        with (
+            _db.translate(self.display_url, f"removing {len(names)} feed files"),
+            _db.write(self._engine) as conn,
+        ):
+            return _partners.delete_feed_files(conn, names)
+
     def feed_file_etags(self) -> dict[str, str]:
         with (
             _db.translate(self.display_url, "reading feed file ETags"),

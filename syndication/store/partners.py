@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -114,6 +114,13 @@ def get_feed_file(conn: Connection, name: str) -> tuple[bytes, str] | None:
     return None if row is None else (bytes(row.body), str(row.etag))
 
 
+def delete_feed_files(conn: Connection, names: Collection[str]) -> int:
+    if not names:
+        return 0
+    result = conn.execute(sa.delete(feed_files).where(feed_files.c.name.in_(sorted(names))))
+    return int(result.rowcount or 0)
+
+
 def feed_file_etags(conn: Connection) -> dict[str, str]:
     rows = conn.execute(sa.select(feed_files.c.name, feed_files.c.etag))
     return {str(name): str(etag) for name, etag in rows}
@@ -126,6 +133,7 @@ def feed_file_versions(conn: Connection) -> dict[str, tuple[str, dt.datetime]]:
 
 __all__ = [
     "all_states",
+    "delete_feed_files",
     "feed_file_etags",
     "feed_file_versions",
     "get",
