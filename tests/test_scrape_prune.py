@@ -5,7 +5,7 @@
   in tests/data/pages, on the benchmark's 110 KB pages and on pages built to trip the
   pruning conditions (the densest text inside a nav, breadcrumbs in the nav, a nav
   inside a form, JSON-LD in the footer…).
-* ``body.densest``'s one-pass text measure equals ``text_of`` / ``find_all`` element by
+* ``densest.densest``'s one-pass text measure equals ``text_of`` / ``find_all`` element by
   element, and picks the element the per-element scoring picked.
 * ``Page.select``'s keyed walk returns what soupsieve's ``select`` returns.
 * prune.py's lxml reading of the text (``_length``) is bs4's ``text_of`` for every
@@ -28,8 +28,8 @@ from lxml import etree
 
 from syndication.errors import ScrapeError
 from syndication.model import Scraped, ScrapeRules
-from syndication.scrape import SITE_RULES, prune, rules_for_url, scrape
-from syndication.scrape import body as body_mod
+from syndication.scrape import SITE_RULES, prune, rules_for_url, scoring, scrape
+from syndication.scrape import densest as densest_mod
 from syndication.scrape.boilerplate import remove_boilerplate
 from syndication.scrape.page import Page, parse_page, text_of
 from syndication.scrape.rules import (
@@ -95,10 +95,11 @@ def test_benchmark_page_is_pruned() -> None:
     text = SIM.article_page(BASE, "p0000", 1).decode()
     planned = prune.plan(text, ScrapeRules())
     assert planned is not None and "nav" in {p.name for p in planned.skip.values()}
-    page = parse_page(text, "x", ScrapeRules(), "UTC", None, prune=True)
+    pruned = prune.PRUNER.build(text, "x", ScrapeRules(), force=True)
+    page = parse_page(text, "x", ScrapeRules(), "UTC", None, pruned=pruned)
     full = parse_page(text, "x", ScrapeRules(), "UTC", None)
     assert len(page.soup.find_all(True)) < 0.8 * len(full.soup.find_all(True))
-    remove_boilerplate(page)  # the densest element is proven the same: no PruneMismatch
+    remove_boilerplate(page)  # the densest element is proven the same: no FullTreeNeeded
 
 
 def _article(before: str = "", after: str = "", head: str = "") -> str:
@@ -361,7 +362,7 @@ def _own_score(tag: Tag) -> int:
         elif isinstance(child, Tag):
             if child.name == "a":
                 continue
-            if child.name in ("p", "blockquote") or child.name in body_mod._INLINE:
+            if child.name in ("p", "blockquote") or child.name in scoring.INLINE:
                 score += len(text_of(child)) - sum(len(text_of(a)) for a in child.find_all("a"))
             elif (
                 child.name in ("div", "section")
@@ -397,7 +398,7 @@ def _check_measure(page: Page) -> None:
     nodes: dict[int, Any] = {}
     order: list[Tag] = []
     root = page.soup.body or page.soup
-    body_mod._measure(root, nodes, order)
+    densest_mod._measure(root, nodes, order)
     for tag in root.find_all(True):
         node = nodes[id(tag)]
         assert node.length == len(text_of(tag)), tag.name
@@ -405,9 +406,9 @@ def _check_measure(page: Page) -> None:
         blocks = tag.find(["p", "div", "section", "ul", "table"]) is not None
         assert node.blocks == blocks, tag.name
         assert node.pdiv == (tag.find(["p", "div"]) is not None), tag.name
-        if tag.name in body_mod._CANDIDATES:
-            assert body_mod._scored(tag, nodes) == _own_score(tag)
-    assert body_mod.densest(page) is _densest_reference(page)
+        if tag.name in scoring.CANDIDATES:
+            assert densest_mod._scored(tag, nodes) == _own_score(tag)
+    assert densest_mod.densest(page) is _densest_reference(page)
 
 
 @pytest.mark.parametrize("index", range(len(_pages())))

@@ -8,6 +8,12 @@
       → dates (when.py), author, summary, language, urgent (extract.py)
       → body_html (render.py)
 
+The parse may leave out chrome certain to be removed (prune.py, the fast path): the steps
+that read the whole page ask the soup's page.Pruning whether their answer holds, and the
+page is scraped again from the whole tree when it cannot be shown to. This module is the
+only one that knows prune.py: without it (``PRUNER = None``) every page is built whole,
+with the same records.
+
 Per-partner :class:`ScrapeRules` (CSS selectors, from config.toml) come first for every
 field they set; the generic chain fills the rest. A page without an article body is a
 :class:`~syndication.errors.ScrapeError` naming the URL. An unexpected failure while
@@ -26,6 +32,7 @@ from bs4 import Tag
 
 from ..arabic.dates import get_tz
 from ..arabic.text import strip_urgent_prefix
+from ..decode import decode_html
 from ..errors import ScrapeError
 from ..model import Block, Image, Scraped, ScrapeRules
 from .body import ImageRef, Part, find_blocks, find_body_roots
@@ -40,8 +47,8 @@ from .extract import (
     nearest_h1,
 )
 from .images import FoundImages, find_images
-from .page import common_ancestor, parse_page, text_of
-from .prune import SITES, PruneMismatch
+from .page import FullTreeNeeded, PrunedSoup, common_ancestor, parse_page, text_of
+from .prune import PRUNER  # the fast path; `PRUNER = None` instead builds every page whole
 from .render import body_html
 from .rules import SITE_RULES, rules_for_url
 from .when import find_published, find_updated
@@ -77,8 +84,6 @@ def _cut(data: bytes, limit: int) -> bytes:
 
 def _text(page: str | bytes, url: str, http_charset: str | None) -> str:
     if isinstance(page, bytes):
-        from ..decode import decode_html  # the one module that decides encodings
-
         data = _cut(page, MAX_PAGE_CHARS * 2)
         try:
             text, _encoding = decode_html(data, http_charset)
@@ -153,19 +158,26 @@ def scrape(
     text = _text(page, url, http_charset)
     if not text.strip():
         raise ScrapeError("empty page: no article body found", url=url)
-    if prune or (prune is None and SITES.should_plan(url)):
-        try:
-            return _extract(text, url, rules, timezone, base_url, prune=True)
-        except PruneMismatch as exc:
-            SITES.record(url, False)
-            log.debug("scrape %s: full tree needed (%s)", url, exc)
-    return _extract(text, url, rules, timezone, base_url, prune=False)
+    if PRUNER is not None and prune is not False:
+        pruned = PRUNER.build(text, url, rules, force=prune is True)
+        if pruned is not None:
+            try:
+                return _extract(text, url, rules, timezone, base_url, pruned)
+            except FullTreeNeeded as exc:
+                PRUNER.missed(url)
+                log.debug("scrape %s: full tree needed (%s)", url, exc)
+    return _extract(text, url, rules, timezone, base_url, None)
 
 
 def _extract(
-    text: str, url: str, rules: ScrapeRules, timezone: str, base_url: str | None, *, prune: bool
+    text: str,
+    url: str,
+    rules: ScrapeRules,
+    timezone: str,
+    base_url: str | None,
+    pruned: PrunedSoup | None,
 ) -> Scraped:
-    doc = parse_page(text, url, rules, timezone, base_url, prune=prune)
+    doc = parse_page(text, url, rules, timezone, base_url, pruned=pruned)
     no_categories: list[str] = []
     categories = _optional("categories", url, no_categories, lambda: find_categories(doc))
     remove_boilerplate(doc)

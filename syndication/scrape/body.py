@@ -1,8 +1,7 @@
 """The article body: which element holds it, and its blocks in reading order.
 
 ``find_body_roots`` owns the container fallback order: the partner's ``body`` selector →
-the text-densest element (each element scores the non-link text of its own paragraphs,
-text nodes and div-as-paragraph children) → widened to a known body container
+the text-densest element (densest.py) → widened to a known body container
 (``[itemprop=articleBody]``, ``#articleBody``, ``.entry-content``…) that holds it.
 
 ``find_blocks`` walks the chosen roots and yields paragraphs, subheadings (h2/h3, h4-h6
@@ -18,15 +17,13 @@ import re
 from dataclasses import dataclass, field
 
 from bs4 import Tag
-from bs4.element import CData, Comment, NavigableString
+from bs4.element import Comment, NavigableString
 
 from ..arabic.text import clean_text, matching_key
 from ..model import Block, BlockKind
-from .boilerplate import is_junk_label
+from .densest import densest
 from .images import FoundImages
 from .page import Page, classes_and_id, named, text_of
-from .prune import check as check_pruned
-from .prune import words as _words
 from .rules import (
     ARTICLE_BODY_SELECTORS,
     BYLINE_PREFIX_RE,
@@ -36,22 +33,13 @@ from .rules import (
     META_CLASS_TOKENS,
     READ_ALSO_RE,
 )
+from .scoring import INLINE, TOKEN_SPLIT, is_junk_label
 
 log = logging.getLogger(__name__)
 
-_INLINE = frozenset(
-    {
-        "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i",
-        "kbd", "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup",
-        "time", "tt", "u", "var", "wbr", "ins", "del", "label", "bannerinjection",
-        "controlinjection",
-    }
-)  # fmt: skip
 _BOLD = frozenset({"b", "strong"})
 _SKIP = frozenset({"noscript", "head", "title", "meta", "link", "audio", "video", "source"})
 _HEADINGS = {"h1": "h2", "h2": "h2", "h3": "h3", "h4": "h3", "h5": "h3", "h6": "h3"}
-_MIN_ROOT_SCORE = 80
-_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 # Letters (any script), spaces, quotes and a question mark: what a subheading is made of.
 _HEADLINE_CHARS = re.compile(r"[^\W\d_]+(?:[\s«»\"'’]+[^\W\d_]+)*\s*[?؟]?", re.UNICODE)
 _MAX_DEPTH = 150
@@ -65,133 +53,6 @@ class ImageRef:
 
 
 Part = Block | ImageRef
-
-
-_CANDIDATES = frozenset({"div", "section", "article", "main", "td", "span", "font", "p"})
-_BLOCKS = frozenset({"p", "div", "section", "ul", "table"})
-_SCORED = frozenset({"p", "blockquote"} | _INLINE)
-# Tags whose get_text() reads their own string type (script, style, template, rt, rp):
-# their text is not the sum of their children's, so they are measured by text_of.
-_OWN_STRINGS = frozenset({"script", "style", "template", "rt", "rp"})
-
-
-@dataclass(slots=True)
-class _Node:
-    chars: int = 0  # characters in the words of the element's text
-    words: int = 0
-    links: int = 0  # sum of len(text_of(a)) over the <a> elements under it (find_all("a"))
-    blocks: bool = False  # a p/div/section/ul/table under it
-    pdiv: bool = False  # a p/div under it
-
-    @property
-    def length(self) -> int:
-        """len(text_of(element)): words joined by single spaces (clean_text)."""
-        return self.chars + self.words - 1 if self.words else 0
-
-
-# Per page: id(string) → (the string, chars, words). Strings outlive boilerplate removal,
-# so the second densest pass reads the first one's measures; holding the string keeps
-# its id from being reused.
-WordCache = dict[int, tuple[NavigableString, int, int]]
-
-
-def _measure(
-    tag: Tag, nodes: dict[int, _Node], order: list[Tag], cache: WordCache | None = None
-) -> _Node:
-    """One bottom-up pass: every element's text length, link text and block flags.
-
-    text_of(x) is clean_text of x's strings joined by " ", so its length is the words
-    of each string plus one space between words; the strings are each cleaned once here
-    instead of once per ancestor (scoring every element re-read all the text under it).
-    """
-    node = _Node()
-    nodes[id(tag)] = node
-    if tag.name in _CANDIDATES:
-        order.append(tag)
-    for child in tag.contents:
-        if isinstance(child, Tag):
-            sub = _measure(child, nodes, order, cache)
-            name = child.name
-            if name in _OWN_STRINGS:
-                # Their strings are Script/TemplateString/…: not in the parent's text.
-                sub = _Node(*_words(child.get_text(" ")), sub.links, sub.blocks, sub.pdiv)
-                nodes[id(child)] = sub
-            else:
-                node.chars += sub.chars
-                node.words += sub.words
-            node.links += sub.links + (sub.length if name == "a" else 0)
-            node.blocks = node.blocks or sub.blocks or name in _BLOCKS
-            node.pdiv = node.pdiv or sub.pdiv or name in ("p", "div")
-        elif isinstance(child, NavigableString) and type(child) in _TEXT_TYPES:
-            hit = cache.get(id(child)) if cache is not None else None
-            if hit is not None and hit[0] is child:
-                chars, words = hit[1], hit[2]
-            else:
-                chars, words = _words(child)
-                if cache is not None:
-                    cache[id(child)] = (child, chars, words)
-            node.chars += chars
-            node.words += words
-    return node
-
-
-_TEXT_TYPES = (NavigableString, CData)  # the string types get_text() reads in an element
-
-
-def _scored(tag: Tag, nodes: dict[int, _Node]) -> int:
-    """Non-link text *tag* holds directly: text nodes, inline children, <p>s, and divs
-    without blocks from 25 characters on (read from the measured nodes)."""
-    score = 0
-    for child in tag.contents:
-        if isinstance(child, Comment):
-            continue
-        if isinstance(child, NavigableString):
-            score += len(child.strip())
-        elif isinstance(child, Tag):
-            name = child.name
-            if name == "a":
-                continue
-            node = nodes[id(child)]
-            if name in _SCORED:
-                score += node.length - node.links
-            elif name in ("div", "section") and not node.blocks:
-                text = node.length - node.links
-                if text >= 25:
-                    score += text
-    return score
-
-
-def densest(page: Page, *, check: bool = False) -> Tag | None:
-    """The element holding the most non-link text of its own (see ``_scored``).
-
-    With *check*, on a tree built without some chrome (prune.py), raise PruneMismatch
-    unless the element is the densest of the full tree too.
-    """
-    best: Tag | None = None
-    best_score = 0
-    body = page.soup.body or page.soup
-    nodes: dict[int, _Node] = {}
-    order: list[Tag] = []
-    _measure(body, nodes, order, page.cache.setdefault("words", {}))
-    if order and order[0] is body:
-        order = order[1:]  # find_all() below the body, not the body itself
-    for tag in order:
-        node = nodes[id(tag)]
-        if tag.name == "p" and not node.pdiv:
-            continue  # a paragraph is a block of its container, not a container
-        score = _scored(tag, nodes)
-        if score > best_score:
-            best, best_score = tag, score
-    if best_score < _MIN_ROOT_SCORE:
-        best = None
-    if check and page.pruned:
-
-        def score_of(tag: Tag) -> int | None:
-            return _scored(tag, nodes) if tag.name in _CANDIDATES else None
-
-        threshold = best_score if best is not None else _MIN_ROOT_SCORE
-        check_pruned(page.pruned, score_of, _SCORED, body, best, threshold)
-    return best
 
 
 def _contains(outer: Tag, inner: Tag) -> bool:
@@ -323,9 +184,9 @@ class _Walker:
             elif name == "blockquote":
                 self.flush()
                 self.add("quote", text_of(child))
-            elif name in _INLINE and child.find(["p", "div", "br", "ul", "table", "h2"]) is None:
+            elif name in INLINE and child.find(["p", "div", "br", "ul", "table", "h2"]) is None:
                 self.walk(child, depth + 1, bold or name in _BOLD, link or name == "a")
-            elif name in _INLINE and name in _BOLD:
+            elif name in INLINE and name in _BOLD:
                 self.walk(child, depth + 1, True, link)
             else:
                 self.flush()
@@ -338,7 +199,7 @@ def _is_meta_line(tag: Tag) -> bool:
     names = classes_and_id(tag)
     if not names or tag.name in ("p", "h2", "h3", "blockquote"):
         return False
-    tokens = set(_TOKEN_SPLIT.split(names))
+    tokens = set(TOKEN_SPLIT.split(names))
     return bool(tokens & META_CLASS_TOKENS) and len(text_of(tag)) < 200
 
 

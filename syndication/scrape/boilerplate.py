@@ -17,20 +17,21 @@ ASP.NET sites wrap the whole page in a <form>, WordPress themes put "related" in
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Iterator, Set
 
 from bs4 import Comment, Tag
 
 from ..arabic.text import matching_key
+from .densest import densest
 from .meta import unescape
-from .page import Page, classes_and_id, named, text_of
-from .prune import PruneMismatch, watched
-from .rules import (
-    BOILERPLATE_SELECTORS,
-    JUNK_CLASS_SUBSTRINGS,
-    JUNK_CLASS_TOKENS,
-    READ_ALSO_RE,
-    STANDALONE_JUNK,
+from .page import FullTreeNeeded, Page, classes_and_id, named, text_of
+from .rules import BOILERPLATE_SELECTORS, READ_ALSO_RE
+from .scoring import (
+    NEVER_BY_CLASS,
+    PARAGRAPHS_READ,
+    holds_article_text,
+    is_junk_label,
+    junk_names,
 )
 
 # Removed unconditionally: never content, whatever they contain.
@@ -38,14 +39,7 @@ _ALWAYS = frozenset({"script", "style", "template", "iframe", "object", "embed",
 # Removed only when they hold no image: a play button or aria-hidden wrapper around a
 # video poster (Guardian) is the only copy of that picture.
 _KEEP_IMAGES = frozenset({"[aria-hidden=true]", "button"})
-_NEVER_BY_CLASS = frozenset({"html", "body", "main", "article", "h1"})
-_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_JUNK_KEYS = frozenset(matching_key(s) for s in STANDALONE_JUNK)
-_LABEL_TRIM = re.compile(r"^[\s:：\-–|.»«\"()]+|[\s:：\-–|.»«\"()]+$")
-
-# An element with this much non-link text is the article (or holds it), not chrome.
-_CONTENT_CHARS = 600
 _MAX_LABEL_BLOCK = 1500
 
 
@@ -61,44 +55,17 @@ def link_density(tag: Tag) -> tuple[int, float]:
 def holds_content(tag: Tag) -> bool:
     """True when *tag* carries article-like text: long paragraphs that are not links."""
     total, density = link_density(tag)
-    if total < _CONTENT_CHARS or density > 0.5:
-        return False
-    long_paragraphs = 0
-    for p in named(tag, "p", "div", limit=400):
-        if len(text_of(p)) >= 150:
-            long_paragraphs += 1
-            if long_paragraphs >= 2:
-                return True
-    # div + <br> bodies (lbcgroup) have one long text node instead of paragraphs.
-    return total >= 3 * _CONTENT_CHARS and density < 0.2
+    return holds_article_text(total, density, _paragraph_lengths(tag))
 
 
-def is_junk_label(text: str) -> bool:
-    if len(text) <= _SHORT_LABEL:
-        return _short_junk_label(str(text))  # str(): a bs4 string would keep its tree alive
-    return _junk_label(text)
-
-
-def _junk_label(text: str) -> bool:
-    key = _LABEL_TRIM.sub("", matching_key(text))
-    return key in _JUNK_KEYS
-
-
-# Every short string of the page is asked, and a site's chrome repeats on every page.
-_SHORT_LABEL = 200
-_short_junk_label = lru_cache(maxsize=8192)(_junk_label)
+def _paragraph_lengths(tag: Tag) -> Iterator[int]:
+    # A generator: the p/div walk happens only if the verdict reads paragraphs.
+    for p in named(tag, "p", "div", limit=PARAGRAPHS_READ):
+        yield len(text_of(p))
 
 
 def _is_junk_by_class(tag: Tag) -> bool:
-    if tag.name in _NEVER_BY_CLASS:
-        return False
-    names = classes_and_id(tag)
-    if not names:
-        return False
-    if any(s in names for s in JUNK_CLASS_SUBSTRINGS):
-        return True
-    tokens = set(names.split()) | set(_TOKEN_SPLIT.split(names))
-    return bool(tokens & JUNK_CLASS_TOKENS)
+    return tag.name not in NEVER_BY_CLASS and junk_names(classes_and_id(tag))
 
 
 def _alive(tag: Tag) -> bool:
@@ -115,10 +82,8 @@ def _protected(page: Page) -> set[int]:
     ASP.NET pages wrap everything in one <form>, and a link-heavy page makes even that
     wrapper look like navigation by link density alone.
     """
-    from .body import densest  # the same scoring that later picks the body
-
     keep: set[int] = set()
-    best = densest(page, check=True)  # the full tree's, or PruneMismatch
+    best = densest(page, check=True)  # the whole tree's, or FullTreeNeeded
     if best is not None:
         keep.update(id(p) for p in best.parents)
     # The headline's wrappers too: sputnik's article header carries class "breakingnews".
@@ -217,13 +182,13 @@ def _remove_by_class(page: Page, keep: set[int]) -> None:
             tag.decompose()
 
 
-def _guard(tag: Tag | None, watch: set[int]) -> None:
-    """A judgement on *tag* would have seen chrome the fast path left out (prune.py)."""
+def _guard(tag: Tag | None, watch: Set[int]) -> None:
+    """A judgement on *tag* would have seen chrome left out of the soup (page.Pruning)."""
     if tag is not None and id(tag) in watch:
-        raise PruneMismatch(f"the read-also pass judges <{tag.name}>, which held chrome")
+        raise FullTreeNeeded(f"the read-also pass judges <{tag.name}>, which held chrome")
 
 
-def _label_block(label: Tag, watch: set[int]) -> Tag:
+def _label_block(label: Tag, watch: Set[int]) -> Tag:
     """The block a "read also" label heads: climb while the parent is mostly links."""
     block = label
     _guard(label, watch)
@@ -239,9 +204,12 @@ def _label_block(label: Tag, watch: set[int]) -> Tag:
     return block
 
 
+_NOTHING_LEFT_OUT: frozenset[int] = frozenset()
+
+
 def _remove_labelled(page: Page, keep: set[int]) -> None:
     body = page.soup.body or page.soup
-    watch = watched(page.pruned)
+    watch = page.pruning.chrome_holders() if page.pruning is not None else _NOTHING_LEFT_OUT
     for string in list(body.find_all(string=True)):
         parent = getattr(string, "parent", None)  # gone with an earlier removed block
         if parent is None or not isinstance(parent, Tag) or not _alive(parent):

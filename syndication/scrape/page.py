@@ -4,24 +4,29 @@ Owns the HTML parse (BeautifulSoup + lxml, the only parser we use) and URL resol
 Relative URLs resolve against ``<base href>``, then the canonical / ``og:url`` URL, then
 the caller's ``base_url``, then the URL the page was fetched from; each of those is itself
 resolved against the ones after it, so a relative ``<base href="/ar/">`` still works.
+
+The soup may have been built without chrome certain to be removed (a fast path the package
+wires in); :class:`Pruning` is what the extraction asks about what was left out.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import ClassVar, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString
+from soupsieve import SoupSieve
 
 from ..arabic.text import clean_text
 from ..errors import ScrapeError
 from ..model import ScrapeRules
 from .meta import PageMeta, collect_meta
-from .prune import SITES, Pruned, TreeBuilder, plan
+from .scoring import MAX_DEPTH
 
 _WEB = ("http", "https")
 
@@ -38,6 +43,42 @@ def _absolute(href: str | None, against: str | None) -> str | None:
     return joined if scheme in _WEB else None
 
 
+class FullTreeNeeded(Exception):
+    """The soup was built without some chrome and a step cannot show that its answer is
+    the whole tree's: the page is scraped again from the whole tree."""
+
+
+class Pruning(Protocol):
+    """Chrome left out of the soup (it was certain to be removed), as the main path asks.
+
+    Two steps read text the left-out chrome held: the densest-element search (densest.py)
+    and the "read also" pass (boilerplate.py). Each asks whether its answer on this soup
+    is the whole tree's and raises FullTreeNeeded when that cannot be shown.
+    """
+
+    def densest_doubt(
+        self, body: Tag, best: Tag | None, threshold: int, score_of: Callable[[Tag], int | None]
+    ) -> str | None:
+        """Why the whole tree's densest element under *body* may not be *best*; None when
+        it is. *score_of(tag)* is a tag's score in this soup (None: not a candidate),
+        *threshold* the score of *best* (or the lowest accepted score when there is none).
+        """
+        ...
+
+    def chrome_holders(self) -> Set[int]:
+        """ids of the tags, as the tree is now, whose text held chrome left out for the
+        class pass: the "read also" pass must not judge them."""
+        ...
+
+
+# A soup built without some chrome, and what was left out.
+PrunedSoup = tuple[BeautifulSoup, Pruning]
+# Per page: id(string) → (the string, its scoring.words). Strings outlive boilerplate
+# removal, so the second densest search reads the first one's counts; holding the string
+# keeps its id from being reused.
+WordCounts = dict[int, tuple[NavigableString, int, int]]
+
+
 @dataclass
 class Page:
     soup: BeautifulSoup
@@ -49,8 +90,8 @@ class Page:
     canonical: str = ""  # the article's own URL (canonical / og:url / url)
     base: str = ""  # what relative URLs resolve against
     _order: dict[int, int] = field(default_factory=dict)
-    pruned: list[Pruned] = field(default_factory=list)  # chrome left out of the soup
-    cache: dict[str, Any] = field(default_factory=dict)  # per-page memos of the finders
+    pruning: Pruning | None = None  # chrome left out of the soup; None: the whole tree
+    word_counts: WordCounts = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         fallback = _absolute(self.base_url, self.url) or self.url
@@ -138,7 +179,7 @@ class SelectorKeys:
         if any(a in attrs for a in self.attrs):
             return True
         if self.classes:
-            cls: Any = attrs.get("class")
+            cls = attrs.get("class")
             if cls and any(str(c).lower() in self.classes for c in cls):
                 return True
         ident = attrs.get("id")
@@ -188,7 +229,7 @@ def selector_keys(selector: str) -> SelectorKeys | None:
 _SIMPLE = re.compile(r"([.#\[]?)([A-Za-z_][\w-]*)")
 
 
-def _keyed_select(scope: Tag, compiled: Any, keys: SelectorKeys) -> list[Tag] | None:
+def _keyed_select(scope: Tag, compiled: SoupSieve, keys: SelectorKeys) -> list[Tag] | None:
     """``compiled.select(scope)`` walking only the tags that carry one of the keys.
 
     soupsieve's select walks every descendant (never into <template>) and asks match() of
@@ -210,11 +251,8 @@ def _keyed_select(scope: Tag, compiled: Any, keys: SelectorKeys) -> list[Tag] | 
     return out
 
 
-_MAX_DEPTH = 100
-
-
 def _flatten(soup: BeautifulSoup) -> None:
-    """Unwrap elements nested deeper than _MAX_DEPTH.
+    """Unwrap elements nested deeper than MAX_DEPTH.
 
     No article is nested that deep; a hostile page that is would make every "text under
     this element" question quadratic (5,000 nested divs took seconds).
@@ -223,7 +261,7 @@ def _flatten(soup: BeautifulSoup) -> None:
     for tag in soup.find_all(True):
         parent = tag.parent
         level = depth.get(id(parent), 0) + 1 if parent is not None else 0
-        if level > _MAX_DEPTH and parent is not None:
+        if level > MAX_DEPTH and parent is not None:
             tag.unwrap()  # its children now hang on the parent, at this same level
         else:
             depth[id(tag)] = level
@@ -236,23 +274,21 @@ def parse_page(
     timezone: str,
     base_url: str | None,
     *,
-    prune: bool = False,
+    pruned: PrunedSoup | None = None,
 ) -> Page:
-    """The parsed page; with *prune*, chrome certain to be removed is never built (prune.py)."""
-    planned = plan(text, rules) if prune else None
-    if planned is not None and not planned.worth_it():
-        planned = None
-    if prune:
-        SITES.record(url, planned is not None)
-    if planned is None:
-        soup = BeautifulSoup(text, "lxml")
-    else:
-        soup = BeautifulSoup(text, builder=TreeBuilder(planned))
+    """The parsed page of *text*: the whole tree, or *pruned*'s soup built from it."""
+    soup, pruning = (BeautifulSoup(text, "lxml"), None) if pruned is None else pruned
     _flatten(soup)
     meta = collect_meta(soup)
-    page = Page(soup=soup, url=url, meta=meta, rules=rules, timezone=timezone, base_url=base_url)
-    page.pruned = list(planned.skip.values()) if planned else []
-    return page
+    return Page(
+        soup=soup,
+        url=url,
+        meta=meta,
+        rules=rules,
+        timezone=timezone,
+        base_url=base_url,
+        pruning=pruning,
+    )
 
 
 def named(root: Tag, *names: str, limit: int | None = None) -> list[Tag]:
@@ -280,7 +316,7 @@ def text_of(node: Tag | NavigableString | None) -> str:
 def classes_and_id(tag: Tag) -> str:
     """``class`` and ``id`` of *tag*, lower-cased, space-joined (for pattern checks)."""
     attrs = tag.attrs if isinstance(tag.attrs, dict) else {}
-    cls: Any = attrs.get("class") or []
+    cls: str | list[str] = attrs.get("class") or []
     parts = [str(c) for c in cls] if isinstance(cls, list) else [str(cls)]
     ident = attrs.get("id")
     if ident:

@@ -16,15 +16,19 @@ invisible to every step that runs before it:
   boilerplate removal (``<meta>``/``<title>``/JSON-LD, breadcrumbs, ``articleSection``,
   ``h1``/``h2`` for the headline search; no ``<template>``/ruby text either).
 
-What depends on the whole tree is checked after the fact, and :class:`PruneMismatch`
-sends the page down the full path when it cannot be shown to be unchanged: which element
-is text-densest (``check``: from the pruned tree's scores and upper bounds of the text
-each pruned element held), and any "read also" judgement of an element that held class
-chrome (``watched``, boilerplate.py). ``TreeBuilder`` builds the soup from the tree the
+What depends on the whole tree is checked after the fact: a :class:`Plan` answers the
+questions of page.Pruning, and the page goes down the full path (page.FullTreeNeeded)
+when it cannot be shown to be unchanged: which element is text-densest
+(``densest_doubt``: from the pruned tree's scores and upper bounds of the text each
+pruned element held), and any "read also" judgement of an element that held class chrome
+(``chrome_holders``, boilerplate.py). ``TreeBuilder`` builds the soup from the tree the
 plan parsed (no second parse, and nothing left out is ever visited) and also leaves out
 comments and scripts and styles other than JSON-LD, which boilerplate removes before
-anything but the metadata reader (JSON-LD only) looks at the tree.
-tests/test_scrape_prune.py checks that both paths give identical records.
+anything but the metadata reader (JSON-LD only) looks at the tree. :data:`PRUNER` is
+what the package drives: which pages to plan (per site, :class:`SiteOdds`) and their soups.
+Everything it shares with the whole-tree steps (text counts, candidates, chrome names,
+thresholds) comes from scoring.py. tests/test_scrape_prune.py checks that both paths give
+identical records.
 """
 
 from __future__ import annotations
@@ -34,27 +38,37 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import cast
 from urllib.parse import urlsplit
 
-from bs4 import Tag
+from bs4 import BeautifulSoup, Tag
 from bs4.builder._lxml import LXMLTreeBuilder
 from lxml import etree
 
-from ..arabic.text import clean_text
 from ..model import ScrapeRules
-from .rules import (
-    BOILERPLATE_SELECTORS,
-    JUNK_CLASS_SUBSTRINGS,
-    JUNK_CLASS_TOKENS,
-    READ_ALSO_RE,
+from .page import PrunedSoup
+from .rules import BOILERPLATE_SELECTORS, READ_ALSO_RE
+from .scoring import (
+    BLOCKS,
+    CANDIDATES,
+    DIV_TEXT_MIN,
+    MAX_DEPTH,
+    NEVER_BY_CLASS,
+    OWN_STRINGS,
+    SCORED,
+    holds_article_text,
+    is_junk_label,
+    junk_names,
+    words,
 )
+
+Element = etree._Element  # lxml's element (comments and PIs too: their tag is not a str)
 
 # The names whose structural selector matches on the name alone ("body > header" aside).
 _PRUNABLE = frozenset({"nav", "aside", "footer", "marquee"})
 
 
-def _loose_keys() -> tuple[dict[str, int], dict[str, int]]:
+def _loose_keys() -> tuple[dict[str, int], dict[str | bytes, int]]:
     """{tag name: first position}, {attribute: first position} of BOILERPLATE_SELECTORS.
 
     Read loosely from each selector's last compound ("body > header" → any header,
@@ -62,7 +76,7 @@ def _loose_keys() -> tuple[dict[str, int], dict[str, int]]:
     match gets a position no later than the pass really treats it at.
     """
     names: dict[str, int] = {}
-    attrs: dict[str, int] = {}
+    attrs: dict[str | bytes, int] = {}  # lxml types attribute names as str | bytes
     for position, selector in enumerate(BOILERPLATE_SELECTORS):
         last = re.split(r"[\s>+~]+", selector.strip())[-1]
         m = re.match(r"([.#\[]?)([A-Za-z][\w-]*)", last)
@@ -81,7 +95,7 @@ _NAME_AT, _ATTR_AT = _loose_keys()
 _LATE = len(BOILERPLATE_SELECTORS)
 
 
-def _first_turn(el: Any) -> int:
+def _first_turn(el: Element) -> int:
     """The earliest position in BOILERPLATE_SELECTORS that may match *el*."""
     turn = _NAME_AT.get(el.tag, _LATE)
     for attr in el.attrib:
@@ -89,7 +103,7 @@ def _first_turn(el: Any) -> int:
     return turn
 
 
-def _removal_turn(el: Any) -> int:
+def _removal_turn(el: Element) -> int:
     """The latest position at which the structural pass removes the chrome element *el*."""
     if el.tag == "header":
         return BOILERPLATE_SELECTORS.index("body > header")
@@ -100,20 +114,9 @@ def _removal_turn(el: Any) -> int:
 _READ_EARLY = frozenset(
     {"html", "head", "body", "meta", "link", "base", "title", "h1", "h2", "template", "rt", "rp"}
 )
-# body.densest's candidates.
-_CANDIDATES = frozenset({"div", "section", "article", "main", "td", "span", "font", "p"})
-_BLOCKS = ("p", "div", "section", "ul", "table")  # body._scored's "holds blocks"
-_NEVER_BY_CLASS = frozenset({"html", "body", "main", "article", "h1"})  # boilerplate.py
-_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _NON_SPACE = re.compile(r"\S+")
-_NOT_TEXT = frozenset({"script", "style", "template", "rt", "rp"})
-_CONTENT_CHARS = 600  # boilerplate.holds_content
-_MAX_DEPTH = 90  # page._flatten unwraps below 100 levels
+_MAX_DEPTH = MAX_DEPTH - 10  # a margin below the depth page.py unwraps at
 _WORTH = 0.25  # share of the page's elements the chrome left out must reach
-
-
-class PruneMismatch(Exception):
-    """The pruned tree cannot be shown to give the same densest element: use the full one."""
 
 
 @dataclass
@@ -121,14 +124,14 @@ class Pruned:
     """One element left out of the soup: where it was and how much text it held at most."""
 
     name: str
-    inner: int  # no element inside it scores more than this in body.densest
+    inner: int  # no element inside it scores more than this in densest.py
     text: int  # nor does its text make an ancestor score more than this more
     blocks: bool  # it holds a p/div/section/ul/table
     by_class: bool  # removed by the class pass (after the "read also" pass), not structural
     parent: Tag | None = None  # set by the builder
 
 
-def _read_early(el: Any) -> bool:
+def _read_early(el: Element) -> bool:
     """Does a reader that runs before boilerplate removal look at *el*?"""
     if el.tag in _READ_EARLY or "itemprop" in el.attrib or "itemtype" in el.attrib:
         return True
@@ -141,70 +144,47 @@ def _read_early(el: Any) -> bool:
     )
 
 
-def _pieces(el: Any, out: list[str]) -> None:
+def _pieces(el: Element, out: list[str]) -> None:
     """The strings bs4's get_text() reads in *el*, in order (text and tails)."""
     if el.text:
         out.append(el.text)
     for child in el:
-        if isinstance(child.tag, str) and child.tag not in _NOT_TEXT:
+        if isinstance(child.tag, str) and child.tag not in OWN_STRINGS:
             _pieces(child, out)
         if child.tail:
             out.append(child.tail)
 
 
-def words(text: str) -> tuple[int, int]:
-    """(characters in words, words) of clean_text(*text*): len(clean_text(a + " " + b))
-    is the sum of both parts' plus one space between words."""
-    if len(text) <= _SHORT:
-        return _short_words(str(text))  # str(): a bs4 string would keep its tree alive
-    return _count_words(text)
+Memo = dict[Element, tuple[int, int]]
 
 
-def _count_words(text: str) -> tuple[int, int]:
-    cleaned = clean_text(text)
-    if not cleaned:
-        return 0, 0
-    count = cleaned.count(" ") + 1
-    return len(cleaned) - count + 1, count
-
-
-# Menus, cards and labels repeat from page to page of a site: their short strings are
-# cleaned once per process (clean_text walks every character in Python).
-_SHORT = 200
-_short_words = lru_cache(maxsize=8192)(_count_words)
-_words = words
-
-
-Memo = dict[Any, tuple[int, int]]
-
-
-def _stats(el: Any, memo: Memo) -> tuple[int, int]:
+def _stats(el: Element, memo: Memo) -> tuple[int, int]:
     """(characters in words, words) of the strings get_text() reads in *el*."""
     hit = memo.get(el)
     if hit is not None:
         return hit
-    chars, words = _words(el.text) if el.text else (0, 0)
+    chars, count = words(el.text) if el.text else (0, 0)
     for child in el:
-        if isinstance(child.tag, str) and child.tag not in _NOT_TEXT:
+        if isinstance(child.tag, str) and child.tag not in OWN_STRINGS:
             c, w = _stats(child, memo)
             chars += c
-            words += w
+            count += w
         if child.tail:
-            c, w = _words(child.tail)
+            c, w = words(child.tail)
             chars += c
-            words += w
-    memo[el] = (chars, words)
-    return chars, words
+            count += w
+    memo[el] = (chars, count)
+    return chars, count
 
 
-def _length(el: Any, memo: Memo | None = None) -> int:
+def _length(el: Element, memo: Memo | None = None) -> int:
     """len(page.text_of(el)) for the bs4 tag *el* will be: the words of each string
-    joined by single spaces (as body._measure reads it)."""
-    chars, words = _stats(el, {} if memo is None else memo)
-    return chars + words - 1 if words else 0
+    joined by single spaces (as densest._measure reads it)."""
+    chars, count = _stats(el, {} if memo is None else memo)
+    return chars + count - 1 if count else 0
 
 
-def _holds_content(el: Any) -> bool:
+def _holds_content(el: Element) -> bool:
     """boilerplate.holds_content for *el*'s tag."""
     memo: Memo = {}
     total = _length(el, memo)
@@ -212,39 +192,30 @@ def _holds_content(el: Any) -> bool:
         return False
     linked = sum(_length(a, memo) for a in el.iterdescendants("a"))
     density = min(1.0, linked / total)
-    if total < _CONTENT_CHARS or density > 0.5:
-        return False
-    long_paragraphs = 0
-    for n, p in enumerate(el.iterdescendants("p", "div")):
-        if n >= 400:
-            break
-        if _length(p, memo) >= 150:
-            long_paragraphs += 1
-            if long_paragraphs >= 2:
-                return True
-    return total >= 3 * _CONTENT_CHARS and density < 0.2
+    paragraphs = (_length(p, memo) for p in el.iterdescendants("p", "div"))
+    return holds_article_text(total, density, paragraphs)
 
 
 def _piece_bound(piece: str | None) -> int:
     if not piece:
         return 0
-    chars, words = _words(piece)
-    return max(len(piece.strip()), chars + words)  # len(clean_text(piece)) + 1
+    chars, count = words(piece)
+    return max(len(piece.strip()), chars + count)  # len(clean_text(piece)) + 1
 
 
-def _bounds(el: Any) -> tuple[int, int]:
+def _bounds(el: Element) -> tuple[int, int]:
     """(highest densest score of *el* or an element inside it, text under *el*): upper
     bounds, from lxml's tree.
 
-    body._scored counts a tag's direct strings and, per child, the text not inside
-    links (inline children, paragraphs, divs without blocks from 25 characters on):
+    densest._scored counts a tag's direct strings and, per child, the text not inside
+    links (inline children, paragraphs, divs without blocks from DIV_TEXT_MIN on):
     at most the child's non-link strings plus one separator per link. Links and other
     children count nothing; every child but a link and a div/section is taken as
     counting here, which can only raise the bound.
     """
     best = 0
 
-    def walk(node: Any, linked: bool) -> tuple[int, int, int, bool]:
+    def walk(node: Element, linked: bool) -> tuple[int, int, int, bool]:
         """(all text, non-link text, links, holds blocks) under *node*; scores *node*."""
         nonlocal best
         own = _piece_bound(node.text)
@@ -266,15 +237,15 @@ def _bounds(el: Any) -> tuple[int, int]:
             total += c_total
             nonlink += c_nonlink
             anchors += c_anchors + is_link
-            blocks = blocks or c_blocks or child.tag in _BLOCKS
+            blocks = blocks or c_blocks or child.tag in BLOCKS
             if is_link:
                 continue
             counted = c_nonlink + c_anchors
             if child.tag in ("div", "section"):
-                score += counted if not c_blocks and counted >= 25 else 0
+                score += counted if not c_blocks and counted >= DIV_TEXT_MIN else 0
             else:
                 score += counted
-        if node.tag in _CANDIDATES:
+        if node.tag in CANDIDATES:
             best = max(best, score)
         return total, nonlink, anchors, blocks
 
@@ -282,7 +253,7 @@ def _bounds(el: Any) -> tuple[int, int]:
     return best, text
 
 
-def _prunable(el: Any) -> bool:
+def _prunable(el: Element) -> bool:
     """Is *el* chrome the structural pass certainly removes, unseen by any other step?"""
     parent = el.getparent()
     if el.tag not in _PRUNABLE and not (
@@ -305,9 +276,9 @@ def _prunable(el: Any) -> bool:
     return not _holds_content(el)
 
 
-def _junk_by_class(el: Any) -> bool:
+def _junk_by_class(el: Element) -> bool:
     """boilerplate._is_junk_by_class of *el*'s tag."""
-    if el.tag in _NEVER_BY_CLASS:
+    if el.tag in NEVER_BY_CLASS:
         return False
     return _junk_names(str(el.get("class") or ""), str(el.get("id") or ""))
 
@@ -318,24 +289,16 @@ def _junk_names(cls: str, ident: str) -> bool:
     parts = _NON_SPACE.findall(cls)
     if ident:
         parts.append(ident)
-    names = " ".join(parts).lower()
-    if not names:
-        return False
-    if _JUNK_SUBSTRING.search(names):
-        return True
-    tokens = set(names.split()) | set(_TOKEN_SPLIT.split(names))
-    return bool(tokens & JUNK_CLASS_TOKENS)
+    return junk_names(" ".join(parts).lower())
 
 
-def _maybe_hidden(el: Any) -> bool:
+def _maybe_hidden(el: Element) -> bool:
     style = str(el.get("style") or "").lower()
     return "none" in style or "hidden" in style
 
 
-def _labels(el: Any) -> bool:
+def _labels(el: Element) -> bool:
     """Does a string in *el* start the "read also"/widget-label pass's work?"""
-    from .boilerplate import is_junk_label  # boilerplate imports this module
-
     pieces: list[str] = []
     _pieces(el, pieces)
     for piece in pieces:
@@ -350,13 +313,13 @@ def _labels(el: Any) -> bool:
     return False
 
 
-def _prunable_by_class(el: Any) -> bool:
+def _prunable_by_class(el: Element) -> bool:
     """Is *el* chrome the class pass certainly removes, unseen by any other step?
 
     The structural pass must not touch it, its ancestors or its descendants; the class
     pass must judge no ancestor of it (they are judged first, with its text); nothing in
     it may start the "read also" pass. What that pass does from outside (climbing to an
-    ancestor, taking a next sibling) is watched in boilerplate.py (PruneMismatch).
+    ancestor, taking a next sibling) is watched in boilerplate.py (chrome_holders).
     """
     if not _junk_by_class(el) or _maybe_hidden(el) or _read_early(el):
         return False
@@ -380,16 +343,72 @@ def _prunable_by_class(el: Any) -> bool:
 
 @dataclass
 class Plan:
-    root: Any  # the lxml tree the plan was made on; TreeBuilder builds the soup from it
-    skip: dict[Any, Pruned]  # lxml element → the record of it left out
+    """The chrome a page's soup is built without; answers page.Pruning's questions."""
+
+    root: Element  # the lxml tree the plan was made on; TreeBuilder builds the soup from it
+    skip: dict[Element, Pruned]  # lxml element → the record of it left out
     elements: int  # elements in the page
     left_out: int  # elements in the left-out chrome
-    doctype: tuple[str, Any, Any] | None = None  # as the parser reports it (ids may be None)
+    # As the parser reports it: the ids may be None.
+    doctype: tuple[str, str | None, str | None] | None = None
 
     def worth_it(self) -> bool:
         """Is enough chrome left out to pay for the pruning builder (and for the full
         parse when the check fails)? Measured: a few per cent of the tree is not."""
         return self.left_out >= _WORTH * self.elements
+
+    def densest_doubt(
+        self, body: Tag, best: Tag | None, threshold: int, score_of: Callable[[Tag], int | None]
+    ) -> str | None:
+        """Why the whole tree's densest element may not be *best* (page.Pruning).
+
+        An element inside a pruned one scores at most its ``inner`` bound. An ancestor
+        scores at most its pruned score plus, for each pruned element under it, what that
+        element's text can add to the child on the way to it (the element itself or that
+        child: its text if inline or a paragraph, plus DIV_TEXT_MIN if a div/section
+        without blocks, whose text counts from DIV_TEXT_MIN characters on; nothing
+        otherwise). A pruned element under *best* may lower *best*'s own score: no proof
+        then.
+        """
+        extra: dict[int, int] = {}
+        holders: dict[int, Tag] = {}
+        for item in self.skip.values():
+            if item.inner >= threshold or item.parent is None:
+                return f"<{item.name}> may hold the densest element"
+            child: Tag | None = None  # the child of `node` on the way down to the item
+            node: Tag | None = item.parent
+            while node is not None and node is not body:
+                if node is best:
+                    return "the densest element held pruned chrome"
+                name = item.name if child is None else child.name
+                # The child on the way holds blocks if the pruned element does or is one.
+                blocks = item.blocks or (child is not None and item.name in BLOCKS)
+                if name in SCORED:
+                    added = item.text
+                elif name in ("div", "section") and not blocks:
+                    added = item.text + DIV_TEXT_MIN
+                else:
+                    added = 0
+                extra[id(node)] = extra.get(id(node), 0) + added
+                holders[id(node)] = node
+                child, node = node, node.parent
+            if node is None:
+                return "pruned chrome outside the body"
+        for key, tag in holders.items():
+            score = score_of(tag)
+            if score is not None and score + extra[key] >= threshold:
+                return f"<{tag.name}> may be densest with its chrome"
+        return None
+
+    def chrome_holders(self) -> set[int]:
+        """ids of the tags whose text held chrome left out for the class pass: the
+        parents of such chrome and their ancestors, as the tree is now (page.Pruning)."""
+        out: set[int] = set()
+        for item in self.skip.values():
+            if item.by_class and item.parent is not None:
+                out.add(id(item.parent))
+                out.update(id(p) for p in item.parent.parents)
+        return out
 
 
 def plan(text: str, rules: ScrapeRules) -> Plan | None:
@@ -400,15 +419,15 @@ def plan(text: str, rules: ScrapeRules) -> Plan | None:
     parser = etree.HTMLParser(recover=True, huge_tree=False)
     try:
         parser.feed(text)
-        root: Any = parser.close()  # Any: lxml-stubs types xpath() results as a union
+        root: Element | None = parser.close()
     except (etree.ParserError, ValueError):
         return None
     if root is None:
         return None
-    skip: dict[Any, Pruned] = {}
+    skip: dict[Element, Pruned] = {}
     left_out = 0
-    el: Any
-    for el in root.xpath(_CANDIDATE_XPATH):
+    # cast: lxml-stubs type every XPath result as one union; a node-set is a list.
+    for el in cast(list[Element], root.xpath(_CANDIDATE_XPATH)):
         by_class = el.tag not in _PRUNABLE and el.tag != "header"
         if by_class and not _junk_by_class(el):
             continue  # most elements with a class or id (the cheap test first)
@@ -417,23 +436,25 @@ def plan(text: str, rules: ScrapeRules) -> Plan | None:
         if not (_prunable_by_class(el) if by_class else _prunable(el)):
             continue
         inner, text_bound = _bounds(el)
-        blocks = any(True for _ in el.iterdescendants(*_BLOCKS))
+        blocks = any(True for _ in el.iterdescendants(*BLOCKS))
         skip[el] = Pruned(el.tag, inner, text_bound, blocks, by_class)
-        left_out += 1 + int(el.xpath("count(.//*)"))
-    elements = int(root.xpath("count(//*)"))
+        left_out += 1 + _count(el, "count(.//*)")
+    elements = _count(root, "count(//*)")
     doctype = None
     if _DOCTYPE.search(text, 0, 4096):
         # The tree holds a default DTD when the page has none; the parser reports only a
         # real one, and bs4 keeps what it reports.
         info = root.getroottree().docinfo
-        doctype = (info.root_name or "", info.public_id, info.system_url)
+        system_url: str | None = info.system_url  # type: ignore[attr-defined]  # not in lxml-stubs
+        doctype = (info.root_name or "", info.public_id, system_url)
     return Plan(root, skip, elements, left_out, doctype)
 
 
+def _count(el: Element, xpath: str) -> int:
+    return int(cast(float, el.xpath(xpath)))  # an XPath count() is a float
+
+
 _DOCTYPE = re.compile(r"<!doctype", re.IGNORECASE)
-
-
-_JUNK_SUBSTRING = re.compile("|".join(re.escape(s) for s in JUNK_CLASS_SUBSTRINGS))
 _CANDIDATE_XPATH = "//nav | //aside | //footer | //marquee | //header | //*[@class or @id]"
 
 
@@ -449,24 +470,25 @@ class TreeBuilder(LXMLTreeBuilder):
     top-level elements (after ``</html>``), which no step reads.
     """
 
-    def __init__(self, planned: Plan, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, planned: Plan) -> None:
+        super().__init__()
         self.planned = planned
 
-    def feed(self, markup: Any) -> None:
+    def feed(self, markup: str | bytes) -> None:
         root = self.planned.root
         if self.planned.doctype is not None:
-            self.doctype(*self.planned.doctype)
+            # The parser passes None for a missing id too, which bs4 handles.
+            self.doctype(*self.planned.doctype)  # type: ignore[arg-type]
         before = reversed(list(root.itersiblings(preceding=True)))
         for node in (*before, root, *root.itersiblings()):
             self._walk(node)
         self.close()
 
-    def _walk(self, top: Any) -> None:
+    def _walk(self, top: Element) -> None:
         soup = self.soup
         assert soup is not None
         skip = self.planned.skip
-        stack: list[tuple[Any, bool]] = [(top, False)]
+        stack: list[tuple[Element, bool]] = [(top, False)]
         while stack:
             el, closing = stack.pop()
             if closing:
@@ -476,7 +498,7 @@ class TreeBuilder(LXMLTreeBuilder):
                 continue
             tag = el.tag
             if not isinstance(tag, str):
-                if tag is etree.PI:
+                if isinstance(el, etree._ProcessingInstruction):
                     self.pi(el.target, el.text or "")
                 else:
                     soup.endData()  # a comment: left out
@@ -491,7 +513,8 @@ class TreeBuilder(LXMLTreeBuilder):
                 if el.tail:
                     self.data(el.tail)
                 continue
-            self.start(tag, el.attrib, {})
+            # bs4 reads the attributes with .items(), which lxml's attribute view has.
+            self.start(tag, el.attrib, {})  # type: ignore[arg-type]
             if el.text:
                 self.data(el.text)
             stack.append((el, True))
@@ -502,67 +525,6 @@ def _left_out(tag: str, kind: str | None) -> bool:
     """Scripts other than JSON-LD, and styles: boilerplate removes them before anything
     but the metadata reader (JSON-LD only) looks."""
     return tag == "style" or (tag == "script" and "ld+json" not in str(kind or "").lower())
-
-
-def check(
-    pruned: list[Pruned],
-    score_of: Callable[[Tag], int | None],
-    scored: frozenset[str],
-    body: Tag,
-    best: Tag | None,
-    threshold: int,
-) -> None:
-    """Raise PruneMismatch unless the full tree's densest element is *best* too.
-
-    *score_of(tag)* is a tag's densest score in the pruned tree (None: not a candidate);
-    *scored* the child names whose text counts in their parent's score besides div and
-    section; *threshold* the score of *best* (or the minimum score when there is none).
-    An element inside a pruned one scores at most its ``inner`` bound. An ancestor scores
-    at most its pruned score plus, for each pruned element under it, what that element's
-    text can add to the child on the way to it (the element itself or that child: its
-    text if inline or a paragraph, plus 25 if a div/section without blocks, whose text
-    counts from 25 characters on; nothing otherwise). A pruned element under *best* may
-    lower *best*'s own score: no proof then.
-    """
-    extra: dict[int, int] = {}
-    holders: dict[int, Tag] = {}
-    for item in pruned:
-        if item.inner >= threshold or item.parent is None:
-            raise PruneMismatch(f"<{item.name}> may hold the densest element")
-        child: Tag | None = None  # the child of `node` on the way down to the item
-        node: Tag | None = item.parent
-        while node is not None and node is not body:
-            if node is best:
-                raise PruneMismatch("the densest element held pruned chrome")
-            name = item.name if child is None else child.name
-            # The child on the way holds blocks if the pruned element does or is one.
-            blocks = item.blocks or (child is not None and item.name in _BLOCKS)
-            if name in scored:
-                added = item.text
-            elif name in ("div", "section") and not blocks:
-                added = item.text + 25
-            else:
-                added = 0
-            extra[id(node)] = extra.get(id(node), 0) + added
-            holders[id(node)] = node
-            child, node = node, node.parent
-        if node is None:
-            raise PruneMismatch("pruned chrome outside the body")
-    for key, tag in holders.items():
-        score = score_of(tag)
-        if score is not None and score + extra[key] >= threshold:
-            raise PruneMismatch(f"<{tag.name}> may be densest with its chrome")
-
-
-def watched(pruned: list[Pruned]) -> set[int]:
-    """ids of the tags whose text held chrome left out for the class pass (its ancestors):
-    the "read also" pass must not judge them (boilerplate.py raises PruneMismatch)."""
-    out: set[int] = set()
-    for item in pruned:
-        if item.by_class and item.parent is not None:
-            out.add(id(item.parent))
-            out.update(id(p) for p in item.parent.parents)
-    return out
 
 
 class SiteOdds:
@@ -607,3 +569,36 @@ def _site(url: str) -> str:
 
 
 SITES = SiteOdds()  # process-wide: the ingester's threads share what they learn
+
+
+class Pruner:
+    """The fast path as the package drives it: a page's soup without certain chrome.
+
+    Planning costs an lxml parse of the page; *odds* learns per site whether it pays.
+    """
+
+    def __init__(self, odds: SiteOdds) -> None:
+        self.odds = odds
+
+    def build(
+        self, text: str, url: str, rules: ScrapeRules, *, force: bool = False
+    ) -> PrunedSoup | None:
+        """The soup of *text* without certain chrome, and its plan; None when the whole
+        tree is to be built: the site's pages have not been paying (unless *force*), or
+        this page has too little chrome to leave out."""
+        if not force and not self.odds.should_plan(url):
+            return None
+        planned = plan(text, rules)
+        if planned is not None and not planned.worth_it():
+            planned = None
+        self.odds.record(url, planned is not None)
+        if planned is None:
+            return None
+        return BeautifulSoup(text, builder=TreeBuilder(planned)), planned
+
+    def missed(self, url: str) -> None:
+        """The pruned soup of *url*'s page could not answer (page.FullTreeNeeded)."""
+        self.odds.record(url, False)
+
+
+PRUNER = Pruner(SITES)
