@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,24 +55,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config",
-        metavar="PATH",
-        default=None,
-        help="configuration file (default: $SYNDICATION_CONFIG or ./config.toml)",
-    )
-    common.add_argument(
-        "--log-format", choices=("text", "json"), default="text", help="log line format"
-    )
-    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-
+    # The global options are accepted before and after the command. The copies the
+    # subcommands carry default to SUPPRESS: a real default there would overwrite, with
+    # the default, a value given before the command (argparse copies every attribute of
+    # the subcommand's namespace onto the main one). Given in both places, the later wins.
     parser = argparse.ArgumentParser(
         prog="syndication",
         description="Feed hub of an Arabic newsroom: poll partner feeds, scrape articles, "
         "publish Arabic RSS 2.0, Atom 1.0 and JSON Feed.",
-        parents=[common],
+        parents=[_global_options(defaults=True)],
     )
+    common = _global_options(defaults=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", parents=[common], help="the daemon (or --once for cron)")
@@ -135,6 +129,29 @@ def build_parser() -> argparse.ArgumentParser:
     q = psub.add_parser("export-opml", parents=[common], help="print the partners as OPML")
     q.set_defaults(handler=cmd_partners_export)
     return parser
+
+
+def _global_options(*, defaults: bool) -> argparse.ArgumentParser:
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default(None),
+        help="configuration file (default: $SYNDICATION_CONFIG or ./config.toml)",
+    )
+    options.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=default("text"),
+        help="log line format (default: text)",
+    )
+    options.add_argument(
+        "-v", "--verbose", action="store_true", default=default(False), help="debug logging"
+    )
+    return options
 
 
 # -- commands --------------------------------------------------------------------------
@@ -258,7 +275,10 @@ def cmd_scrape(args: argparse.Namespace) -> int:
     from .scrape import scrape
 
     rules, timezone, fetch_settings = ScrapeRules(), "UTC", None
-    if args.partner or Path(args.config or config_mod.default_path()).exists():
+    # Without a config file, scrape works with the generic rules; but a file the operator
+    # named (--config, $SYNDICATION_CONFIG) must exist, or a typo would go unnoticed.
+    named = args.config or os.environ.get(config_mod.ENV_CONFIG)
+    if args.partner or named or Path(config_mod.default_path()).exists():
         cfg = load_config(args)
         fetch_settings = cfg.fetch
         if args.partner:
