@@ -2,8 +2,10 @@
 
 Exit codes (documented in README and docs/operations.md):
     0  everything went fine
-    1  some partners or feeds failed (the rest were ingested and published)
-    2  configuration or fatal error (bad config.toml, database unreachable, feeds/ unwritable)
+    1  some partners or feeds failed (the rest were ingested and published); import-opml:
+       some outlines were not importable (the rest were taken)
+    2  configuration or fatal error (bad config.toml or option value, no partners, missing
+       database directory, database unreachable, feeds/ unwritable)
     3  another run holds the lock (cron overlap); nothing was done
 """
 
@@ -86,7 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", parents=[common], help="serve feeds/ over HTTP")
     p.add_argument("--host", default=None, help="address to bind (default from [serve])")
-    p.add_argument("--port", type=int, default=None, help="port (default from [serve])")
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=None,
+        help="port, 1-65535, or 0 for any free port (default from [serve])",
+    )
     p.add_argument(
         "--from-store",
         action="store_true",
@@ -157,8 +164,49 @@ def _global_options(*, defaults: bool) -> argparse.ArgumentParser:
 # -- commands --------------------------------------------------------------------------
 
 
-def load_config(args: argparse.Namespace) -> Config:
-    return config_mod.load(args.config)
+# The shipped config keeps its SQLite file in var/ beside it; that one directory is created
+# on first use (so a clean clone runs). Any other missing directory is refused: it is far
+# more often a typo than a wish for a fresh, empty database that re-ingests everything.
+SHIPPED_DATA_DIR = "var"
+
+
+def load_config(args: argparse.Namespace, *, need_partners: bool = True) -> Config:
+    """The configuration every command runs on, with the checks a running command needs
+    beyond the file's own validity (`need_partners=False` only for import-opml, which is
+    how partners get into a new file)."""
+    cfg = config_mod.load(args.config)
+    if need_partners and not cfg.partners:
+        raise ConfigError(
+            "no partners configured",
+            path=cfg.path,
+            key="partners",
+            hint="add at least one [[partners]] table, or import them: "
+            "syndication partners import-opml FILE --write",
+        )
+    _check_sqlite_directory(cfg)
+    return cfg
+
+
+def _check_sqlite_directory(cfg: Config) -> None:
+    prefix = "sqlite:///"
+    if not cfg.storage_url.startswith(prefix):
+        return
+    path = Path(cfg.storage_url[len(prefix) :])
+    if not path.is_absolute():  # :memory: and the like; the store refuses those itself
+        return
+    directory = path.parent
+    if directory.is_dir():
+        return
+    if not directory.exists() and directory == Path(cfg.base_dir) / SHIPPED_DATA_DIR:
+        return  # the run lock and the store create it when they open the database
+    problem = "is not a directory" if directory.exists() else "does not exist"
+    raise ConfigError(
+        f"the directory {directory} {problem}",
+        path=cfg.path,
+        key="storage.url",
+        hint="create it or fix the path in [storage] url or $SYNDICATION_STORAGE_URL "
+        f"(only {SHIPPED_DATA_DIR}/ beside the config file is created by itself)",
+    )
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -390,17 +438,32 @@ def cmd_partners_list(args: argparse.Namespace) -> int:
 def cmd_partners_import(args: argparse.Namespace) -> int:
     from .opml import partners_from_opml, partners_to_toml
 
-    cfg = load_config(args)
+    cfg = load_config(args, need_partners=False)
     existing = {p.id for p in cfg.partners} | {p.feed_url for p in cfg.partners}
     found = partners_from_opml(Path(args.file), taken=existing)
-    snippet = partners_to_toml(found)
+    # One verdict per outline, the same with and without --write.
+    accepted, refused = _importable(cfg, args.file, found)
+    for line in refused:
+        print(line, file=sys.stderr)
+    if not accepted:
+        if refused:
+            raise ConfigError(
+                f"no importable outlines ({len(refused)} not importable, see above)",
+                path=args.file,
+            )
+        print(f"nothing to import: every feed in {args.file} is configured already")
+        return EXIT_OK
+    status = EXIT_PARTIAL if refused else EXIT_OK
+    snippet = partners_to_toml(accepted)
     if not args.write:
         print(snippet, end="")
+        not_taken = f", {_plural(len(refused), 'outline')} not" if refused else ""
         print(
-            f"# {len(found)} partners; re-run with --write to append them to {cfg.path}",
+            f"# {_plural(len(accepted), 'partner')} importable{not_taken}; "
+            f"re-run with --write to append them to {cfg.path}",
             file=sys.stderr,
         )
-        return EXIT_OK
+        return status
     path = Path(cfg.path)
     original = path.read_text(encoding="utf-8")
     candidate = original.rstrip("\n") + "\n\n" + snippet
@@ -416,8 +479,27 @@ def cmd_partners_import(args: argparse.Namespace) -> int:
             key=e.key,
         ) from None
     tmp.replace(path)
-    print(f"added {len(found)} partners to {cfg.path}")
-    return EXIT_OK
+    print(f"added {_plural(len(accepted), 'partner')} to {cfg.path}")
+    return status
+
+
+def _importable(
+    cfg: Config, source: str, found: list[dict[str, str]]
+) -> tuple[list[dict[str, str]], list[str]]:
+    """(partner tables that load as part of `cfg`, one message per refused outline)."""
+    accepted: list[dict[str, str]] = []
+    refused: list[str] = []
+    for entry in found:
+        try:
+            config_mod.check_partner(cfg, entry)
+        except ConfigError as e:
+            why = e.message + (f" ({e.hint})" if e.hint else "")
+            refused.append(
+                f"{source}: outline {entry['name']!r} ({entry['feed_url']}) not importable: {why}"
+            )
+        else:
+            accepted.append(entry)
+    return accepted, refused
 
 
 def cmd_partners_export(args: argparse.Namespace) -> int:
@@ -499,6 +581,24 @@ def _summarise(reports: list[IngestReport]) -> int:
     for r in failed:
         print(f"  FAILED {r.partner_id}: {r.error}")
     return EXIT_PARTIAL if failed else EXIT_OK
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _port(text: str) -> int:
+    """--port: a TCP port, or 0 for any free one (the server logs the port it got)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        # Checked here: the socket layer would take 99999 modulo 65536 without a word.
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port number (use 1-65535, or 0 for any free port)"
+        )
+    return value
 
 
 def _when(value: dt.datetime | None) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from syndication.cli import build_parser, main
 from syndication.config import load
 from syndication.lock import run_lock
 from tests.clirun import run_cli
@@ -153,3 +154,123 @@ def test_unknown_partner_id_is_a_config_error(demo: Path) -> None:
     done = run_cli("ingest", "--partner", "nobody", cwd=demo)
     assert done.returncode == 2
     assert "no partner with id 'nobody'" in done.stderr
+
+
+# --- input validation at the edges --------------------------------------------------------
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "eighty"])
+def test_port_outside_the_range_is_refused(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        build_parser().parse_args(["serve", "--port", port])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"--port: {port!r} is not a port number" in err
+    assert "1-65535, or 0 for any free port" in err
+
+
+@pytest.mark.parametrize("port", ["0", "1", "8080", "65535"])
+def test_port_in_the_range_is_accepted(port: str) -> None:
+    assert build_parser().parse_args(["serve", "--port", port]).port == int(port)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:///vra/syndication.db", "sqlite:///var/db/syndication.db", "sqlite:///{tmp}/gone/s.db"],
+    ids=["typo", "below-var", "absolute"],
+)
+def test_sqlite_directory_that_does_not_exist_is_refused(demo: Path, url: str) -> None:
+    url = url.format(tmp=demo)
+    config = demo / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('url = "sqlite:///var/syndication.db"', f'url = "{url}"'))
+    done = run_cli("run", "--once", cwd=demo)
+    assert done.returncode == 2, done.stdout
+    directory = Path(url.removeprefix("sqlite:///"))
+    directory = (directory if directory.is_absolute() else demo / directory).parent
+    assert f"config.toml: storage.url: the directory {directory} does not exist" in done.stderr
+    assert "create it or fix the path" in done.stderr and "Traceback" not in done.stderr
+    assert not directory.exists() and not (demo / "var").exists()
+    assert not (demo / "feeds").exists()  # nothing ran
+    check = run_cli("check-config", cwd=demo)
+    assert check.returncode == 2 and "does not exist" in check.stderr
+
+
+def test_shipped_var_directory_is_created_beside_the_config(demo: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert not (demo / "var").exists()
+    done = run_cli("ingest", "--partner", "nile-post", "--config", str(demo / "config.toml"),
+                   cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    assert (demo / "var" / "syndication.db").is_file()
+    assert not (elsewhere / "var").exists()
+
+
+# Every command refuses a config without partners; import-opml is how partners are added.
+NO_PARTNER_COMMANDS: list[tuple[str, ...]] = [
+    ("run",),
+    ("run", "--once"),
+    ("ingest",),
+    ("publish",),
+    ("serve",),
+    ("scheduler",),
+    ("worker",),
+    ("scrape", "page.html"),
+    ("check-config",),
+    ("partners", "list"),
+    ("partners", "export-opml"),
+]
+
+
+@pytest.mark.parametrize("command", NO_PARTNER_COMMANDS, ids=lambda c: "-".join(c))
+def test_config_without_partners_is_refused(
+    command: tuple[str, ...], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+    import socket
+
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    extra: list[str] = []
+    with socket.socket() as taken:
+        if command == ("serve",):
+            # Should the check be missing, the server fails on a taken port, not hang.
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            extra = ["--port", str(taken.getsockname()[1])]
+        root = logging.getLogger()
+        handlers, level = root.handlers[:], root.level
+        try:
+            code = main([*command, "--config", str(config), *extra])
+        finally:
+            root.handlers[:] = handlers
+            root.setLevel(level)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"{config}: partners: no partners configured" in err
+    assert "add at least one [[partners]] table" in err
+    assert "syndication partners import-opml FILE --write" in err
+    assert not (tmp_path / "feeds").exists() and not (tmp_path / "syndication.db").exists()
+
+
+def test_unknown_postgresql_role_is_named_not_blamed_on_the_server(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from tests.conftest import PG_URL
+
+    url = sa.make_url(PG_URL).set(username="no_such_role_i12", password=None)
+    config = tmp_path / "config.toml"
+    shutil.copy(ROOT / "config.toml", config)
+    shutil.copytree(ROOT / "demo", tmp_path / "demo")
+    text = config.read_text(encoding="utf-8").replace(
+        'url = "sqlite:///var/syndication.db"',
+        f'url = "{url.render_as_string(hide_password=False)}"',
+    )
+    config.write_text(text, encoding="utf-8")
+    done = run_cli("partners", "list", cwd=tmp_path)
+    assert done.returncode == 2, done.stdout
+    assert 'PostgreSQL has no role "no_such_role_i12"' in done.stderr
+    assert "create the role (createuser no_such_role_i12)" in done.stderr
+    assert "fix the user name in [storage] url" in done.stderr
+    assert "is it running" not in done.stderr and "cannot reach" not in done.stderr
