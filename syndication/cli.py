@@ -244,7 +244,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             force=args.force,
             on_report=_progress(len(args.partner or cfg.partners)),
         )
-    return _summarise(reports)
+    return _summarise(reports, named=bool(args.partner))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -269,10 +269,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     with run_lock(cfg), _open_store(cfg) as store:
         partners = [p for p in cfg.partners if p.enabled]
         reports = run_ingest(cfg, store, force=args.force, on_report=_progress(len(partners)))
-        status = _summarise(reports)
+        status = _summarise(reports, named=False)
         published = publish_all(cfg, store, ping=_websub_ping(cfg))
     changed = sum(1 for p in published if p.changed)
-    print(f"published {len(published)} feed files ({changed} changed) in {cfg.publish.out_dir}")
+    print(
+        f"published {_plural(len(published), 'feed file')} ({changed} changed) "
+        f"in {cfg.publish.out_dir}"
+    )
     return status
 
 
@@ -283,7 +286,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
     with _open_store(cfg) as store:
         published = publish_all(cfg, store, force=args.force, ping=_websub_ping(cfg))
     changed = sum(1 for p in published if p.changed)
-    print(f"published {len(published)} feed files ({changed} changed) in {cfg.publish.out_dir}")
+    print(
+        f"published {_plural(len(published), 'feed file')} ({changed} changed) "
+        f"in {cfg.publish.out_dir}"
+    )
     return EXIT_OK
 
 
@@ -569,17 +575,37 @@ def _progress(total: int) -> Callable[[IngestReport], None] | None:
     return show
 
 
-def _summarise(reports: list[IngestReport]) -> int:
-    failed = [r for r in reports if r.status == "failed"]
-    new = sum(r.new for r in reports)
-    updated = sum(r.updated for r in reports)
-    items_failed = sum(len(r.failures) for r in reports)
+def _summarise(reports: list[IngestReport], *, named: bool) -> int:
+    """The run's result on stdout. Partners that were not polled are not counted as
+    ingested: each named one (--partner) says until when it waits, otherwise one line
+    counts them."""
+    waiting = [r for r in reports if r.status in ("deferred", "disabled")]
+    polled = [r for r in reports if r.status not in ("deferred", "disabled")]
+    failed = [r for r in polled if r.status == "failed"]
+    new = sum(r.new for r in polled)
+    updated = sum(r.updated for r in polled)
+    items_failed = sum(len(r.failures) for r in polled)
     print(
-        f"ingested {len(reports)} partners: {new} new, {updated} updated, "
-        f"{len(failed)} partners failed, {items_failed} article pages failed"
+        f"ingested {_plural(len(polled), 'partner')}: {new} new, {updated} updated, "
+        f"{_plural(len(failed), 'partner')} failed, "
+        f"{_plural(items_failed, 'article page')} failed"
     )
     for r in failed:
         print(f"  FAILED {r.partner_id}: {r.error}")
+    for r in waiting:
+        if r.status == "disabled":
+            print(f"  {r.partner_id}: disabled: {r.error} (use --force to poll it anyway)")
+        elif named:
+            until = _when(r.next_poll)
+            print(f"  {r.partner_id}: deferred until {until} (use --force to poll now)")
+    deferred = [r.next_poll for r in waiting if r.status == "deferred"]
+    if deferred and not named:
+        due = [when for when in deferred if when is not None]
+        print(
+            f"  {_plural(len(deferred), 'partner')} not due yet"
+            + (f", the next at {_when(min(due))}" if due else "")
+            + " (use --force to poll now)"
+        )
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
@@ -602,7 +628,7 @@ def _port(text: str) -> int:
 
 
 def _when(value: dt.datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%SZ") if value else "-"
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ") if value else "-"
 
 
 def _safe_url(url: str) -> str:

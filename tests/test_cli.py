@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -12,7 +14,10 @@ import pytest
 from syndication.cli import build_parser, main
 from syndication.config import load
 from syndication.lock import run_lock
+from syndication.model import PartnerState
 from tests.clirun import run_cli
+from tests.httpsite import Route, Site
+from tests.partnersim import SimPartner, edited, make_articles, serve_partner
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -274,3 +279,96 @@ def test_unknown_postgresql_role_is_named_not_blamed_on_the_server(tmp_path: Pat
     assert "create the role (createuser no_such_role_i12)" in done.stderr
     assert "fix the user name in [storage] url" in done.stderr
     assert "is it running" not in done.stderr and "cannot reach" not in done.stderr
+
+
+# --- honest reports -----------------------------------------------------------------------
+
+
+def test_ingest_of_a_partner_not_due_says_until_when(demo: Path) -> None:
+    first = run_cli("ingest", "--partner", "nile-post", cwd=demo)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("ingested 1 partner: 5 new, 0 updated, 0 partners failed, "
+                                   "0 article pages failed\n"), first.stdout
+    state = _partner_state(demo, "nile-post")
+    assert state.next_check_at is not None
+    # due a tenth of the 300 s interval early (pollpolicy.is_due)
+    due = state.next_check_at - dt.timedelta(seconds=30)
+
+    again = run_cli("ingest", "--partner", "nile-post", cwd=demo)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [
+        "ingested 0 partners: 0 new, 0 updated, 0 partners failed, 0 article pages failed",
+        f"  nile-post: deferred until {due:%Y-%m-%d %H:%M:%S}Z (use --force to poll now)",
+    ]
+
+    forced = run_cli("ingest", "--partner", "nile-post", "--force", cwd=demo)
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout.startswith("ingested 1 partner: 0 new"), forced.stdout
+    assert "deferred" not in forced.stdout
+
+
+def _partner_state(demo: Path, pid: str) -> PartnerState:
+    from syndication.store import open_store
+
+    with open_store(load(demo / "config.toml").storage_url) as store:
+        state = store.get_partner_state(pid)
+    assert state is not None
+    return state
+
+
+def test_verbose_ingest_logs_each_request_and_page_and_the_byte_cap(
+    site: Site, tmp_path: Path
+) -> None:
+    sim = SimPartner("sim", make_articles("sim", 4))
+    sim.articles[1] = edited(sim.articles[1], urgent=True)
+    feed_url = serve_partner(site, sim)
+    cap = 20_000
+    # one page announces its size over the cap; one is small on the wire but not unpacked
+    big = sim.page_path(sim.articles[2])
+    site.add(big, Route(b"<p>" + b"x" * 30_000 + b"</p>", content_type="text/html"))
+    bomb = sim.page_path(sim.articles[3])
+    site.add(bomb, Route(b"<p>" + b"y" * 60_000 + b"</p>", content_type="text/html", gzip=True))
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///store.db"\n'
+        f"[fetch]\nallow_private_networks = true\nmin_host_interval = 0.0\nmax_bytes = {cap}\n"
+        f'[[partners]]\nid = "sim"\nname = "شريك"\nfeed_url = "{feed_url}"\n',
+        encoding="utf-8",
+    )
+    done = run_cli("-v", "ingest", "--partner", "sim", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    err = done.stderr
+    feed_bytes = len(site.routes[sim.feed_path()].body)
+    assert re.search(
+        rf"DEBUG syndication\.fetch: GET {re.escape(feed_url)} → 200, {feed_bytes:,} bytes "
+        r"in \d+ ms",
+        err,
+    ), err
+    for article in sim.articles[:2]:
+        url = site.url(sim.page_path(article))
+        size = len(site.routes[sim.page_path(article)].body)
+        assert re.search(rf"GET {re.escape(url)} → 200, {size:,} bytes in \d+ ms", err), err
+        urgent = "yes" if article.urgent else "no"
+        assert re.search(
+            rf"DEBUG syndication\.ingest: scraped {re.escape(url)} in \d+ ms: title yes, "
+            rf"3 paragraphs, 1 subheading, 1 image, 1 caption, date yes, urgent {urgent}$",
+            err,
+            re.MULTILINE,
+        ), err
+    warnings = [line for line in err.splitlines() if " WARNING " in line]
+    announced = next(line for line in warnings if site.url(big) in line)
+    assert "article page failed, keeping the feed's own text" in announced
+    assert (
+        f"body over the size cap, not downloaded: the server announced {30_007:,} bytes "
+        f"(Content-Length), the cap is {cap:,} bytes"
+    ) in announced
+    unpacked = next(line for line in warnings if site.url(bomb) in line)
+    assert re.search(
+        rf"body over the size cap after decompression, download stopped: {cap + 1:,} bytes "
+        rf"unpacked from [\d,]+ received, the cap is {cap:,} bytes",
+        unpacked,
+    ), unpacked
+    # the failed pages are counted, with singular and plural right
+    assert done.stdout.startswith(
+        "ingested 1 partner: 4 new, 0 updated, 0 partners failed, 2 article pages failed"
+    ), done.stdout
