@@ -2,8 +2,10 @@
 
 Exit codes (documented in README and docs/operations.md):
     0  everything went fine
-    1  some partners or feeds failed (the rest were ingested and published)
-    2  configuration or fatal error (bad config.toml, database unreachable, feeds/ unwritable)
+    1  some partners or feeds failed (the rest were ingested and published); import-opml:
+       some outlines were not importable (the rest were taken)
+    2  configuration or fatal error (bad config.toml or option value, no partners, missing
+       database directory, database unreachable, feeds/ unwritable)
     3  another run holds the lock (cron overlap); nothing was done
 """
 
@@ -13,6 +15,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,24 +57,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--config",
-        metavar="PATH",
-        default=None,
-        help="configuration file (default: $SYNDICATION_CONFIG or ./config.toml)",
-    )
-    common.add_argument(
-        "--log-format", choices=("text", "json"), default="text", help="log line format"
-    )
-    common.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-
+    # The global options are accepted before and after the command. The copies the
+    # subcommands carry default to SUPPRESS: a real default there would overwrite, with
+    # the default, a value given before the command (argparse copies every attribute of
+    # the subcommand's namespace onto the main one). Given in both places, the later wins.
     parser = argparse.ArgumentParser(
         prog="syndication",
         description="Feed hub of an Arabic newsroom: poll partner feeds, scrape articles, "
         "publish Arabic RSS 2.0, Atom 1.0 and JSON Feed.",
-        parents=[common],
+        parents=[_global_options(defaults=True)],
     )
+    common = _global_options(defaults=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("run", parents=[common], help="the daemon (or --once for cron)")
@@ -92,7 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", parents=[common], help="serve feeds/ over HTTP")
     p.add_argument("--host", default=None, help="address to bind (default from [serve])")
-    p.add_argument("--port", type=int, default=None, help="port (default from [serve])")
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=None,
+        help="port, 1-65535, or 0 for any free port (default from [serve])",
+    )
     p.add_argument(
         "--from-store",
         action="store_true",
@@ -137,11 +138,75 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _global_options(*, defaults: bool) -> argparse.ArgumentParser:
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default(None),
+        help="configuration file (default: $SYNDICATION_CONFIG or ./config.toml)",
+    )
+    options.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=default("text"),
+        help="log line format (default: text)",
+    )
+    options.add_argument(
+        "-v", "--verbose", action="store_true", default=default(False), help="debug logging"
+    )
+    return options
+
+
 # -- commands --------------------------------------------------------------------------
 
 
-def load_config(args: argparse.Namespace) -> Config:
-    return config_mod.load(args.config)
+# The shipped config keeps its SQLite file in var/ beside it; that one directory is created
+# on first use (so a clean clone runs). Any other missing directory is refused: it is far
+# more often a typo than a wish for a fresh, empty database that re-ingests everything.
+SHIPPED_DATA_DIR = "var"
+
+
+def load_config(args: argparse.Namespace, *, need_partners: bool = True) -> Config:
+    """The configuration every command runs on, with the checks a running command needs
+    beyond the file's own validity (`need_partners=False` only for import-opml, which is
+    how partners get into a new file)."""
+    cfg = config_mod.load(args.config)
+    if need_partners and not cfg.partners:
+        raise ConfigError(
+            "no partners configured",
+            path=cfg.path,
+            key="partners",
+            hint="add at least one [[partners]] table, or import them: "
+            "syndication partners import-opml FILE --write",
+        )
+    _check_sqlite_directory(cfg)
+    return cfg
+
+
+def _check_sqlite_directory(cfg: Config) -> None:
+    prefix = "sqlite:///"
+    if not cfg.storage_url.startswith(prefix):
+        return
+    path = Path(cfg.storage_url[len(prefix) :])
+    if not path.is_absolute():  # :memory: and the like; the store refuses those itself
+        return
+    directory = path.parent
+    if directory.is_dir():
+        return
+    if not directory.exists() and directory == Path(cfg.base_dir) / SHIPPED_DATA_DIR:
+        return  # the run lock and the store create it when they open the database
+    problem = "is not a directory" if directory.exists() else "does not exist"
+    raise ConfigError(
+        f"the directory {directory} {problem}",
+        path=cfg.path,
+        key="storage.url",
+        hint="create it or fix the path in [storage] url or $SYNDICATION_STORAGE_URL "
+        f"(only {SHIPPED_DATA_DIR}/ beside the config file is created by itself)",
+    )
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -183,7 +248,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             force=args.force,
             on_report=_progress(len(args.partner or cfg.partners)),
         )
-    return _summarise(reports)
+    return _summarise(reports, named=bool(args.partner))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -208,10 +273,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     with run_lock(cfg), _open_store(cfg) as store:
         partners = [p for p in cfg.partners if p.enabled]
         reports = run_ingest(cfg, store, force=args.force, on_report=_progress(len(partners)))
-        status = _summarise(reports)
+        status = _summarise(reports, named=False)
         published = publish_all(cfg, store, ping=_websub_ping(cfg))
     changed = sum(1 for p in published if p.changed)
-    print(f"published {len(published)} feed files ({changed} changed) in {cfg.publish.out_dir}")
+    print(
+        f"published {_plural(len(published), 'feed file')} ({changed} changed) "
+        f"in {cfg.publish.out_dir}"
+    )
     return status
 
 
@@ -222,7 +290,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
     with _open_store(cfg) as store:
         published = publish_all(cfg, store, force=args.force, ping=_websub_ping(cfg))
     changed = sum(1 for p in published if p.changed)
-    print(f"published {len(published)} feed files ({changed} changed) in {cfg.publish.out_dir}")
+    print(
+        f"published {_plural(len(published), 'feed file')} ({changed} changed) "
+        f"in {cfg.publish.out_dir}"
+    )
     return EXIT_OK
 
 
@@ -262,7 +333,10 @@ def cmd_scrape(args: argparse.Namespace) -> int:
     from .scrape import scrape
 
     rules, timezone, fetch_settings = ScrapeRules(), "UTC", None
-    if args.partner or Path(args.config or config_mod.default_path()).exists():
+    # Without a config file, scrape works with the generic rules; but a file the operator
+    # named (--config, $SYNDICATION_CONFIG) must exist, or a typo would go unnoticed.
+    named = args.config or os.environ.get(config_mod.ENV_CONFIG)
+    if args.partner or named or Path(config_mod.default_path()).exists():
         cfg = load_config(args)
         fetch_settings = cfg.fetch
         if args.partner:
@@ -374,17 +448,32 @@ def cmd_partners_list(args: argparse.Namespace) -> int:
 def cmd_partners_import(args: argparse.Namespace) -> int:
     from .opml import partners_from_opml, partners_to_toml
 
-    cfg = load_config(args)
+    cfg = load_config(args, need_partners=False)
     existing = {p.id for p in cfg.partners} | {p.feed_url for p in cfg.partners}
     found = partners_from_opml(Path(args.file), taken=existing)
-    snippet = partners_to_toml(found)
+    # One verdict per outline, the same with and without --write.
+    accepted, refused = _importable(cfg, args.file, found)
+    for line in refused:
+        print(line, file=sys.stderr)
+    if not accepted:
+        if refused:
+            raise ConfigError(
+                f"no importable outlines ({len(refused)} not importable, see above)",
+                path=args.file,
+            )
+        print(f"nothing to import: every feed in {args.file} is configured already")
+        return EXIT_OK
+    status = EXIT_PARTIAL if refused else EXIT_OK
+    snippet = partners_to_toml(accepted)
     if not args.write:
         print(snippet, end="")
+        not_taken = f", {_plural(len(refused), 'outline')} not" if refused else ""
         print(
-            f"# {len(found)} partners; re-run with --write to append them to {cfg.path}",
+            f"# {_plural(len(accepted), 'partner')} importable{not_taken}; "
+            f"re-run with --write to append them to {cfg.path}",
             file=sys.stderr,
         )
-        return EXIT_OK
+        return status
     path = Path(cfg.path)
     original = path.read_text(encoding="utf-8")
     candidate = original.rstrip("\n") + "\n\n" + snippet
@@ -400,8 +489,27 @@ def cmd_partners_import(args: argparse.Namespace) -> int:
             key=e.key,
         ) from None
     tmp.replace(path)
-    print(f"added {len(found)} partners to {cfg.path}")
-    return EXIT_OK
+    print(f"added {_plural(len(accepted), 'partner')} to {cfg.path}")
+    return status
+
+
+def _importable(
+    cfg: Config, source: str, found: list[dict[str, str]]
+) -> tuple[list[dict[str, str]], list[str]]:
+    """(partner tables that load as part of `cfg`, one message per refused outline)."""
+    accepted: list[dict[str, str]] = []
+    refused: list[str] = []
+    for entry in found:
+        try:
+            config_mod.check_partner(cfg, entry)
+        except ConfigError as e:
+            why = e.message + (f" ({e.hint})" if e.hint else "")
+            refused.append(
+                f"{source}: outline {entry['name']!r} ({entry['feed_url']}) not importable: {why}"
+            )
+        else:
+            accepted.append(entry)
+    return accepted, refused
 
 
 def cmd_partners_export(args: argparse.Namespace) -> int:
@@ -471,22 +579,60 @@ def _progress(total: int) -> Callable[[IngestReport], None] | None:
     return show
 
 
-def _summarise(reports: list[IngestReport]) -> int:
-    failed = [r for r in reports if r.status == "failed"]
-    new = sum(r.new for r in reports)
-    updated = sum(r.updated for r in reports)
-    items_failed = sum(len(r.failures) for r in reports)
+def _summarise(reports: list[IngestReport], *, named: bool) -> int:
+    """The run's result on stdout. Partners that were not polled are not counted as
+    ingested: each named one (--partner) says until when it waits, otherwise one line
+    counts them."""
+    waiting = [r for r in reports if r.status in ("deferred", "disabled")]
+    polled = [r for r in reports if r.status not in ("deferred", "disabled")]
+    failed = [r for r in polled if r.status == "failed"]
+    new = sum(r.new for r in polled)
+    updated = sum(r.updated for r in polled)
+    items_failed = sum(len(r.failures) for r in polled)
     print(
-        f"ingested {len(reports)} partners: {new} new, {updated} updated, "
-        f"{len(failed)} partners failed, {items_failed} article pages failed"
+        f"ingested {_plural(len(polled), 'partner')}: {new} new, {updated} updated, "
+        f"{_plural(len(failed), 'partner')} failed, "
+        f"{_plural(items_failed, 'article page')} failed"
     )
     for r in failed:
         print(f"  FAILED {r.partner_id}: {r.error}")
+    for r in waiting:
+        if r.status == "disabled":
+            print(f"  {r.partner_id}: disabled: {r.error} (use --force to poll it anyway)")
+        elif named:
+            until = _when(r.next_poll)
+            print(f"  {r.partner_id}: deferred until {until} (use --force to poll now)")
+    deferred = [r.next_poll for r in waiting if r.status == "deferred"]
+    if deferred and not named:
+        due = [when for when in deferred if when is not None]
+        print(
+            f"  {_plural(len(deferred), 'partner')} not due yet"
+            + (f", the next at {_when(min(due))}" if due else "")
+            + " (use --force to poll now)"
+        )
     return EXIT_PARTIAL if failed else EXIT_OK
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _port(text: str) -> int:
+    """--port: a TCP port, or 0 for any free one (the server logs the port it got)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        # Checked here: the socket layer would take 99999 modulo 65536 without a word.
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port number (use 1-65535, or 0 for any free port)"
+        )
+    return value
+
+
 def _when(value: dt.datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%SZ") if value else "-"
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ") if value else "-"
 
 
 def _safe_url(url: str) -> str:

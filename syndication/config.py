@@ -636,6 +636,14 @@ class _Loader:
         return tuple(out)
 
 
+def check_partner(config: Config, table: dict[str, Any]) -> PartnerFeed:
+    """Validate one [[partners]] table as `load` would in `config`'s file (same rules, same
+    [fetch] defaults); raises ConfigError. `partners import-opml` judges each outline with
+    it, so its dry run and --write give the same verdict."""
+    loader = _Loader(config.path, Path(config.base_dir))
+    return loader.partners([table], config.fetch)[0]
+
+
 def _join(key: str, name: str) -> str:
     return f"{key}.{name}" if key else name
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
+import logging
 import mimetypes
 import os
 import socket
@@ -45,6 +46,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from .errors import FetchError
 from .model import Fetched, FetchSettings
+
+log = logging.getLogger("syndication.fetch")
 
 FetchKind = Literal["feed", "page"]
 
@@ -260,6 +263,42 @@ class Fetcher:
         kind: FetchKind = "feed",
     ) -> Fetched:
         """Fetch `url`; raise FetchError (naming partner and URL) for anything unusable."""
+        if not log.isEnabledFor(logging.DEBUG):
+            return self._fetch(url, partner_id, etag, last_modified, settings, file_root, kind)
+        # -v: one line per request, to see what each partner's server really answers.
+        started = time.monotonic()
+        verb = "read" if url.startswith("file:") else "GET"
+        extra = {"partner": partner_id}
+        try:
+            fetched = self._fetch(url, partner_id, etag, last_modified, settings, file_root, kind)
+        except FetchError as e:
+            ms = (time.monotonic() - started) * 1000
+            log.debug("%s %s failed in %d ms: %s", verb, url, ms, e.detail, extra=extra)
+            raise
+        ms = (time.monotonic() - started) * 1000
+        moved = f" (redirected to {fetched.final_url})" if fetched.final_url != url else ""
+        log.debug(
+            "%s %s → %d, %s bytes in %d ms%s",
+            verb,
+            url,
+            fetched.status,
+            f"{len(fetched.body):,}",
+            ms,
+            moved,
+            extra=extra,
+        )
+        return fetched
+
+    def _fetch(
+        self,
+        url: str,
+        partner_id: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        settings: FetchSettings | None,
+        file_root: str | None,
+        kind: FetchKind,
+    ) -> Fetched:
         s = settings or self.settings
         scheme = urllib.parse.urlsplit(url).scheme.lower()
         if scheme == "file":
@@ -582,11 +621,12 @@ def _read_body(
 ) -> bytes:
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes:
-        raise FetchError(
-            f"body too large: Content-Length {int(length):,} bytes > cap {max_bytes:,}",
-            partner_id=partner_id,
-            url=url,
-            hint="raise max_bytes for this partner if the feed is really that big",
+        raise _too_large(
+            max_bytes,
+            partner_id,
+            url,
+            f"body over the size cap, not downloaded: the server announced {int(length):,} "
+            "bytes (Content-Length)",
         )
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     decoder = _Decoder.for_encoding(encoding)
@@ -616,13 +656,18 @@ def _read_body(
                 break
             wire += len(chunk)
             if wire > max_bytes:
-                raise _too_large(max_bytes, partner_id, url, "on the wire")
+                raise _too_large(
+                    max_bytes,
+                    partner_id,
+                    url,
+                    f"body over the size cap, download stopped: {wire:,} bytes received",
+                )
             decoder.feed(chunk, out, max_bytes - len(out))
             if len(out) > max_bytes:
-                raise _too_large(max_bytes, partner_id, url, "after decompression")
+                raise _unpacked_too_large(max_bytes, partner_id, url, len(out), wire)
         decoder.finish(out, max_bytes - len(out))
         if len(out) > max_bytes:
-            raise _too_large(max_bytes, partner_id, url, "after decompression")
+            raise _unpacked_too_large(max_bytes, partner_id, url, len(out), wire)
         _reuse_connection(response)
     except (TimeoutError, urllib3.exceptions.ReadTimeoutError) as e:
         if time.monotonic() >= deadline:
@@ -758,7 +803,12 @@ def _read_file(
     try:
         info = os.stat(path)
         if info.st_size > s.max_bytes:
-            raise _too_large(s.max_bytes, partner_id, url, "on disk")
+            raise _too_large(
+                s.max_bytes,
+                partner_id,
+                url,
+                f"file over the size cap, not read: {info.st_size:,} bytes on disk",
+            )
         tag = f'"{info.st_mtime_ns:x}-{info.st_size:x}"'
         modified = email.utils.formatdate(info.st_mtime, usegmt=True)
         unchanged = (etag == tag) if etag else (last_modified == modified)
@@ -793,16 +843,35 @@ def _read_capped(path: str, max_bytes: int, partner_id: str | None, url: str) ->
     with open(path, "rb") as handle:
         data = handle.read(max_bytes + 1)  # the file may have grown since stat()
     if len(data) > max_bytes:
-        raise _too_large(max_bytes, partner_id, url, "on disk")
+        raise _too_large(
+            max_bytes,
+            partner_id,
+            url,
+            f"file over the size cap, reading stopped: it grew to {len(data):,} bytes or more",
+        )
     return data
 
 
-def _too_large(max_bytes: int, partner_id: str | None, url: str, where: str) -> FetchError:
+def _too_large(max_bytes: int, partner_id: str | None, url: str, what: str) -> FetchError:
+    """`what`: how the size was found (announced, received, on disk), with that size; the
+    operator deciding whether to raise the cap needs both numbers."""
     return FetchError(
-        f"body too large {where}: more than the cap of {max_bytes:,} bytes",
+        f"{what}, the cap is {max_bytes:,} bytes",
         partner_id=partner_id,
         url=url,
-        hint="raise max_bytes for this partner if the feed is really that big",
+        hint="raise max_bytes for this partner if it is really that big",
+    )
+
+
+def _unpacked_too_large(
+    max_bytes: int, partner_id: str | None, url: str, unpacked: int, wire: int
+) -> FetchError:
+    return _too_large(
+        max_bytes,
+        partner_id,
+        url,
+        f"body over the size cap after decompression, download stopped: {unpacked:,} bytes "
+        f"unpacked from {wire:,} received",
     )
 
 

@@ -73,7 +73,7 @@ from .parse import (
     scan_digests,
     scan_items,
 )
-from .pollpolicy import backoff_delay, is_due, next_poll_floor, ttl_floor
+from .pollpolicy import backoff_delay, due_at, is_due, next_poll_floor, ttl_floor
 from .scrapepool import PageJob, ScrapePool, default_processes, run_job
 from .store import Store
 from .urls import canonical_url
@@ -167,7 +167,8 @@ class Ingester:
         if not force and state.disabled_reason:
             return self._report(partner, "disabled", started, error=state.disabled_reason)
         if not force and not is_due(state, partner.interval, now):
-            return self._report(partner, "deferred", started)
+            report = self._report(partner, "deferred", started)
+            return replace(report, next_poll=due_at(state, partner.interval))
         try:
             return self._poll(partner, state, now, started, force)
         except StorageError:
@@ -480,7 +481,17 @@ class Ingester:
             http_charset=charset,
             base_url=partner.site_url,
         )
-        return self.pages.scrape(job) if self.pages is not None else run_job(job)
+        started = time.monotonic()
+        scraped = self.pages.scrape(job) if self.pages is not None else run_job(job)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "scraped %s in %d ms: %s",
+                page.final_url,
+                (time.monotonic() - started) * 1000,
+                found_fields(scraped),
+                extra={"partner": partner.id},
+            )
+        return scraped
 
     # -- partner state -----------------------------------------------------------------
 
@@ -692,6 +703,25 @@ def scrape_pool(config: Config) -> ScrapePool:
     )
 
 
+def found_fields(scraped: Scraped) -> str:
+    """What the scraper found on a page, for -v: the parts a wrong rule would lose."""
+
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+    kinds = [block.kind for block in scraped.blocks]
+    parts = [
+        f"title {'yes' if scraped.title else 'no'}",
+        count(kinds.count("p"), "paragraph"),
+        count(kinds.count("h2") + kinds.count("h3"), "subheading"),
+        count(len(scraped.images), "image"),
+        count(sum(1 for image in scraped.images if image.caption), "caption"),
+        f"date {'yes' if scraped.published else 'no'}",
+        f"urgent {'yes' if scraped.urgent else 'no'}",
+    ]
+    return ", ".join(parts)
+
+
 def log_report(report: IngestReport) -> None:
     level = logging.WARNING if report.status == "failed" else logging.INFO
     text = (
@@ -699,6 +729,8 @@ def log_report(report: IngestReport) -> None:
         f"{report.unchanged} unchanged, {len(report.failures)} item failures "
         f"in {report.duration:.2f}s"
     )
+    if report.next_poll is not None:
+        text = f"deferred: not due until {report.next_poll.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z"
     if report.error:
         text += f": {report.error}"
     log.log(

@@ -268,6 +268,7 @@ class IngestReport:
     failures: tuple[ItemFailure, ...] = ()
     error: str | None = None
     duration: float = 0.0
+    next_poll: dt.datetime | None = None  # deferred: when the partner is due again
 
     @property
     def changed(self) -> bool:

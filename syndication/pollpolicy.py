@@ -34,12 +34,18 @@ def is_due(state: PartnerState, interval: float, now: dt.datetime) -> bool:
     interval. A healthy partner is therefore due a tenth of its interval early (at most a
     minute); after a failure (back-off, Retry-After) not a moment before.
     """
+    due = due_at(state, interval)
+    return due is None or due <= now
+
+
+def due_at(state: PartnerState, interval: float) -> dt.datetime | None:
+    """When `is_due` starts to say yes (None: now)."""
     if state.next_check_at is None:
-        return True
+        return None
     early = dt.timedelta(0)
     if state.consecutive_errors == 0:
         early = min(dt.timedelta(seconds=interval * EARLY_FRACTION), MAX_EARLY)
-    return state.next_check_at - early <= now
+    return state.next_check_at - early
 
 
 def next_poll_floor(fetched: Fetched, now: dt.datetime) -> dt.datetime | None:

@@ -131,10 +131,14 @@ def test_cluster_settings_load(tmp_path: Path) -> None:
     assert {"syndication.poll_partner", "syndication.publish"} <= set(app.tasks)
 
 
+# The commands refuse a config without partners first; these tests are about cluster mode.
+ONE_PARTNER = '[[partners]]\nid = "p"\nname = "p"\nfeed_url = "https://p.example/rss"\n'
+
+
 def test_cli_refuses_cluster_commands_when_off(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "config.toml").write_text("", encoding="utf-8")
+    (tmp_path / "config.toml").write_text(ONE_PARTNER, encoding="utf-8")
     assert main(["scheduler", "--config", str(tmp_path / "config.toml")]) == 2
     assert "cluster.enabled" in capsys.readouterr().err
 
@@ -143,7 +147,8 @@ def test_run_daemon_refused_in_cluster_mode(
     tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "config.toml"
-    path.write_text(f'[storage]\nurl = "{pg_url}"\n[cluster]\nenabled = true\n', encoding="utf-8")
+    text = f'[storage]\nurl = "{pg_url}"\n[cluster]\nenabled = true\n{ONE_PARTNER}'
+    path.write_text(text, encoding="utf-8")
     assert main(["run", "--config", str(path)]) == 2
     assert "syndication scheduler" in capsys.readouterr().err
 

@@ -80,3 +80,67 @@ def test_hostile_opml(tmp_path: Path, text: str) -> None:
         assert str(path) in str(e)
     else:  # entities are not expanded
         assert all("aaaaaaaaaa" not in p["feed_url"] for p in found)
+
+
+MIXED = """<?xml version="1.0" encoding="UTF-8"?>
+<opml version="2.0"><head><title>شركاء</title></head><body>
+  <outline type="rss" text="وكالة" xmlUrl="https://agency.example/rss.xml"/>
+  <outline type="rss" text="Old FTP drop" xmlUrl="ftp://files.example/feed.xml"/>
+  <outline type="rss" text="Local file" xmlUrl="file:drop/feed.xml"/>
+</body></opml>
+"""
+
+
+def test_dry_run_and_write_give_the_same_verdict(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[partners]]\nid = "first"\nname = "أول"\nfeed_url = "https://first.example/rss"\n',
+        encoding="utf-8",
+    )
+    opml = tmp_path / "p.opml"
+    opml.write_text(MIXED, encoding="utf-8")
+    run = [sys.executable, "-m", "syndication", "partners", "import-opml", str(opml)]
+
+    def cli(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*run, *extra, "--config", str(config)], capture_output=True, text=True, timeout=60
+        )
+
+    dry = cli()
+    refused = [line for line in dry.stderr.splitlines() if "not importable" in line]
+    assert refused == [
+        f"{opml}: outline 'Old FTP drop' (ftp://files.example/feed.xml) not importable: "
+        "not an http(s) or file: URL: 'ftp://files.example/feed.xml'",
+        f"{opml}: outline 'Local file' (file:drop/feed.xml) not importable: "
+        "file: URLs are disabled (set allow_file_urls = true in [fetch] "
+        "or this partner's [partners.fetch])",
+    ], dry.stderr
+    assert "https://agency.example/rss.xml" in dry.stdout
+    assert "ftp://" not in dry.stdout and "file:" not in dry.stdout
+    assert "1 partner importable, 2 outlines not" in dry.stderr
+    assert dry.returncode == 1
+    assert len(load(config).partners) == 1  # a dry run writes nothing
+
+    written = cli("--write")
+    assert [line for line in written.stderr.splitlines() if "not importable" in line] == refused
+    assert written.returncode == dry.returncode, written.stderr
+    assert f"added 1 partner to {config}" in written.stdout
+    assert [p.feed_url for p in load(config).partners] == [
+        "https://first.example/rss",
+        "https://agency.example/rss.xml",
+    ]
+
+
+def test_nothing_importable_is_an_error_in_both_modes(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")  # a new installation: partners come from OPML
+    opml = tmp_path / "p.opml"
+    opml.write_text(MIXED.replace("https://agency.example/rss.xml", "gopher://x.example/"))
+    base = [sys.executable, "-m", "syndication", "partners", "import-opml", str(opml)]
+    for extra in ([], ["--write"]):
+        done = subprocess.run(
+            [*base, *extra, "--config", str(config)], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 2, done.stderr
+        assert f"{opml}: no importable outlines (3 not importable, see above)" in done.stderr
+    assert config.read_text(encoding="utf-8") == ""

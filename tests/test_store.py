@@ -523,6 +523,93 @@ def test_unreachable_postgresql_names_the_server_and_hides_the_password() -> Non
     assert "syndication:***@127.0.0.1:1/news" in message
 
 
+def test_unknown_postgresql_role_says_so_against_the_real_server() -> None:
+    import sqlalchemy as sa
+
+    from tests.conftest import PG_URL
+
+    url = sa.make_url(PG_URL).set(username="no_such_role_i12", password=None)
+    with pytest.raises(StorageError) as caught:
+        open_store(url.render_as_string(hide_password=False), busy_timeout=1)
+    message = str(caught.value)
+    assert 'PostgreSQL has no role "no_such_role_i12"' in message
+    assert "create the role (createuser no_such_role_i12)" in message
+    assert "is it running" not in message and "cannot reach" not in message
+
+
+def test_unknown_postgresql_database_says_so_against_the_real_server() -> None:
+    import sqlalchemy as sa
+
+    from tests.conftest import PG_URL
+
+    url = sa.make_url(PG_URL).set(database="no_such_db_i12")
+    with pytest.raises(StorageError) as caught:
+        open_store(url.render_as_string(hide_password=False), busy_timeout=1)
+    message = str(caught.value)
+    assert 'the PostgreSQL database "no_such_db_i12" does not exist' in message
+    assert "createdb no_such_db_i12" in message
+    assert "is it running" not in message
+
+
+# What psycopg reports for failures the test server (trust authentication, every client
+# allowed) cannot produce; the texts are the server's own.
+@pytest.mark.parametrize(
+    ("server_says", "problem", "hint"),
+    [
+        (
+            'connection to server at "db.internal" (10.0.0.5), port 5432 failed: FATAL:  '
+            'password authentication failed for user "syndication"',
+            'PostgreSQL refused the password of user "syndication"',
+            "check the password in [storage] url",
+        ),
+        (
+            'connection to server at "db.internal" (10.0.0.5), port 5432 failed: '
+            "fe_sendauth: no password supplied",
+            "PostgreSQL asks for a password and none was given",
+            "put it in [storage] url",
+        ),
+        (
+            'connection to server at "db.internal" (10.0.0.5), port 5432 failed: FATAL:  '
+            'no pg_hba.conf entry for host "10.0.0.9", user "syndication", database "news", '
+            "no encryption",
+            "PostgreSQL does not accept this client (no pg_hba.conf entry)",
+            "add a pg_hba.conf line for this host, user and database",
+        ),
+        (
+            'connection to server at "db.internal" (10.0.0.5), port 5432 failed: FATAL:  '
+            'permission denied for database "news"\nDETAIL:  User does not have CONNECT '
+            "privilege.",
+            "the PostgreSQL user may not connect to this database",
+            "GRANT CONNECT ON DATABASE",
+        ),
+        (
+            'failed to resolve host "db.internall": [Errno -2] Name or service not known',
+            "cannot resolve the PostgreSQL host name",
+            "check the host in [storage] url",
+        ),
+        (
+            'connection to server at "10.0.0.5", port 5432 failed: timeout expired',
+            "no answer from PostgreSQL at db.internal:5432",
+            "is it running, and may this machine reach it",
+        ),
+    ],
+    ids=["password", "no-password", "pg_hba", "connect-privilege", "dns", "timeout"],
+)
+def test_postgresql_connection_errors_are_explained(
+    server_says: str, problem: str, hint: str
+) -> None:
+    import psycopg
+    import sqlalchemy as sa
+
+    from syndication.store.db import explain
+
+    error = sa.exc.OperationalError(None, None, psycopg.OperationalError(server_says))
+    said, todo = explain(error, "postgresql+psycopg://syndication:***@db.internal/news")
+    assert said.startswith(problem), said
+    assert todo is not None and hint in todo, todo
+    assert "is it running?" not in todo or "timeout" in server_says
+
+
 def test_unsupported_url_is_refused() -> None:
     with pytest.raises(StorageError, match="unsupported database 'mysql'"):
         open_store("mysql://root@localhost/news")

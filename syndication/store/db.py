@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
@@ -298,7 +299,8 @@ def translate(display_url: str, action: str) -> Iterator[None]:
 
 def explain(error: sa.exc.SQLAlchemyError, display_url: str) -> tuple[str, str | None]:
     """(what went wrong, what to do) for a SQLAlchemy error."""
-    text = str(getattr(error, "orig", None) or error).lower()
+    said = str(getattr(error, "orig", None) or error)
+    text = said.lower()
     url = sa.make_url(display_url) if "://" in display_url else None
     where = f"{url.host or 'localhost'}:{url.port or 5432}" if url is not None else display_url
     if any(m in text for m in ("database is locked", "table is locked", "lock timeout")):
@@ -320,16 +322,10 @@ def explain(error: sa.exc.SQLAlchemyError, display_url: str) -> tuple[str, str |
         )
     if "database or disk is full" in text or "no space left" in text:
         return ("the disk is full", "free some space, then retry")
-    if "password authentication failed" in text or "no password supplied" in text:
-        return (
-            "PostgreSQL refused the login",
-            "check the user and password in [storage] url",
-        )
-    if "does not exist" in text and 'database "' in text:
-        return (
-            "the PostgreSQL database does not exist",
-            "create it (createdb) or fix the database name in [storage] url",
-        )
+    if url is not None and url.get_backend_name() == "postgresql":
+        found = _explain_postgresql(said, url, where)
+        if found is not None:
+            return found
     if isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError) and any(
         marker in text
         for marker in ("connection", "connect", "timeout expired", "server closed", "refused")
@@ -340,6 +336,59 @@ def explain(error: sa.exc.SQLAlchemyError, display_url: str) -> tuple[str, str |
     if isinstance(error, sa.exc.StatementError) and not isinstance(error, sa.exc.DBAPIError):
         return ("a value could not be stored", None)
     return ("database error", None)
+
+
+def _explain_postgresql(said: str, url: sa.URL, where: str) -> tuple[str, str] | None:
+    """Connection failures the server reported itself. Checked before the generic
+    "cannot reach" (every libpq connection error starts "connection to server at … failed"),
+    so an operator fixing a role or a password is not sent to restart a running server."""
+    text = said.lower()
+    user = url.username or "the current user"
+    database = url.database or user
+    role = re.search(r'role "([^"]*)" does not exist', said)
+    if role:
+        return (
+            f'PostgreSQL has no role "{role.group(1)}"',
+            f"create the role (createuser {role.group(1)}) or fix the user name in [storage] url",
+        )
+    db = re.search(r'database "([^"]*)" does not exist', said)
+    if db:
+        return (
+            f'the PostgreSQL database "{db.group(1)}" does not exist',
+            f"create it (createdb {db.group(1)}) or fix the database name in [storage] url",
+        )
+    if "password authentication failed" in text:
+        return (
+            f'PostgreSQL refused the password of user "{user}"',
+            "check the password in [storage] url (or $SYNDICATION_STORAGE_URL)",
+        )
+    if "no password supplied" in text:
+        return (
+            "PostgreSQL asks for a password and none was given",
+            f"put it in [storage] url: postgresql+psycopg://{user}:PASSWORD@{where}/{database}",
+        )
+    if "no pg_hba.conf entry" in text:
+        return (
+            "PostgreSQL does not accept this client (no pg_hba.conf entry)",
+            "add a pg_hba.conf line for this host, user and database on the server, "
+            "then reload it",
+        )
+    if "permission denied for database" in text or "connect privilege" in text:
+        return (
+            "the PostgreSQL user may not connect to this database",
+            f"GRANT CONNECT ON DATABASE {database} TO {user}, or use another user",
+        )
+    if "failed to resolve host" in text or "could not translate host name" in text:
+        return (
+            "cannot resolve the PostgreSQL host name",
+            "check the host in [storage] url",
+        )
+    if "timeout expired" in text:
+        return (
+            f"no answer from PostgreSQL at {where}",
+            "is it running, and may this machine reach it (firewall)? check [storage] url",
+        )
+    return None
 
 
 __all__ = [
