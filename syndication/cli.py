@@ -235,12 +235,14 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from . import metrics
     from .ingest import run_ingest
     from .lock import run_lock
 
     cfg = load_config(args)
     _check_partner_ids(cfg, args.partner)
-    with run_lock(cfg), _open_store(cfg) as store:
+    # metrics.flushed: counts of polls that wrote nothing are saved before we exit.
+    with run_lock(cfg), _open_store(cfg) as store, metrics.flushed(store):
         reports = run_ingest(
             cfg,
             store,
@@ -267,10 +269,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         with run_lock(cfg):
             return run_daemon(cfg)
+    from . import metrics
     from .ingest import run_ingest
     from .publish import publish_all
 
-    with run_lock(cfg), _open_store(cfg) as store:
+    # The publish saves what this run counted; metrics.flushed saves it when publish fails.
+    with run_lock(cfg), _open_store(cfg) as store, metrics.flushed(store):
         partners = [p for p in cfg.partners if p.enabled]
         reports = run_ingest(cfg, store, force=args.force, on_report=_progress(len(partners)))
         status = _summarise(reports, named=False)
@@ -284,10 +288,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from . import metrics
     from .publish import publish_all
 
     cfg = load_config(args)
-    with _open_store(cfg) as store:
+    with _open_store(cfg) as store, metrics.flushed(store):
         published = publish_all(cfg, store, force=args.force, ping=_websub_ping(cfg))
     changed = sum(1 for p in published if p.changed)
     print(

@@ -21,7 +21,8 @@ of everything else that decides the FeedItem (partner settings, final URL, Conte
 so an equal digest means an equal FeedItem: an edited item still reaches the full path.
 
 Partner states are queued and written in batches, one transaction per STATE_BATCH polls
-and whenever the last poll in flight ends (see `Ingester._save_state`).
+and whenever the last poll in flight ends (see `Ingester._save_state`). Each poll is
+counted in `metrics` (in memory); the counts ride along in the next batch's transaction.
 
 Failure policy: a partner's expected failures (FetchError, FeedParseError) are values in
 its IngestReport and push its next poll back; an article page that fails keeps the feed
@@ -144,7 +145,10 @@ class Ingester:
             with self._pending_lock:
                 batch, self._pending = self._pending, {}
             if batch:
-                self.store.save_partner_states(list(batch.values()))
+                # The metrics pending for this database go in the same transaction: no
+                # write of their own, and none at all while no state needs writing.
+                with metrics.carried(self.store) as deltas:
+                    self.store.save_partner_states(list(batch.values()), metrics=deltas)
 
     def _save_state(self, state: PartnerState) -> None:
         """Queue a partner's state for the next batch write.
@@ -163,6 +167,13 @@ class Ingester:
     def _partner(self, partner: PartnerFeed, force: bool) -> IngestReport:
         started = time.monotonic()
         now = self.clock()
+        report = self._outcome(partner, force, started, now)
+        metrics.record_poll(self.store, report, now)
+        return report
+
+    def _outcome(
+        self, partner: PartnerFeed, force: bool, started: float, now: dt.datetime
+    ) -> IngestReport:
         state = self._state(partner.id)
         if not force and state.disabled_reason:
             return self._report(partner, "disabled", started, error=state.disabled_reason)
@@ -409,11 +420,6 @@ class Ingester:
                     updated += 1
                 else:
                     unchanged += 1
-        if new or updated:
-            metrics.inc("syndication_articles_total", new, partner=partner.id, result="new")
-            metrics.inc("syndication_articles_total", updated, partner=partner.id, result="updated")
-        if failures:
-            metrics.inc("syndication_item_failures_total", len(failures), partner=partner.id)
         report = IngestReport(
             partner.id,
             "ok",
@@ -481,8 +487,18 @@ class Ingester:
             http_charset=charset,
             base_url=partner.site_url,
         )
+        def timed(seconds: float) -> None:
+            metrics.observe_scrape(self.store, seconds)
+
         started = time.monotonic()
-        scraped = self.pages.scrape(job) if self.pages is not None else run_job(job)
+        if self.pages is not None:
+            scraped = self.pages.scrape(job, timed=timed)
+        else:
+            try:
+                scraped = run_job(job)
+            finally:
+                # A page that failed took its time too: it belongs in the histogram.
+                timed(time.monotonic() - started)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "scraped %s in %d ms: %s",
@@ -526,16 +542,6 @@ class Ingester:
             next_check_at=next_check,
             warnings=parsed.warnings[:20] if parsed else state.warnings,
         )
-        metrics.inc(
-            "syndication_polls_total",
-            partner=partner.id,
-            result="not_modified" if fetched.not_modified else ("ok" if parsed else "unchanged"),
-        )
-        metrics.set(
-            "syndication_partner_last_success_timestamp_seconds",
-            now.timestamp(),
-            partner=partner.id,
-        )
         if _persisted_differs(state, new_state, now):
             self._save_state(new_state)
 
@@ -571,7 +577,6 @@ class Ingester:
                 disabled_reason=disabled or state.disabled_reason,
             )
         )
-        metrics.inc("syndication_polls_total", partner=partner.id, result="failed")
         return self._report(partner, "failed", started, error=text)
 
     def _report(

@@ -282,3 +282,17 @@ class Published:
     path: str
     changed: bool
     entries: int
+
+
+@dataclass(frozen=True, slots=True)
+class MetricDelta:
+    """A change to one stored metric series (see syndication/metrics.py for the names).
+
+    `add` adds `value` to a counter; `max` raises a gauge to `value` if it is higher, so
+    processes flushing in any order never move a timestamp back.
+    """
+
+    name: str
+    labels: str  # canonical encoding of the label set, made by syndication.metrics
+    value: float
+    mode: Literal["add", "max"] = "add"

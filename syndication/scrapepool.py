@@ -26,6 +26,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -76,6 +77,7 @@ class Outcome:
     scraped: Scraped | None
     error: tuple[str, str | None] | None = None  # (message with its cause, hint)
     logs: tuple[tuple[str, int, str], ...] = ()  # (logger name, level, message)
+    seconds: float = 0.0  # the scrape itself, measured in the worker
 
 
 class _Collect(logging.Handler):
@@ -112,10 +114,13 @@ def _ready() -> bool:
 def work(job: PageJob) -> Outcome:
     """Runs in a worker: scrape *job*, never raising for the page's own problems."""
     _collect.records.clear()
+    started = time.perf_counter()
     try:
-        return Outcome(run_job(job), logs=tuple(_collect.records))
+        scraped = run_job(job)
     except ScrapeError as exc:
-        return Outcome(None, (exc.detail, exc.hint), tuple(_collect.records))
+        took = time.perf_counter() - started
+        return Outcome(None, (exc.detail, exc.hint), tuple(_collect.records), took)
+    return Outcome(scraped, logs=tuple(_collect.records), seconds=time.perf_counter() - started)
 
 
 class ScrapePool:
@@ -146,12 +151,23 @@ class ScrapePool:
         self._closed = False
         self.restarts = 0  # times the workers were replaced (killed or died)
 
-    def scrape(self, job: PageJob) -> Scraped:
+    def scrape(self, job: PageJob, *, timed: Callable[[float], None] | None = None) -> Scraped:
+        """The page's record; ScrapeError for the page's own problems.
+
+        `timed(seconds)` receives how long the scrape itself took (in the worker, without
+        the wait for a free one), also when it failed; a page stopped at the time limit
+        counts as the limit.
+        """
         if self.processes <= 0:
-            return run_job(job)
+            started = time.perf_counter()
+            try:
+                return run_job(job)
+            finally:
+                if timed is not None:
+                    timed(time.perf_counter() - started)
         with self._slots:
             try:
-                return self._run(job)
+                return self._run(job, timed)
             except BrokenProcessPool:
                 pass  # a worker died: this page, or another one in flight, killed it
         # Tried again alone, with nothing else in flight: a page that kills the workers again
@@ -160,7 +176,7 @@ class ScrapePool:
             for _ in range(self.processes):
                 self._slots.acquire()
             try:
-                return self._run(job)
+                return self._run(job, timed)
             except BrokenProcessPool:
                 raise ScrapeError(
                     "the scraper process died twice while reading this page (out of memory, "
@@ -173,12 +189,14 @@ class ScrapePool:
                 for _ in range(self.processes):
                     self._slots.release()
 
-    def _run(self, job: PageJob) -> Scraped:
+    def _run(self, job: PageJob, timed: Callable[[float], None] | None) -> Scraped:
         executor, generation = self._current()
         try:
             outcome = executor.submit(self._target, job).result(timeout=self.timeout)
         except FutureTimeout:
             self._replace(generation, kill=True)
+            if timed is not None:
+                timed(self.timeout)
             raise ScrapeError(
                 f"scraping the page took longer than {self.timeout:g} s, so its worker "
                 "process was stopped",
@@ -190,6 +208,8 @@ class ScrapePool:
         except BrokenProcessPool:
             self._replace(generation, kill=False)
             raise
+        if timed is not None:
+            timed(outcome.seconds)
         return _unpack(outcome, job)
 
     def close(self) -> None:

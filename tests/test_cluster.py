@@ -29,6 +29,7 @@ import feedparser
 import pytest
 import redis
 import sqlalchemy as sa
+from prometheus_client.parser import text_string_to_metric_families
 
 from syndication import config as config_mod
 from syndication.cli import main
@@ -36,6 +37,7 @@ from syndication.cluster.app import make_celery
 from syndication.cluster.connections import transport_options
 from syndication.cluster.limiter import HostLimiter
 from syndication.cluster.scheduler import ClusterScheduler
+from syndication.cluster.tasks import POLL_TASK, PUBLISH_TASK
 from syndication.config import ClusterSettings, Config
 from syndication.errors import ConfigError
 from syndication.fetch import Fetcher
@@ -542,6 +544,84 @@ def test_cluster_end_to_end(tmp_path: Path, pg_url: str, prefix: str, site: Site
         procs.close()
         store.close()
         engine.dispose()
+
+
+# --- metrics: what a worker counts reaches serve's /metrics through the store ---------------
+
+
+def _samples(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    status, _, body = _get(url, "/metrics")
+    assert status == 200, body
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+    }
+
+
+def test_a_workers_counts_reach_serves_metrics(
+    tmp_path: Path, pg_url: str, prefix: str, site: Site
+) -> None:
+    good = SimPartner("good", make_articles("good", 2))
+    feeds = {
+        "good": serve_partner(site, good),
+        "bad": site.add("/bad/feed.xml", Route(b"x", status=500, content_type="text/plain")),
+    }
+    path = _write_cluster_toml(tmp_path, pg_url, prefix, feeds)
+    # Task results, so the test knows when each task has run (the key prefix applies);
+    # the publish a changed poll asks for is put off beyond the test, so the only publish
+    # is the one sent here and nothing else writes while the test looks.
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("[cluster]\n", f'[cluster]\nresult_backend = "{REDIS_URL}"\n')
+    path.write_text(text.replace("publish_debounce = 0.5", "publish_debounce = 600"), "utf-8")
+    cfg = config_mod.load(path)
+    app = make_celery(cfg)
+
+    def run(task: str, *args: str) -> Any:
+        return app.send_task(task, args=list(args), queue=prefix).get(timeout=120)
+
+    def value(samples: dict[Any, float], name: str, **want: str) -> float | None:
+        return samples.get((name, tuple(sorted(want.items()))))
+
+    polls = "syndication_partner_polls_total"
+    procs = Procs(tmp_path, path)
+    try:
+        procs.start("worker", "worker", "--pool", "solo", "--hostname", f"w-{prefix}")
+        assert run(POLL_TASK, "good")["status"] == "ok", procs.log("worker")
+        assert run(POLL_TASK, "bad")["status"] == "failed"
+        assert run(PUBLISH_TASK)["status"] == "ok"
+        # Due again at once (else "deferred"): its feed answers 304, a poll that writes
+        # nothing, so its count stays in the worker's memory for now.
+        with open_store(pg_url, migrate=False) as store:
+            state = store.get_partner_state("good")
+            assert state is not None
+            store.save_partner_state(dataclasses.replace(state, next_check_at=None))
+        assert run(POLL_TASK, "good")["status"] == "not_modified"
+
+        # A web node of the cluster, on another "machine": it shares only the store.
+        with create_server(cfg, "127.0.0.1", 0, from_store=True) as server:
+            server.start()
+            samples = _samples(server.url)
+            assert value(samples, "syndication_metrics_store_up") == 1
+            assert value(samples, polls, partner="good", outcome="ok") == 1
+            assert value(samples, polls, partner="bad", outcome="failed") == 1
+            assert value(samples, polls, partner="good", outcome="not_modified") == 0
+            assert value(samples, "syndication_partner_consecutive_failures", partner="bad") == 1
+            new = value(samples, "syndication_partner_articles_total", partner="good", result="new")
+            assert new == 2
+            assert value(samples, "syndication_scrape_duration_seconds_count") == 2
+            assert value(samples, "syndication_publish_duration_seconds_count") == 1
+            written = value(samples, "syndication_publish_files_written_total")
+            assert written is not None and written > 0
+
+            # A warm shutdown saves what the worker still had pending.
+            procs.close()
+            assert procs.procs["worker"].returncode == 0, procs.log("worker")
+            samples = _samples(server.url)
+            assert value(samples, polls, partner="good", outcome="not_modified") == 1
+            assert value(samples, polls, partner="good", outcome="ok") == 1
+    finally:
+        procs.close()
 
 
 def test_two_apps_in_one_process_each_have_their_own_tasks(tmp_path: Path) -> None:

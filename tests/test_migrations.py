@@ -26,7 +26,7 @@ def test_upgrade_head_matches_the_schema_module(store_url: str) -> None:
                 "ck_article_categories_slug_not_empty",
                 "ck_article_categories_label_not_empty",
             }
-            assert context.get_current_heads() == ("0001",)
+            assert context.get_current_heads() == ("0002",)
     finally:
         engine.dispose()
 
@@ -51,3 +51,4 @@ def test_migrations_are_packaged_beside_the_code() -> None:
     assert (db.MIGRATIONS_DIR / "env.py").is_file()
     assert (db.MIGRATIONS_DIR / "script.py.mako").is_file()
     assert (db.MIGRATIONS_DIR / "versions" / "0001_initial.py").is_file()
+    assert (db.MIGRATIONS_DIR / "versions" / "0002_metric_values.py").is_file()

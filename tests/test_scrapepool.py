@@ -88,11 +88,14 @@ def test_workers_give_the_in_thread_record_on_every_corpus_page() -> None:
 
 def test_a_page_that_never_finishes_has_its_worker_stopped() -> None:
     page = _job(INDEX[0])
+    took: list[float] = []  # what the metrics get: the scrape's own time, or the limit
     with ScrapePool(1, timeout=5, target=hang_or_work) as pool:
-        assert pool.scrape(page) == run_job(page)
+        assert pool.scrape(page, timed=took.append) == run_job(page)
+        assert len(took) == 1 and took[0] > 0
         first = pool.worker_pids()
         with pytest.raises(ScrapeError) as err:
-            pool.scrape(replace(page, url=page.url + "?hang"))
+            pool.scrape(replace(page, url=page.url + "?hang"), timed=took.append)
+        assert took[1:] == [5]
         text = str(err.value)
         assert "longer than 5 s" in text and "worker process was stopped" in text
         assert page.url in text and "tried again on the next poll" in text

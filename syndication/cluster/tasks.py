@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from celery import Celery, Task
+from celery import Celery, Task, signals
 from kombu.exceptions import OperationalError
 
+from syndication import metrics
 from syndication.cluster import leader
 from syndication.cluster.connections import redis_client
 from syndication.cluster.limiter import HostLimiter
@@ -91,6 +92,14 @@ class Runtime:
         # already, and its pool's children may not start processes of their own.
         ingester = Ingester(self.config, store, fetcher)
         return _Parts(os.getpid(), store, fetcher, ingester, client)
+
+    def flush_metrics(self, **_signal: Any) -> None:
+        """Save the metrics this process counted that no write carried yet (polls that
+        wrote nothing). Connected to the worker's shutdown signals by `register`."""
+        with self._lock:
+            parts = self._parts
+        if parts is not None and parts.pid == os.getpid():
+            metrics.flush(parts.store)
 
     def close(self) -> None:
         with self._lock:
@@ -192,6 +201,10 @@ def register(app: Celery, config: Config) -> Runtime:
     """Register our tasks on `app`, bound to `config`; returns their shared runtime."""
     runtime = Runtime(config)
     retry_delay = max(1.0, config.scheduler.publish_debounce)
+    # A prefork child sends the first, a solo or threads worker the second. Weak
+    # references: the receivers go with the runtime.
+    signals.worker_process_shutdown.connect(runtime.flush_metrics)
+    signals.worker_shutdown.connect(runtime.flush_metrics)
 
     @app.task(  # type: ignore[untyped-decorator]
         name=POLL_TASK,

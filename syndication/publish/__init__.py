@@ -158,15 +158,18 @@ def publish_all(
     finally:
         cache.end_run(spec.key for spec in specs)  # drop the items no feed carries
 
+    written = sum(1 for p in results if p.changed)
     for name in STATIC_FILES:
         data = resources.files(__package__).joinpath(name).read_bytes()
-        _write(store, out_dir / name, data, feed_key=name)
-    _write(store, out_dir / "index.html", render_index(specs, settings), feed_key="index")
+        written += _write(store, out_dir / name, data, feed_key=name)
+    index = render_index(specs, settings)
+    written += _write(store, out_dir / "index.html", index, feed_key="index")
 
     websub.notify(ping, settings.hub_url, changed_urls)
-    metrics.observe("syndication_publish_duration_seconds", time.monotonic() - started)
+    duration = time.monotonic() - started
 
     if failures:
+        metrics.record_publish(store, duration, written, None)
         keys = ", ".join(e.feed_key for e in failures)
         raise PublishError(
             f"{len(failures)} of {len(specs)} feeds failed: " + "; ".join(str(e) for e in failures),
@@ -176,8 +179,10 @@ def publish_all(
         )
     # /healthz reports the age of this mark; only a fully successful publish sets it.
     finished = dt.datetime.now(dt.UTC)
-    store.set_meta(LAST_PUBLISH_KEY, finished.isoformat())
-    metrics.set("syndication_last_publish_timestamp_seconds", finished.timestamp())
+    metrics.record_publish(store, duration, written, finished)
+    # Everything this process counted since its last write goes in the same transaction.
+    with metrics.carried(store) as deltas:
+        store.set_meta(LAST_PUBLISH_KEY, finished.isoformat(), metrics=deltas)
     return results
 
 

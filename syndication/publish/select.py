@@ -14,14 +14,14 @@ import html
 import logging
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 from syndication.arabic.slug import assign_slugs, is_safe_slug, slugify
 from syndication.config import Config, PublishSettings
-from syndication.model import Article, Category, FeedFormat, FeedSpec, Image
+from syndication.model import Article, Category, FeedFormat, FeedSpec, Image, MetricDelta
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,10 @@ _IMAGE_TYPES = {
 
 
 class StoreReader(Protocol):
-    """The read side of `syndication.store.Store` that publishing uses."""
+    """The read side of `syndication.store.Store` that publishing uses (and the mark it
+    writes, with the metrics pending for the database at `url`)."""
+
+    url: str
 
     def latest(
         self,
@@ -81,7 +84,9 @@ class StoreReader(Protocol):
 
     def meta_with_prefix(self, prefix: str) -> dict[str, str]: ...
 
-    def set_meta(self, key: str, value: str) -> None: ...
+    def set_meta(
+        self, key: str, value: str, *, metrics: Sequence[MetricDelta] = ()
+    ) -> None: ...
 
     def save_feed_file(self, name: str, body: bytes, etag: str) -> None: ...
 

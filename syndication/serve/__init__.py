@@ -124,6 +124,7 @@ class FeedServer:
         else:  # the loop is not running (never started, or run() already returned)
             self.server.task_dispatcher.shutdown(timeout=timeout)
             wasyncore.close_all(self._map)
+        self.app.close()  # no request runs any more: its store can go
 
     def __enter__(self) -> FeedServer:
         return self

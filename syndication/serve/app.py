@@ -3,7 +3,8 @@
     GET /            → feeds/index.html
     GET /<name>      → feeds/<name> for allowed names only (see files.py)
     GET /healthz     → JSON, 200 or 503 (see health.py)
-    GET /metrics     → Prometheus text from syndication.metrics
+    GET /metrics     → Prometheus text (syndication.metrics): this server's requests and
+                       the pipeline's series, read from the store on each scrape
     anything but GET/HEAD → 405 with `Allow: GET, HEAD`
 
 Order for a file: method → name → token for private feeds (401) → file (404/503) →
@@ -107,14 +108,15 @@ class FeedsApp:
         self.private_keys = frozenset(spec.key for spec in config.feeds if spec.private)
         if store_factory is None:
             store_factory = _default_store_factory(config)
+        # Health, metrics and (on a stateless node) the files share one Store.
+        self._store = store_factory = _SharedStore(store_factory)
         self.files: FeedDirs | StoreFileCache
         if from_store:
-            # Stateless node: files come from the store; health shares its connections.
-            store_factory = _shared(store_factory)
             self.files = StoreFileCache(store_factory)
         else:
             self.files = FeedDirs(str(output_dir(config)), str(private_output_dir(config)))
         self.health = Health(store_factory, config.serve.stale_after)
+        self.metrics = metrics.ServeMetrics(store_factory, [p.id for p in config.partners])
         self._prepared: dict[str, _Prepared] = {}
 
     def is_fast(self, method: str, path: str) -> bool:
@@ -123,9 +125,9 @@ class FeedsApp:
         The I/O thread answers such requests itself (see engine.py); a cached file that
         changed since is re-read there once, which is the price of not stat-ing twice.
         """
-        if path == "/healthz":
-            return False
-        if method not in ("GET", "HEAD") or path == "/metrics":
+        if path in ("/healthz", "/metrics"):
+            return False  # both query the store
+        if method not in ("GET", "HEAD"):
             return True
         name = "index.html" if path == "/" else path[1:]
         if classify(name) is None:
@@ -136,6 +138,10 @@ class FeedsApp:
     def _is_private(self, name: str) -> bool:
         key = feed_key(name)
         return key is not None and key in self.private_keys
+
+    def close(self) -> None:
+        """Release the store's connections (the server calls this when it stops)."""
+        self._store.close()
 
     # --- WSGI -----------------------------------------------------------------------
 
@@ -158,7 +164,7 @@ class FeedsApp:
         else:
             payload = [body]
         start_response(_STATUS[status], headers)
-        metrics.inc("syndication_http_requests_total", code=status)
+        self.metrics.request(status)
         if access_log.isEnabledFor(logging.INFO):
             access_log.info(
                 "%s %s %s %d %d %.1fms%s",
@@ -182,11 +188,11 @@ class FeedsApp:
         if path == "/healthz":
             return (*self._healthz(), None)
         if path == "/metrics":
-            body = metrics.render().encode()
+            body, content_type = self.metrics.render(environ.get("HTTP_ACCEPT"))
             return (
                 200,
                 [
-                    ("Content-Type", "text/plain; version=0.0.4; charset=utf-8"),
+                    ("Content-Type", content_type),
                     ("Cache-Control", "no-store"),
                     ("Content-Length", str(len(body))),
                 ],
@@ -350,18 +356,25 @@ def _default_store_factory(config: Config) -> Callable[[], Store]:
     return factory
 
 
-def _shared(factory: Callable[[], Store]) -> Callable[[], Store]:
+class _SharedStore:
     """`factory`, called at most once successfully; every caller gets that one Store."""
-    lock = threading.Lock()
-    made: list[Store] = []
 
-    def shared() -> Store:
-        with lock:
-            if not made:
-                made.append(factory())
-            return made[0]
+    def __init__(self, factory: Callable[[], Store]) -> None:
+        self._factory = factory
+        self._lock = threading.Lock()
+        self._made: list[Store] = []
 
-    return shared
+    def __call__(self) -> Store:
+        with self._lock:
+            if not self._made:
+                self._made.append(self._factory())
+            return self._made[0]
+
+    def close(self) -> None:
+        with self._lock:
+            made, self._made = self._made, []
+        for store in made:
+            store.close()
 
 
 def make_app(config: Config, store_factory: Callable[[], Store] | None = None) -> WSGIApplication:

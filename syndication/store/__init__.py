@@ -4,12 +4,14 @@
         ├── articles: upsert by Article.id (content_hash decides new/updated/unchanged),
         │             tombstones, latest(filters), feed_stamp(filters)
         ├── partners: PartnerState per partner, replaced on every poll
-        └── meta, feed files: small key/value rows, rendered feeds with their ETag
+        ├── meta, feed files: small key/value rows, rendered feeds with their ETag
+        └── metric values: the pipeline's counters and gauges (syndication.metrics)
 
 The only user of SQLAlchemy and Alembic. Every public method is one transaction and
 raises `StorageError` (naming the database, password hidden, and what to do) for any
 database failure. Layout: `schema` (tables), `db` (engine, transactions, migrations,
-error translation), `articles`, `partners` (queries); `Store` below composes them.
+error translation), `articles`, `partners`, `metricrows` (queries); `Store` below composes
+them.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 
 from syndication.errors import StorageError
-from syndication.model import Article, Category, PartnerState, UpsertResult
+from syndication.model import Article, Category, MetricDelta, PartnerState, UpsertResult
 from syndication.store import articles as _articles
 from syndication.store import db as _db
 from syndication.store import locks as _locks
+from syndication.store import metricrows as _metricrows
 from syndication.store import partners as _partners
 from syndication.store.locks import AdvisoryLock
 
@@ -70,9 +73,12 @@ class Store:
         ):
             _partners.save(conn, state)
 
-    def save_partner_states(self, states: Sequence[PartnerState]) -> None:
-        """Save many partner states in one transaction (the last one per partner wins)."""
-        if not states:
+    def save_partner_states(
+        self, states: Sequence[PartnerState], *, metrics: Sequence[MetricDelta] = ()
+    ) -> None:
+        """Save many partner states in one transaction (the last one per partner wins),
+        with `metrics` applied in the same transaction."""
+        if not states and not metrics:
             return
         latest = {state.partner_id: state for state in states}
         with (
@@ -80,6 +86,7 @@ class Store:
             _db.write(self._engine) as conn,
         ):
             _partners.save_many(conn, list(latest.values()))
+            _metricrows.add(conn, metrics)
 
     def partner_states(self) -> list[PartnerState]:
         with (
@@ -177,9 +184,28 @@ class Store:
         with _db.translate(self.display_url, f"reading {prefix}*"), _db.read(self._engine) as conn:
             return _partners.meta_with_prefix(conn, prefix)
 
-    def set_meta(self, key: str, value: str) -> None:
+    def set_meta(self, key: str, value: str, *, metrics: Sequence[MetricDelta] = ()) -> None:
+        """Save one meta entry, with `metrics` applied in the same transaction."""
         with _db.translate(self.display_url, f"saving {key}"), _db.write(self._engine) as conn:
             _partners.set_meta(conn, key, value)
+            _metricrows.add(conn, metrics)
+
+    # --- metrics ------------------------------------------------------------------------
+
+    def add_metrics(self, metrics: Sequence[MetricDelta]) -> None:
+        """Apply metric changes in a transaction of their own (nothing to do: no write)."""
+        if not metrics:
+            return
+        with (
+            _db.translate(self.display_url, "saving metrics"),
+            _db.write(self._engine) as conn,
+        ):
+            _metricrows.add(conn, metrics)
+
+    def metric_values(self) -> list[tuple[str, str, float]]:
+        """(name, labels, value) of every stored metric series."""
+        with _db.translate(self.display_url, "reading metrics"), _db.read(self._engine) as conn:
+            return _metricrows.all_values(conn)
 
     def save_feed_file(self, name: str, body: bytes, etag: str) -> None:
         with (

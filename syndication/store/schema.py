@@ -168,6 +168,17 @@ feed_files = sa.Table(
     sa.Column("saved_at", UTCDateTime, nullable=False),
 )
 
+# The pipeline's Prometheus counters and gauges, kept here because the processes that
+# count (cron runs, the daemon, cluster workers) are not the one `/metrics` is scraped
+# from (see syndication/metrics.py). One row per series: metric name + encoded labels.
+metric_values = sa.Table(
+    "metric_values",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("labels", sa.String(1000), primary_key=True),
+    sa.Column("value", sa.Double, nullable=False),  # counts, sums and Unix times
+)
+
 CHANGE_SEQ = "change_seq"
 
 __all__ = [
@@ -180,6 +191,7 @@ __all__ = [
     "feed_files",
     "meta",
     "metadata",
+    "metric_values",
     "partner_states",
     "selection_marks",
     "tombstones",
