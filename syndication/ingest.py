@@ -29,6 +29,16 @@ its IngestReport and push its next poll back; an article page that fails keeps t
 item's own title and summary so the story is not lost; an unexpected exception in one
 partner is logged with its traceback and marked on that partner, never stopping the others.
 A StorageError is fatal for the run (the database is shared by everyone).
+
+Identity: articles are named by guid, or by canonical URL once a feed's guids are missing
+or repeated, and from then on for good (`PartnerState.identity`): a feed whose repeated
+guid comes and goes would otherwise rename every article at each switch, fetching every
+page again and storing every story twice.
+
+Edits: an item is edited when its `item_hash` changes. Tracking parameters in its link
+(utm_*, fbclid, …) are left out of that hash, as they are of the article id: partners
+rotate them (per campaign, per day, per request), and counting that as an edit would
+fetch and scrape the page again on every poll, forever.
 """
 
 from __future__ import annotations
@@ -77,7 +87,7 @@ from .parse import (
 from .pollpolicy import backoff_delay, due_at, is_due, next_poll_floor, ttl_floor
 from .scrapepool import PageJob, ScrapePool, default_processes, run_job
 from .store import Store
-from .urls import canonical_url
+from .urls import canonical_url, without_tracking
 
 log = logging.getLogger("syndication.ingest")
 
@@ -281,7 +291,11 @@ class Ingester:
         # Digests only: the keys come from the memo (an item's key is a function of its
         # digest), which halves the scan on the hot path.
         digests = scan_digests(fetched.body)
-        skipped = self._all_known(partner, digests, memo) if digests is not None else None
+        skipped = (
+            self._all_known(partner, digests, memo, by_url=state.identity == "url")
+            if digests is not None
+            else None
+        )
         if skipped is None or digests is None:
             return None, memo, context
         count, identity = skipped
@@ -316,9 +330,15 @@ class Ingester:
         return memo if isinstance(memo, dict) else None
 
     def _all_known(
-        self, partner: PartnerFeed, scan: ItemDigests, memo: dict[str, object]
+        self,
+        partner: PartnerFeed,
+        scan: ItemDigests,
+        memo: dict[str, object],
+        *,
+        by_url: bool = False,
     ) -> tuple[int, Literal["guid", "url"]] | None:
-        """(items, identity) when every item is known and untouched, else None."""
+        """(items, identity) when every item is known and untouched, else None.
+        `by_url`: the partner is identified by URL already (see `fast_ids`)."""
         remembered, keys = memo.get("items"), memo.get("keys")
         if not isinstance(remembered, dict) or not isinstance(keys, dict):
             return None
@@ -328,7 +348,7 @@ class Ingester:
             if not isinstance(key, list) or len(key) != 2:
                 return None  # an item not seen before (or seen edited): the full path
             found.append((key[0], key[1]))
-        plan = fast_ids(partner, ItemScan(tuple(found), scan.digests, scan.ttl))
+        plan = fast_ids(partner, ItemScan(tuple(found), scan.digests, scan.ttl), by_url=by_url)
         if plan is None:
             return None
         ids, identity = plan
@@ -359,7 +379,7 @@ class Ingester:
     ) -> None:
         """Record, for the next poll's fast path, each item's key by digest and (digest,
         item hash) by article id."""
-        plan = fast_ids(partner, scan)
+        plan = fast_ids(partner, scan, by_url=identity == "url")
         items: dict[str, list[str]] = {}
         keys: dict[str, list[str | None]] = {}
         if plan is not None and plan[1] == identity:
@@ -377,7 +397,8 @@ class Ingester:
         self, partner: PartnerFeed, state: PartnerState, parsed: ParsedFeed, now: dt.datetime
     ) -> tuple[IngestReport, bool, Literal["guid", "url"], dict[str, str]]:
         items = list(parsed.items[: partner.max_items])
-        identity: Literal["guid", "url"] = "url" if guids_unreliable(items) else "guid"
+        by_url = state.identity == "url" or guids_unreliable(items)  # see the module doc
+        identity: Literal["guid", "url"] = "url" if by_url else "guid"
         if identity == "url" and state.identity != "url":
             log.warning(
                 "guids are missing or repeated in this feed: identifying articles by URL",
@@ -608,10 +629,11 @@ def _hashed_id(partner_id: str, key: str) -> str:
 
 
 def fast_ids(
-    partner: PartnerFeed, scan: ItemScan
+    partner: PartnerFeed, scan: ItemScan, *, by_url: bool = False
 ) -> tuple[list[tuple[str, str]], Literal["guid", "url"]] | None:
     """[(article id, item digest)] (first copy of a repeated id wins) and the identity the
     full path would choose for the same feed; None when only the full path can tell.
+    `by_url`: the partner is identified by URL already, whatever these guids look like.
 
     More items than `max_items`: which ones the full path keeps depends on their dates,
     which the scan does not read; a guid-less item without a link gets a content-hash id.
@@ -619,7 +641,7 @@ def fast_ids(
     """
     if len(scan.keys) > partner.max_items:
         return None
-    unreliable = guid_values_unreliable(guid for guid, _ in scan.keys)
+    unreliable = by_url or guid_values_unreliable(guid for guid, _ in scan.keys)
     identity: Literal["guid", "url"] = "url" if unreliable else "guid"
     ids: dict[str, str] = {}
     for (guid, url), digest in zip(scan.keys, scan.digests, strict=True):
@@ -636,10 +658,14 @@ def _context(partner: PartnerFeed, fetched: Fetched) -> str:
 
 
 def item_hash(item: FeedItem) -> str:
-    """What the partner's feed says about an item; a change means the article was edited."""
+    """What the partner's feed says about an item; a change means the article was edited.
+
+    Not the link's tracking parameters (see the module doc). Without any, the link is the
+    same string as before, so stored hashes stay valid.
+    """
     payload = [
         item.title,
-        item.url,
+        without_tracking(item.url) if item.url else item.url,
         item.summary,
         item.content_html,
         item.updated.isoformat() if item.updated else None,

@@ -15,7 +15,7 @@ from syndication.publish import publish_all
 from syndication.store import Store, open_store
 from tests.conftest import build_config
 from tests.httpsite import Route, Site
-from tests.partnersim import SimPartner, edited, make_articles, serve_partner
+from tests.partnersim import SimPartner, edited, make_articles, rss, serve_partner
 
 NOW = dt.datetime(2025, 9, 26, 13, 0, tzinfo=dt.UTC)
 
@@ -284,3 +284,84 @@ def test_the_next_tick_a_moment_early_still_polls(site: Site, store: Store, tmp_
     assert ingest(config, store, clock)["p"].status == "deferred"
     clock.now = state.next_check_at
     assert ingest(config, store, clock)["p"].status == "failed"
+
+
+def _quirky_feed(site: Site, partner: SimPartner, poll: int, change: str) -> str:
+    """The partner's feed with tracking parameters on every link; with change "trivial",
+    each poll's bytes differ: a new lastBuildDate and new values of those parameters
+    (partners stamp them per campaign, per day or per request)."""
+    stamp = poll if change == "trivial" else 0
+    body = rss(site.url(""), partner).decode()
+    body = body.replace(
+        ".html</link>",
+        f".html?utm_source=rss&amp;utm_medium=feed&amp;utm_campaign=c{stamp}"
+        f"&amp;fbclid=IwAR{stamp}x</link>",
+    )
+    # The story listed twice (the last item) came from another place on the partner's site.
+    head, tail = body.rsplit("utm_source=rss", 1)
+    body = head + "utm_source=homepage" + tail
+    if change == "trivial":
+        body = body.replace("<language>", f"<lastBuildDate>build {poll}</lastBuildDate><language>")
+    return site.add(partner.feed_path(), Route(body.encode(), etag=True))
+
+
+@pytest.mark.parametrize("force", [True, False], ids=["forced", "due"])
+@pytest.mark.parametrize("change", ["none", "trivial"])
+def test_a_stored_item_never_has_its_page_fetched_again(
+    site: Site, store: Store, tmp_path: Path, change: str, force: bool
+) -> None:
+    """Duplicate guids, a missing guid, a story listed twice and tracking parameters in
+    every link: once stored, an item's page is not fetched again while the feed says the
+    same (forced polls skip validators and the same-bytes check; "due" ones follow the
+    interval)."""
+    articles = make_articles("p", 4)
+    articles[0] = replace(articles[0], guid="urn:p:shared")
+    articles[1] = replace(articles[1], guid="urn:p:shared")
+    articles[2] = replace(articles[2], guid=None)
+    articles.append(articles[0])  # the first story again: same page and guid
+    partner = SimPartner("p", articles)
+    serve_partner(site, partner)
+    config = build_config(tmp_path, [("p", _quirky_feed(site, partner, 0, change))], interval=60)
+    clock = Clock()
+
+    def page_requests() -> int:
+        pages = {partner.page_path(a) for a in articles}
+        return sum(1 for r in site.requests if r.path.split("?", 1)[0] in pages)
+
+    first = ingest(config, store, clock, force=force)["p"]
+    assert (first.status, first.new, first.failures) == ("ok", 4, ())
+    assert page_requests() == 4
+    for poll in (1, 2):
+        clock.advance(minutes=5)
+        _quirky_feed(site, partner, poll, change)
+        report = ingest(config, store, clock, force=force)["p"]
+        assert report.status in ("ok", "unchanged", "not_modified"), report
+        assert (report.new, report.updated, report.failures) == (0, 0, ())
+        assert page_requests() == 4, f"poll {poll + 1} fetched stored pages again"
+    assert store.count_articles() == 4
+
+
+def test_identity_by_url_stays_when_the_repeated_guid_goes(
+    site: Site, store: Store, tmp_path: Path
+) -> None:
+    """A story listed twice (its guid repeated) comes and goes: switching back to guid
+    identity when it goes would rename every article, fetch every page again and store
+    every story a second time."""
+    articles = make_articles("p", 3)
+    partner = SimPartner("p", [*articles, articles[0]])
+    url = serve_partner(site, partner)
+    config = build_config(tmp_path, [("p", url)])
+    clock = Clock()
+    assert ingest(config, store, clock, force=True)["p"].new == 3
+    pages = {partner.page_path(a) for a in articles}
+    fetched = sum(1 for r in site.requests if r.path in pages)
+    for listed_twice in (False, True, False):
+        partner.articles = [*articles, articles[0]] if listed_twice else list(articles)
+        serve_partner(site, partner)
+        clock.advance(minutes=5)
+        report = ingest(config, store, clock, force=True)["p"]
+        assert (report.status, report.new, report.updated) == ("ok", 0, 0)
+    assert sum(1 for r in site.requests if r.path in pages) == fetched == 3
+    assert store.count_articles() == 3
+    state = store.get_partner_state("p")
+    assert state is not None and state.identity == "url"
