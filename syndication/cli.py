@@ -1,12 +1,14 @@
 """The `syndication` command: the only place that prints, exits and maps errors to codes.
 
 Exit codes (documented in README and docs/operations.md):
-    0  everything went fine
+    0  everything went fine (also: stopped by SIGTERM/SIGINT, having finished cleanly)
     1  some partners or feeds failed (the rest were ingested and published); import-opml:
        some outlines were not importable (the rest were taken)
     2  configuration or fatal error (bad config.toml or option value, no partners, missing
        database directory, database unreachable, feeds/ unwritable)
     3  another run holds the lock (cron overlap); nothing was done
+  143  stopped at once by a second SIGTERM/SIGINT (`run`, `ingest`), or the daemon's jobs
+       did not end within the stop bound; the article being written was rolled back
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .config import Config
 from .errors import ConfigError, LockError, PartnerError, SyndicationError
 from .log import setup as setup_logging
 from .model import IngestReport, Scraped
+from .stopping import StopSignals
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FATAL, EXIT_LOCKED = 0, 1, 2, 3
 
@@ -236,55 +239,77 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from . import metrics
-    from .ingest import run_ingest
     from .lock import run_lock
 
-    cfg = load_config(args)
-    _check_partner_ids(cfg, args.partner)
-    # metrics.flushed: counts of polls that wrote nothing are saved before we exit.
-    with run_lock(cfg), _open_store(cfg) as store, metrics.flushed(store):
-        reports = run_ingest(
-            cfg,
-            store,
-            partner_ids=args.partner,
-            force=args.force,
-            on_report=_progress(len(args.partner or cfg.partners)),
-        )
-    return _summarise(reports, named=bool(args.partner))
+    with StopSignals() as signals:
+        cfg = load_config(args)
+        _check_partner_ids(cfg, args.partner)
+        # metrics.flushed: counts of polls that wrote nothing are saved before we exit.
+        with run_lock(cfg), _open_store(cfg) as store, metrics.flushed(store):
+            reports = _ingest(
+                cfg,
+                store,
+                signals,
+                partner_ids=args.partner,
+                force=args.force,
+                on_report=_progress(len(args.partner or cfg.partners)),
+            )
+        return _summarise(reports, named=bool(args.partner))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .lock import run_lock
 
-    cfg = load_config(args)
-    if not args.once and cfg.cluster.enabled:
-        raise ConfigError(
-            "the single-process daemon does not run in cluster mode",
-            path=cfg.path,
-            key="cluster.enabled",
-            hint="start `syndication scheduler` and `syndication worker` instead",
+    # First of all: a SIGTERM from here on stops the run cleanly (see syndication.stopping).
+    with StopSignals() as signals:
+        cfg = load_config(args)
+        if not args.once and cfg.cluster.enabled:
+            raise ConfigError(
+                "the single-process daemon does not run in cluster mode",
+                path=cfg.path,
+                key="cluster.enabled",
+                hint="start `syndication scheduler` and `syndication worker` instead",
+            )
+        if not args.once:
+            from .schedule import run_daemon
+
+            with run_lock(cfg):
+                return run_daemon(cfg, signals)
+        from . import metrics
+        from .publish import publish_all
+
+        # The publish saves what this run counted; metrics.flushed saves it when publish fails.
+        with run_lock(cfg), _open_store(cfg) as store, metrics.flushed(store):
+            partners = [p for p in cfg.partners if p.enabled]
+            reports = _ingest(
+                cfg, store, signals, force=args.force, on_report=_progress(len(partners))
+            )
+            status = _summarise(reports, named=False)
+            # Also after a SIGTERM: what was stored reaches the feeds (local work, quick).
+            published = publish_all(cfg, store, ping=_websub_ping(cfg))
+        changed = sum(1 for p in published if p.changed)
+        print(
+            f"published {_plural(len(published), 'feed file')} ({changed} changed) "
+            f"in {cfg.publish.out_dir}"
         )
-    if not args.once:
-        from .schedule import run_daemon
+        return status
 
-        with run_lock(cfg):
-            return run_daemon(cfg)
-    from . import metrics
-    from .ingest import run_ingest
-    from .publish import publish_all
 
-    # The publish saves what this run counted; metrics.flushed saves it when publish fails.
-    with run_lock(cfg), _open_store(cfg) as store, metrics.flushed(store):
-        partners = [p for p in cfg.partners if p.enabled]
-        reports = run_ingest(cfg, store, force=args.force, on_report=_progress(len(partners)))
-        status = _summarise(reports, named=False)
-        published = publish_all(cfg, store, ping=_websub_ping(cfg))
-    changed = sum(1 for p in published if p.changed)
-    print(
-        f"published {_plural(len(published), 'feed file')} ({changed} changed) "
-        f"in {cfg.publish.out_dir}"
-    )
-    return status
+def _ingest(cfg: Config, store: Any, signals: StopSignals, **kwargs: Any) -> list[IngestReport]:
+    """run_ingest that a SIGTERM cuts short: the requests and scrapes in flight end at once,
+    articles already built are stored, the rest waits for the next run."""
+    from .fetch import Fetcher
+    from .ingest import run_ingest, scrape_pool
+
+    fetcher = Fetcher(cfg.fetch)
+    pages = scrape_pool(cfg)
+    signals.on_stop(fetcher.abort)
+    signals.on_stop(pages.abort)
+    try:
+        return run_ingest(cfg, store, fetcher=fetcher, pages=pages, stop=signals.event, **kwargs)
+    finally:
+        fetcher.close()
+        pages.close()
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -589,7 +614,7 @@ def _summarise(reports: list[IngestReport], *, named: bool) -> int:
     ingested: each named one (--partner) says until when it waits, otherwise one line
     counts them."""
     waiting = [r for r in reports if r.status in ("deferred", "disabled")]
-    polled = [r for r in reports if r.status not in ("deferred", "disabled")]
+    polled = [r for r in reports if r.status not in ("deferred", "disabled", "stopped")]
     failed = [r for r in polled if r.status == "failed"]
     new = sum(r.new for r in polled)
     updated = sum(r.updated for r in polled)
@@ -614,6 +639,12 @@ def _summarise(reports: list[IngestReport], *, named: bool) -> int:
             f"  {_plural(len(deferred), 'partner')} not due yet"
             + (f", the next at {_when(min(due))}" if due else "")
             + " (use --force to poll now)"
+        )
+    stopped = sum(1 for r in reports if r.status == "stopped")
+    if stopped:
+        print(
+            f"  {_plural(stopped, 'partner')} not polled: stopped by a signal (the next run "
+            "polls them)"
         )
     return EXIT_PARTIAL if failed else EXIT_OK
 

@@ -17,6 +17,10 @@ What one `Fetcher.get` does, in order:
 5. The body is read raw from the socket in small pieces under a total deadline, capped in
    wire bytes and, after our own incremental gzip/deflate decoding, in decoded bytes: a slow
    drip or a gzip bomb costs at most `deadline` seconds and `max_bytes` bytes.
+
+`Fetcher.abort()` (the run is stopping) shuts down the socket of every request in flight,
+wakes the requests queued at a host gate, and refuses new ones: each ends at once with a
+FetchError instead of running on to its deadline.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import time
 import urllib.parse
 import urllib.request
 import urllib.robotparser
+import weakref
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -158,19 +163,82 @@ class _VettedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _VettedHTTPSConnection
 
 
+class _LiveSockets:
+    """The connected sockets of one Fetcher, so that `abort` can cut requests in flight.
+
+    Weak references: a connection that is closed and dropped leaves by itself. A closed
+    socket object has no descriptor any more, so shutting it down cannot reach a
+    descriptor number the kernel has handed to someone else since.
+    """
+
+    def __init__(self) -> None:
+        self.aborted = threading.Event()
+        self._lock = threading.Lock()
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.add(sock)
+        if self.aborted.is_set():  # connected while abort() ran: cut it too
+            _cut(sock)
+
+    def abort(self) -> None:
+        self.aborted.set()
+        with self._lock:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _cut(sock)
+
+
+def _cut(sock: socket.socket) -> None:
+    # The plain socket's shutdown, also under TLS: a thread blocked in recv (waiting for
+    # headers or body) wakes at once with end-of-file, and a send fails.
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except OSError:
+        pass  # closed already, or not connected
+
+
+class _TrackedConnectionMixin:
+    """Registers the socket of each new connection with its Fetcher's `_LiveSockets`."""
+
+    live: _LiveSockets | None = None  # set per Fetcher on a subclass
+    sock: socket.socket | None
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        if self.live is not None and self.sock is not None:
+            self.live.add(self.sock)
+
+
 class _VettedAdapter(HTTPAdapter):
-    def __init__(self, trusted: frozenset[str]) -> None:
-        self._trusted = trusted  # read by init_poolmanager, which super().__init__ calls
+    """Connections that vet each address (`trusted`: hosts exempt), or none when `trusted`
+    is None (a partner allowed private networks); either way registered with `live`."""
+
+    def __init__(self, trusted: frozenset[str] | None, live: _LiveSockets | None = None) -> None:
+        # Read by init_poolmanager, which super().__init__ calls.
+        self._trusted = trusted
+        self._live = live
         super().__init__(max_retries=0)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        extra = {"trusted_hosts": self._trusted}
-        http = type("_Conn", (_VettedHTTPConnection,), extra)
-        https = type("_TLSConn", (_VettedHTTPSConnection,), extra)
+        extra: dict[str, Any] = {"live": self._live}
+        if self._trusted is None:
+            bases: tuple[type[HTTPConnection], type[HTTPSConnection]] = (
+                HTTPConnection,
+                HTTPSConnection,
+            )
+            pools = (HTTPConnectionPool, HTTPSConnectionPool)
+        else:
+            extra["trusted_hosts"] = self._trusted
+            bases = (_VettedHTTPConnection, _VettedHTTPSConnection)
+            pools = (_VettedHTTPPool, _VettedHTTPSPool)
+        http = type("_Conn", (_TrackedConnectionMixin, bases[0]), extra)
+        https = type("_TLSConn", (_TrackedConnectionMixin, bases[1]), extra)
         self.poolmanager.pool_classes_by_scheme = {
-            "http": type("_Pool", (_VettedHTTPPool,), {"ConnectionCls": http}),
-            "https": type("_TLSPool", (_VettedHTTPSPool,), {"ConnectionCls": https}),
+            "http": type("_Pool", (pools[0],), {"ConnectionCls": http}),
+            "https": type("_TLSPool", (pools[1],), {"ConnectionCls": https}),
         }
 
 
@@ -184,9 +252,11 @@ class _HostGate:
     next_start: float = 0.0  # monotonic time before which no new request may start
 
     @contextmanager
-    def slot(self, limit: int, interval: float) -> Iterator[None]:
+    def slot(self, limit: int, interval: float, aborted: threading.Event) -> Iterator[None]:
         with self.cond:
             while True:
+                if aborted.is_set():  # abort() notifies every gate
+                    raise _Aborted
                 now = time.monotonic()
                 if self.active < max(limit, 1) and now >= self.next_start:
                     break
@@ -201,6 +271,10 @@ class _HostGate:
             with self.cond:
                 self.active -= 1
                 self.cond.notify_all()
+
+
+class _Aborted(Exception):
+    """Raised inside `Fetcher.get` once `abort` was called; get() names it a FetchError."""
 
 
 # --- the fetcher ----------------------------------------------------------------------
@@ -248,6 +322,7 @@ class Fetcher:
         self._gates: dict[str, _HostGate] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
+        self._live = _LiveSockets()
 
     # -- public ------------------------------------------------------------------------
 
@@ -299,7 +374,57 @@ class Fetcher:
         file_root: str | None,
         kind: FetchKind,
     ) -> Fetched:
-        s = settings or self.settings
+        aborted = self._live.aborted
+        try:
+            if aborted.is_set():
+                raise _Aborted
+            fetched = self._get_any(
+                url, settings or self.settings, partner_id, etag, last_modified, file_root, kind
+            )
+        except (FetchError, _Aborted) as e:
+            if aborted.is_set():
+                raise _stopped_error(partner_id, url) from e
+            raise
+        # A response cut by abort() may have ended like a complete one (end of file on a
+        # body without a length): it is not one.
+        if aborted.is_set():
+            raise _stopped_error(partner_id, url)
+        return fetched
+
+    def abort(self) -> None:
+        """The run is stopping: end every request in flight now and refuse new ones.
+
+        Thread-safe and idempotent; the Fetcher stays unusable afterwards (close() it).
+        """
+        self._live.abort()
+        with self._lock:
+            gates = list(self._gates.values())
+        for gate in gates:
+            with gate.cond:
+                gate.cond.notify_all()
+
+    def close(self) -> None:
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _get_any(
+        self,
+        url: str,
+        s: FetchSettings,
+        partner_id: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        file_root: str | None,
+        kind: FetchKind,
+    ) -> Fetched:
         scheme = urllib.parse.urlsplit(url).scheme.lower()
         if scheme == "file":
             return _read_file(url, s, file_root, etag, last_modified, partner_id)
@@ -313,24 +438,12 @@ class Fetcher:
         if kind == "page" and s.respect_robots:
             self._check_robots(url, s, partner_id)
         if kind == "page":
-            with self._gate(url).slot(s.max_per_host, s.min_host_interval):
+            with self._gate(url).slot(s.max_per_host, s.min_host_interval, self._live.aborted):
                 if self.host_gate is None:
                     return self._get(url, s, partner_id, etag, last_modified, kind)
                 with self.host_gate(urllib.parse.urlsplit(url).netloc.lower()):
                     return self._get(url, s, partner_id, etag, last_modified, kind)
         return self._get(url, s, partner_id, etag, last_modified, kind)
-
-    def close(self) -> None:
-        with self._lock:
-            sessions, self._sessions = self._sessions, []
-        for session in sessions:
-            session.close()
-
-    def __enter__(self) -> Fetcher:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- one request with redirects ----------------------------------------------------
 
@@ -504,10 +617,9 @@ class Fetcher:
             session = requests.Session()
             # Proxies and .netrc from the environment would bypass the address policy.
             session.trust_env = False
-            if not allow_private:
-                adapter = _VettedAdapter(self.trusted_hosts)
-                session.mount("http://", adapter)
-                session.mount("https://", adapter)
+            adapter = _VettedAdapter(None if allow_private else self.trusted_hosts, self._live)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
             sessions[allow_private] = session
             with self._lock:
                 self._sessions.append(session)
@@ -872,6 +984,15 @@ def _unpacked_too_large(
         url,
         f"body over the size cap after decompression, download stopped: {unpacked:,} bytes "
         f"unpacked from {wire:,} received",
+    )
+
+
+def _stopped_error(partner_id: str | None, url: str) -> FetchError:
+    return FetchError(
+        "request stopped: the run is shutting down",
+        partner_id=partner_id,
+        url=url,
+        hint="it is made again on the next start",
     )
 
 

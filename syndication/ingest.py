@@ -30,6 +30,12 @@ item's own title and summary so the story is not lost; an unexpected exception i
 partner is logged with its traceback and marked on that partner, never stopping the others.
 A StorageError is fatal for the run (the database is shared by everyone).
 
+Stopping (the `stop` event, set on SIGTERM): a partner not started yet is not polled, an
+article whose page is still being fetched or scraped is dropped (the caller aborts the
+fetcher and the scrape pool, so that happens at once), an article already built is stored,
+and a poll cut short leaves the partner's state as it was, not failed. Everything skipped
+is picked up on the next start, as new.
+
 Identity: articles are named by guid, or by canonical URL once a feed's guids are missing
 or repeated, and from then on for good (`PartnerState.identity`): a feed whose repeated
 guid comes and goes would otherwise rename every article at each switch, fetching every
@@ -174,8 +180,13 @@ class Ingester:
         if full:
             self.flush()
 
+    def _stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
     def _partner(self, partner: PartnerFeed, force: bool) -> IngestReport:
         started = time.monotonic()
+        if self._stopping():
+            return self._report(partner, "stopped", started)
         now = self.clock()
         report = self._outcome(partner, force, started, now)
         metrics.record_poll(self.store, report, now)
@@ -195,6 +206,8 @@ class Ingester:
         except StorageError:
             raise
         except PartnerError as e:
+            if self._stopping():  # most likely cut by the abort: not the partner's fault
+                return self._report(partner, "stopped", started)
             return self._failed(partner, state, now, started, e)
         except Exception as e:  # a bug: loud, but the other partners go on
             log.exception("unexpected error while ingesting", extra={"partner": partner.id})
@@ -460,7 +473,7 @@ class Ingester:
         known: dict[str, str],
         now: dt.datetime,
     ) -> tuple[Article, ItemFailure | None] | None:
-        if self.stop is not None and self.stop.is_set():
+        if self._stopping():
             return None
         scraped: Scraped | None = None
         failure: ItemFailure | None = None
@@ -468,6 +481,8 @@ class Ingester:
             try:
                 scraped = self._scrape(partner, item.url)
             except PartnerError as e:
+                if self._stopping():
+                    return None  # cut short by the stop: taken whole on the next start
                 failure = ItemFailure(item.guid or item.url, str(e)[:MAX_ERROR_TEXT])
                 log.warning(
                     "article page failed, keeping the feed's own text: %s",
@@ -688,11 +703,14 @@ def run_ingest(
     clock: Callable[[], dt.datetime] = utcnow,
     workers: int | None = None,
     pages: ScrapePool | None = None,
+    stop: threading.Event | None = None,
 ) -> list[IngestReport]:
     """Ingest the enabled partners (or the named ones) in parallel; one report each.
 
     Article pages are scraped in *pages*, or in a pool made for this run as
     ``[scheduler] scrape_processes`` says (its workers start on the first page only).
+    Once *stop* is set, partners not started yet report "stopped"; to cut the fetches and
+    scrapes in flight too, pass your own *fetcher* and *pages* and abort them.
     """
     partners = [p for p in config.partners if p.enabled or partner_ids]
     if partner_ids is not None:
@@ -702,7 +720,7 @@ def run_ingest(
     client = fetcher or Fetcher(config.fetch)
     own_pages = pages is None
     page_pool = pages or scrape_pool(config)
-    ingester = Ingester(config, store, client, clock=clock, pages=page_pool)
+    ingester = Ingester(config, store, client, clock=clock, pages=page_pool, stop=stop)
     if len(partners) > 1:
         # One query instead of one per partner: each poll of this run reads its own once.
         ingester.prefetched = {s.partner_id: s for s in store.partner_states()}

@@ -20,7 +20,11 @@ from typing import Literal
 FeedKind = Literal["main", "urgent", "category", "partner"]
 FeedFormat = Literal["rss", "atom", "json"]
 BlockKind = Literal["p", "h2", "h3", "quote"]
-IngestStatus = Literal["ok", "not_modified", "unchanged", "failed", "disabled", "deferred"]
+# "stopped": the run was stopping, so the partner was not polled (or its poll was cut
+# short before its feed was read); it is polled again on the next start.
+IngestStatus = Literal[
+    "ok", "not_modified", "unchanged", "failed", "disabled", "deferred", "stopped"
+]
 UpsertResult = Literal["new", "updated", "unchanged", "tombstoned"]
 
 ALL_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")

@@ -6,18 +6,25 @@ fallback publish. After each poll the partner's next run follows its state: back
 failures, Retry-After, and Cache-Control/TTL floors, all computed by ingest into
 `PartnerState.next_check_at`.
 
-SIGTERM/SIGINT set a stop event: no new jobs start, a running partner finishes the article
-it is writing and skips the rest (they are picked up on the next start), then we exit 0.
+SIGTERM/SIGINT (see `stopping`) set the stop event: no new jobs start, the fetches and
+scrapes in flight are cut, a running partner stores the articles already built and skips
+the rest (picked up on the next start), a last publish runs, and we exit 0 within a fetch
+deadline. A second signal exits at once with `EXIT_ABORTED`.
+
+Job threads never wait for the scheduler while it may be shutting down: APScheduler's
+`shutdown(wait=True)` holds its job store lock while it waits for running jobs, and a job
+that asked for that lock (get_job, add_job) waited for ever, and so did the process. So the
+scheduler is shut down without waiting, the daemon counts its running jobs itself, and the
+debounced publish after a change is a thread of ours, not a scheduler job.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import signal
+import os
 import threading
 import time
-from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
@@ -31,12 +38,13 @@ from .ingest import Ingester, log_report, scrape_pool, utcnow
 from .model import PartnerFeed
 from .pollpolicy import is_due
 from .publish import publish_all
+from .stopping import EXIT_ABORTED, StopSignals
 from .store import Store, open_store
 
 log = logging.getLogger("syndication.schedule")
 
 PUBLISH_JOB = "publish"
-PUBLISH_SOON_JOB = "publish-soon"
+STOP_MARGIN = 5.0  # seconds past the longest fetch deadline for the running jobs to end
 
 
 class Daemon:
@@ -50,7 +58,15 @@ class Daemon:
         self.pages = scrape_pool(config)  # workers live as long as the daemon
         self.ingester = Ingester(config, store, self.fetcher, stop=self.stop, pages=self.pages)
         self.fatal: BaseException | None = None
+        self.stuck = False  # jobs still ran at the end of the stop bound
         self._publish_lock = threading.Lock()
+        # Running jobs (polls and publishes), counted by us: see the module doc.
+        self._jobs = 0
+        self._jobs_done = threading.Condition()
+        # The debounced publish: when it is due (time.monotonic()), None when not asked.
+        self.publish_due: float | None = None
+        self._publisher_wake = threading.Condition()
+        self._publisher = threading.Thread(target=self._publish_soon_loop, name="publish-soon")
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(config.scheduler.workers)},
             job_defaults={
@@ -87,18 +103,33 @@ class Daemon:
         )
 
     def poll(self, partner: PartnerFeed) -> None:
-        if self.stop.is_set():
+        if not self._job_started():
             return
         try:
-            report = self.ingester.partner(partner)
-        except StorageError as e:
-            self._die(e)
-            return
-        if report.status != "deferred":
-            log_report(report)
-        if report.changed:
-            self.publish_soon()
-        self._follow_state(partner)
+            try:
+                report = self.ingester.partner(partner)
+            except StorageError as e:
+                self._die(e)
+                return
+            if report.status not in ("deferred", "stopped"):
+                log_report(report)
+            if report.changed:
+                self.publish_soon()
+            self._follow_state(partner)
+        finally:
+            self._job_ended()
+
+    def _job_started(self) -> bool:
+        with self._jobs_done:
+            if self.stop.is_set():
+                return False
+            self._jobs += 1
+            return True
+
+    def _job_ended(self) -> None:
+        with self._jobs_done:
+            self._jobs -= 1
+            self._jobs_done.notify_all()
 
     def _follow_state(self, partner: PartnerFeed) -> None:
         """Move the partner's next run to what its state asks (back-off, Retry-After, TTL)."""
@@ -109,6 +140,8 @@ class Daemon:
             return
         if state is None or state.next_check_at is None or self.stop.is_set():
             return
+        # The scheduler's lock is free here: shutdown(wait=False) holds it only a moment,
+        # and after it these calls find no job.
         job = self.scheduler.get_job(partner.id)
         if job is None or job.next_run_time is None:
             return
@@ -121,24 +154,36 @@ class Daemon:
                 pass  # removed during shutdown
 
     def publish_soon(self) -> None:
-        """Debounced: the first change schedules one publish; later ones ride along."""
-        if self.scheduler.get_job(PUBLISH_SOON_JOB) is not None:
-            return
-        when = utcnow() + dt.timedelta(seconds=self.config.scheduler.publish_debounce)
-        try:
-            self.scheduler.add_job(
-                self.publish,
-                "date",
-                run_date=when,
-                id=PUBLISH_SOON_JOB,
-                name="publish after change",
-            )
-        except Exception:  # ConflictingIdError when two partners race here: one job is enough
-            log.debug("publish already scheduled")
+        """Debounced: the first change asks for a publish in `publish_debounce` seconds;
+        later ones ride along. Never blocks (it runs in poll jobs)."""
+        with self._publisher_wake:
+            if self.publish_due is None:
+                self.publish_due = time.monotonic() + self.config.scheduler.publish_debounce
+                self._publisher_wake.notify()
+
+    def _publish_soon_loop(self) -> None:
+        while True:
+            with self._publisher_wake:
+                while not self.stop.is_set():
+                    due = self.publish_due
+                    if due is not None and time.monotonic() >= due:
+                        break
+                    self._publisher_wake.wait(None if due is None else due - time.monotonic())
+                if self.stop.is_set():
+                    return  # the last publish of the stop covers it
+                self.publish_due = None
+            self.publish()
 
     def publish(self) -> None:
-        if self.stop.is_set():
+        """The fallback publish job, and the debounced one."""
+        if not self._job_started():
             return
+        try:
+            self._publish()
+        finally:
+            self._job_ended()
+
+    def _publish(self) -> None:
         with self._publish_lock:
             try:
                 published = publish_all(self.config, self.store)
@@ -157,43 +202,71 @@ class Daemon:
         self.fatal = error
         self.stop.set()
 
+    def stop_bound(self) -> float:
+        """Seconds the running jobs get to end once stopping: a fetch deadline (the abort
+        normally ends them at once) plus a margin for storing and publishing."""
+        deadlines = [p.fetch.deadline for p in self.config.partners if p.enabled]
+        return max([self.config.fetch.deadline, *deadlines]) + STOP_MARGIN
+
     def run(self) -> int:
-        self.add_jobs()
-        self.scheduler.start()
-        log.info(
-            "daemon started: %d partners, publish every %ss",
-            sum(1 for p in self.config.partners if p.enabled),
-            self.config.scheduler.publish_interval,
-        )
-        try:
+        """Until `stop` is set (a signal, or a fatal error); 0, or 2 after a fatal error.
+
+        Sets `stuck` when jobs were still running at the end of the stop bound: then the
+        caller must leave with os._exit, as the interpreter would wait for their threads.
+        """
+        if not self.stop.is_set():  # a signal during start-up: nothing to start
+            self.add_jobs()
+            self.scheduler.start()
+            self._publisher.start()
+            log.info(
+                "daemon started: %d partners, publish every %ss",
+                sum(1 for p in self.config.partners if p.enabled),
+                self.config.scheduler.publish_interval,
+            )
             self.stop.wait()
-        finally:
-            log.info("stopping: finishing running jobs")
-            self.scheduler.shutdown(wait=True)
+        log.info("stopping: finishing the articles being written")
+        try:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)  # see the module doc
+            self.fetcher.abort()
+            self.pages.abort()
+            with self._publisher_wake:
+                self._publisher_wake.notify_all()
+            bound = self.stop_bound()
+            with self._jobs_done:
+                self.stuck = not self._jobs_done.wait_for(lambda: self._jobs == 0, bound)
+            if self.stuck:
+                log.error("jobs still running %.0f s after the stop: leaving without them", bound)
+                return EXIT_ABORTED
+            if self._publisher.is_alive():
+                self._publisher.join()
             if self.fatal is None:
-                # What the last jobs stored must reach the feeds before we go.
-                self.stop.clear()
-                self.publish()
-                self.stop.set()
-            self.fetcher.close()
-            self.pages.close()
+                self._publish()  # what the last jobs stored reaches the feeds before we go
+        finally:
+            if not self.stuck:
+                self.fetcher.close()
+                self.pages.close()
         return 2 if self.fatal is not None else 0
 
 
-def run_daemon(config: Config) -> int:
-    store = open_store(config.storage_url)
-    daemon = Daemon(config, store)
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.info("received %s", signal.Signals(signum).name)
-        daemon.stop.set()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+def run_daemon(config: Config, signals: StopSignals | None = None) -> int:
+    """The daemon until SIGTERM/SIGINT. `signals`: handlers the caller installed already,
+    as early as it could (a SIGTERM while the store migrates must still stop cleanly)."""
+    if signals is None:
+        with StopSignals() as own:
+            return run_daemon(config, own)
     started = time.monotonic()
+    store = open_store(config.storage_url)
+    daemon = Daemon(config, store, stop=signals.event)
     try:
-        return daemon.run()
+        code = daemon.run()
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        store.close()
-        log.info("daemon stopped after %.0fs", time.monotonic() - started)
+        if not daemon.stuck:
+            store.close()
+    if daemon.stuck:
+        # Their threads would keep the interpreter from exiting; a transaction one of them
+        # had open dies with the process (rolled back).
+        logging.shutdown()
+        os._exit(code)
+    log.info("daemon stopped after %.0fs", time.monotonic() - started)
+    return code

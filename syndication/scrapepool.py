@@ -17,10 +17,15 @@ one of them may have been the cause.
 
 ``processes = 0`` scrapes in the calling thread: for a one-core machine and for Celery
 workers, which are processes already.
+
+Stopping: :meth:`ScrapePool.abort` (SIGTERM) makes every thread waiting for a worker give
+up at once, and :meth:`~ScrapePool.close` then kills workers still busy instead of waiting
+for them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import multiprocessing
@@ -28,10 +33,10 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import ScrapeError
 from .model import Scraped, ScrapeRules
@@ -149,6 +154,8 @@ class ScrapePool:
         self._executor: ProcessPoolExecutor | None = None
         self._generation = 0
         self._closed = False
+        # Completed by abort(): every thread waiting for a worker waits on it too.
+        self._aborted: Future[None] = Future()
         self.restarts = 0  # times the workers were replaced (killed or died)
 
     def scrape(self, job: PageJob, *, timed: Callable[[float], None] | None = None) -> Scraped:
@@ -165,6 +172,8 @@ class ScrapePool:
             finally:
                 if timed is not None:
                     timed(time.perf_counter() - started)
+        if self._aborted.done():
+            raise _stopped(job)
         with self._slots:
             try:
                 return self._run(job, timed)
@@ -191,33 +200,54 @@ class ScrapePool:
 
     def _run(self, job: PageJob, timed: Callable[[float], None] | None) -> Scraped:
         executor, generation = self._current()
+        if self._aborted.done():  # also while the workers were starting
+            raise _stopped(job)
         try:
-            outcome = executor.submit(self._target, job).result(timeout=self.timeout)
-        except FutureTimeout:
-            self._replace(generation, kill=True)
-            if timed is not None:
-                timed(self.timeout)
-            raise ScrapeError(
-                f"scraping the page took longer than {self.timeout:g} s, so its worker "
-                "process was stopped",
-                url=job.url,
-                hint="the feed's own text is kept and the page is tried again on the next "
-                "poll; if this page always does it, set a body selector in the partner's "
-                "rules or turn scraping off for the partner",
-            ) from None
+            future = executor.submit(self._target, job)
+            either: list[Future[Any]] = [future, self._aborted]
+            done, _ = wait(either, timeout=self.timeout, return_when=FIRST_COMPLETED)
+            outcome = future.result() if future in done else None
         except BrokenProcessPool:
             self._replace(generation, kill=False)
             raise
+        if outcome is not None:
+            if timed is not None:
+                timed(outcome.seconds)
+            return _unpack(outcome, job)
+        if self._aborted in done:
+            future.cancel()  # still queued: never started; running: close() kills it
+            raise _stopped(job)
+        self._replace(generation, kill=True)
         if timed is not None:
-            timed(outcome.seconds)
-        return _unpack(outcome, job)
+            timed(self.timeout)
+        raise ScrapeError(
+            f"scraping the page took longer than {self.timeout:g} s, so its worker "
+            "process was stopped",
+            url=job.url,
+            hint="the feed's own text is kept and the page is tried again on the next "
+            "poll; if this page always does it, set a body selector in the partner's "
+            "rules or turn scraping off for the partner",
+        )
+
+    def abort(self) -> None:
+        """The run is stopping: every scrape waiting for a worker, and every later one,
+        raises ScrapeError at once; close() then kills the workers instead of waiting."""
+        # Not under self._lock: a thread starting the workers holds it for a second or two.
+        with contextlib.suppress(InvalidStateError):  # aborted twice
+            self._aborted.set_result(None)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
             executor, self._executor = self._executor, None
-        if executor is not None:
+        if executor is None:
+            return
+        if not self._aborted.done():
             executor.shutdown(wait=True, cancel_futures=True)
+            return
+        # A worker may be deep in a page nobody waits for any more: stop it, as for a
+        # page over its time limit.
+        _stop_workers(executor, kill=True)
 
     def __enter__(self) -> ScrapePool:
         return self
@@ -244,7 +274,12 @@ class ScrapePool:
                 )
                 # Starting a worker (the first one also starts the fork server, which
                 # imports the scraper) must not count against the first page's time limit.
-                self._executor.submit(_ready).result()
+                # Nor hold up a stop: then _run gives up at once, close() kills the worker.
+                ready = self._executor.submit(_ready)
+                either: list[Future[Any]] = [ready, self._aborted]
+                wait(either, return_when=FIRST_COMPLETED)
+                if ready.done():
+                    ready.result()
             return self._executor, self._generation
 
     def _replace(self, generation: int, *, kill: bool) -> None:
@@ -255,21 +290,34 @@ class ScrapePool:
             executor, self._executor = self._executor, None
             self._generation += 1
             self.restarts += 1
-        procs = list((getattr(executor, "_processes", None) or {}).values())
-        manager = getattr(executor, "_executor_manager_thread", None)
-        # Shut down first, so its manager thread takes the workers' ends as a shutdown, not
-        # as a breakage it cleans up itself while this thread does too; then stop a worker
-        # stuck in one page (it never returns to read the shutdown request). There is no
-        # public way to do that before Python 3.14. Waited for either way: the manager
-        # thread closes its pipes, and must be done before those descriptor numbers are
-        # handed out again.
-        executor.shutdown(wait=False, cancel_futures=True)
-        if kill:
-            for proc in procs:
-                proc.kill()
-        if manager is not None:
-            manager.join()
+        _stop_workers(executor, kill=kill)
         log.warning("scraper worker processes %s; starting new ones", "stopped" if kill else "died")
+
+
+def _stop_workers(executor: ProcessPoolExecutor, *, kill: bool) -> None:
+    """Shut `executor` down without waiting for its work; `kill`: its workers too."""
+    procs = list((getattr(executor, "_processes", None) or {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)
+    # Shut down first, so its manager thread takes the workers' ends as a shutdown, not
+    # as a breakage it cleans up itself while this thread does too; then stop a worker
+    # stuck in one page (it never returns to read the shutdown request). There is no
+    # public way to do that before Python 3.14. Waited for either way: the manager
+    # thread closes its pipes, and must be done before those descriptor numbers are
+    # handed out again.
+    executor.shutdown(wait=False, cancel_futures=True)
+    if kill:
+        for proc in procs:
+            proc.kill()
+    if manager is not None:
+        manager.join()
+
+
+def _stopped(job: PageJob) -> ScrapeError:
+    return ScrapeError(
+        "scraping stopped: the run is shutting down",
+        url=job.url,
+        hint="the page is scraped on the next start",
+    )
 
 
 def _unpack(outcome: Outcome, job: PageJob) -> Scraped:

@@ -28,6 +28,7 @@ class Route:
     drip: float = 0.0  # seconds between 1-byte chunks (slow-drip server)
     hang: float = 0.0  # seconds to wait before answering at all
     handler: Callable[[Request], Route] | None = None  # dynamic answer
+    sent: threading.Event | None = None  # set once the whole body was written
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,27 @@ class Request:
     method: str
     path: str
     headers: dict[str, str]
+
+
+class Gate:
+    """A route held back until `release()`, for tests of a client in the middle of a request.
+
+    `arrived` is set when a request for it is waiting, so a test knows where the client is
+    without sleeping. Closing the site releases every gate.
+    """
+
+    def __init__(self, route: Route) -> None:
+        self.route = route
+        self.arrived = threading.Event()
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def __call__(self, request: Request) -> Route:
+        self.arrived.set()
+        self._released.wait()
+        return self.route
 
 
 class _Server(ThreadingHTTPServer):
@@ -53,6 +75,7 @@ class Site:
     def __init__(self, routes: dict[str, Route] | None = None, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = dict(routes or {})
         self.requests: list[Request] = []
+        self._gates: list[Gate] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         site = self
@@ -85,12 +108,21 @@ class Site:
         self.routes[path] = route
         return self.url(path)
 
+    def gate(self, path: str, route: Route) -> Gate:
+        """Serve `route` at `path` only once the returned gate is released."""
+        gate = Gate(route)
+        self._gates.append(gate)
+        self.add(path, Route(handler=gate))
+        return gate
+
     def hits(self, path: str) -> list[Request]:
         with self._lock:
             return [r for r in self.requests if r.path == path]
 
     def close(self) -> None:
         self._stop.set()
+        for gate in self._gates:
+            gate.release()
         self.server.shutdown()
         self.server.server_close()
 
@@ -140,6 +172,9 @@ class Site:
                     h.wfile.flush()
             else:
                 h.wfile.write(body)
+            h.wfile.flush()
+            if route.sent is not None:
+                route.sent.set()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeouts under test): nothing to report
 

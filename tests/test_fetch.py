@@ -518,3 +518,75 @@ def test_ping_hub_posts_publish_with_every_url() -> None:
         "https://news.example/u.xml",
     ]
     assert len(seen) == 2
+
+
+def _get_in_thread(
+    fetcher: Fetcher, url: str, s: FetchSettings
+) -> tuple[threading.Thread, list[object]]:
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            outcome.append(fetcher.get(url, settings=s, kind="page"))
+        except FetchError as e:
+            outcome.append(e)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+@pytest.mark.parametrize("stage", ["headers", "body"])
+@pytest.mark.parametrize("private", [True, False], ids=["private-allowed", "vetted"])
+def test_abort_ends_a_request_in_flight_and_refuses_new_ones(
+    site: Site, stage: str, private: bool
+) -> None:
+    """A stop must not wait for a slow partner: the request waiting for its headers, or in
+    the middle of a body, ends at once although its timeouts are far away."""
+    slow = settings(read_timeout=60.0, deadline=120.0, allow_private_networks=private)
+    fetcher = Fetcher(slow, trusted_hosts=() if private else ("127.0.0.1",))
+    try:
+        if stage == "headers":  # the server holds its answer back
+            gate = site.gate("/page.html", Route(b"<html></html>", content_type="text/html"))
+            url, arrived = site.url("/page.html"), gate.arrived
+        else:  # headers at once, then one byte every half second
+            arrived = threading.Event()
+            drip = Route(b"x" * 10_000, content_type="text/html", drip=0.5)
+
+            def announce(request: Request) -> Route:
+                arrived.set()
+                return drip
+
+            url = site.add("/page.html", Route(handler=announce))
+        thread, outcome = _get_in_thread(fetcher, url, slow)
+        assert arrived.wait(30)
+        fetcher.abort()
+        thread.join(timeout=10)  # the harness's bound, far below the read timeout
+        assert not thread.is_alive()
+        (error,) = outcome
+        assert isinstance(error, FetchError) and "shutting down" in str(error)
+        with pytest.raises(FetchError, match="shutting down"):
+            fetcher.get(url, settings=slow, kind="page")
+    finally:
+        fetcher.close()
+
+
+def test_abort_releases_pages_queued_behind_the_host_gate(site: Site) -> None:
+    """max_per_host = 1: the second page waits for the first one's slot; a stop ends both."""
+    one = settings(read_timeout=60.0, deadline=120.0, max_per_host=1)
+    fetcher = Fetcher(one)
+    gate = site.gate("/a.html", Route(b"<html></html>", content_type="text/html"))
+    site.add("/b.html", Route(b"<html></html>", content_type="text/html"))
+    try:
+        first, first_outcome = _get_in_thread(fetcher, site.url("/a.html"), one)
+        assert gate.arrived.wait(30)
+        second, second_outcome = _get_in_thread(fetcher, site.url("/b.html"), one)
+        fetcher.abort()
+        for thread in (first, second):
+            thread.join(timeout=10)
+            assert not thread.is_alive()
+        for outcome in (first_outcome, second_outcome):
+            assert isinstance(outcome[0], FetchError) and "shutting down" in str(outcome[0])
+        assert site.hits("/b.html") == []  # the queued page never went out
+    finally:
+        fetcher.close()

@@ -24,7 +24,7 @@ from syndication.model import Scraped, ScrapeRules
 from syndication.scrapepool import Outcome, PageJob, ScrapePool, run_job, work
 from syndication.store import open_store
 from tests.conftest import build_config
-from tests.httpsite import Site
+from tests.httpsite import Site, wait_for
 from tests.partnersim import SimPartner, make_articles, serve_partner
 
 PAGES = Path(__file__).parent / "data" / "pages"
@@ -55,6 +55,14 @@ def _inline(job: PageJob) -> Scraped | str:
 def hang_or_work(job: PageJob) -> Outcome:
     if "hang" in job.url:
         threading.Event().wait()
+    return work(job)
+
+
+def mark_and_hang(job: PageJob) -> Outcome:
+    """A page that never ends, whose worker first creates the file named after "#" in its
+    URL: the test then knows the page is in the worker."""
+    Path(job.url.split("#", 1)[1]).touch()
+    threading.Event().wait()
     return work(job)
 
 
@@ -146,3 +154,27 @@ def test_in_thread_and_worker_ingest_store_the_same_articles(site: Site, tmp_pat
             store.close()
     assert stored[0] == stored[1]
     assert len(stored[0]) == 5 and all(a.blocks for a in stored[0])
+
+
+def test_abort_releases_a_scrape_in_a_stuck_worker_and_close_stops_it(tmp_path: Path) -> None:
+    """A stop must not wait for a page's time limit: the thread waiting for the worker
+    gives up at once, later pages are refused, and close() kills the busy worker."""
+    page = _job(INDEX[0])
+    taken = tmp_path / "taken"
+    pool = ScrapePool(1, timeout=600, target=mark_and_hang)
+    try:
+        outcome: list[Scraped | str] = []
+        stuck = replace(page, url=f"{page.url}#{taken}")
+        waiting = threading.Thread(target=lambda: outcome.append(_record(pool, stuck)))
+        waiting.start()
+        assert wait_for(taken.exists, timeout=60)  # the worker has the page
+        workers = pool.worker_pids()
+        pool.abort()
+        waiting.join(timeout=10)  # the harness's bound, far below the page's time limit
+        assert not waiting.is_alive()
+        assert len(outcome) == 1 and "shutting down" in str(outcome[0])
+        with pytest.raises(ScrapeError, match="shutting down"):
+            pool.scrape(page)
+    finally:
+        pool.close()
+    assert workers and not any(_running(pid) for pid in workers)
