@@ -20,7 +20,10 @@ workers, which are processes already.
 
 Stopping: :meth:`ScrapePool.abort` (SIGTERM) makes every thread waiting for a worker give
 up at once, and :meth:`~ScrapePool.close` then kills workers still busy instead of waiting
-for them.
+for them. A worker also exits by itself when the process that started the pool is gone,
+however it died (SIGKILL included): its parent is the fork server, not that process, and
+nothing else would end it, nor the fork server and the resource tracker, which stay as
+long as a worker holds their pipes open.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -45,6 +49,8 @@ from .scrape import scrape
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 60.0  # seconds; a real page takes well under one
+ORPHAN_EXIT = 75  # a worker's exit status when the process that started its pool is gone
+_ORPHAN_POLL = 1.0  # seconds between checks where the kernel cannot tell us (no pidfd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +105,8 @@ class _Collect(logging.Handler):
 _collect = _Collect()
 
 
-def _init_worker(level: int) -> None:
+def _init_worker(level: int, owner: int) -> None:
+    threading.Thread(target=_exit_with, args=(owner,), name="owner-watch", daemon=True).start()
     # A page's soup is tens of thousands of objects that live for one job and are freed
     # together: the default collector threshold (700) runs the cyclic GC many times a
     # page over them and over the imported modules. Imports are frozen out of its sight,
@@ -110,6 +117,35 @@ def _init_worker(level: int) -> None:
     root.handlers[:] = [_collect]
     root.setLevel(level)
     root.propagate = False
+
+
+def _exit_with(owner: int) -> None:
+    """Exit as soon as process `owner` (the one that started the pool) has ended.
+
+    A pidfd becomes readable when its process ends, whoever its parent is (Linux 5.3+);
+    elsewhere the process is looked for once a second. Runs in a daemon thread of the
+    worker, so a page being scraped cannot delay it by more than a GIL switch interval.
+    """
+    try:
+        fd = os.pidfd_open(owner)
+    except ProcessLookupError:
+        os._exit(ORPHAN_EXIT)  # gone before this worker even started
+    except (AttributeError, OSError):  # no pidfd here (another OS, an old kernel, a sandbox)
+        while _alive(owner):
+            threading.Event().wait(_ORPHAN_POLL)
+    else:
+        select.select([fd], [], [])
+    os._exit(ORPHAN_EXIT)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else (cannot be ours, but do not guess)
+    return True
 
 
 def _ready() -> bool:
@@ -270,7 +306,7 @@ class ScrapePool:
                     self.processes,
                     mp_context=_context(),
                     initializer=_init_worker,
-                    initargs=(logging.getLogger("syndication").getEffectiveLevel(),),
+                    initargs=(logging.getLogger("syndication").getEffectiveLevel(), os.getpid()),
                 )
                 # Starting a worker (the first one also starts the fork server, which
                 # imports the scraper) must not count against the first page's time limit.
