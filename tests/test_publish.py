@@ -7,6 +7,8 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -623,6 +625,27 @@ def test_publish_all_leaves_no_temp_files(config: Config, store: Store) -> None:
     store.upsert_article(make_article(3))
     publish_all(config, store, now=NOW)
     assert not [p.name for p in out_dir(config).iterdir() if p.name.startswith(".")]
+
+
+def test_publish_removes_the_temp_files_of_killed_writers(config: Config, store: Store) -> None:
+    """A publisher killed between writing its temporary file and the rename leaves the file;
+    the next publish removes it, and only it: a live writer's file is its own business."""
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead = int(gone.stdout)  # that process has exited: its pid names nobody now
+    feeds = out_dir(config)
+    feeds.mkdir(parents=True)
+    stale = [f".main.rss.xml.{dead}.k2j4_x9q.tmp", f".probe-{dead}-a8sd7f6g.tmp"]
+    live = f".main.atom.xml.{os.getppid()}.abcdefgh.tmp"
+    for name in (*stale, live):
+        (feeds / name).write_bytes(b"<rss>half")
+    publish_all(config, store, now=NOW)
+    left = sorted(p.name for p in feeds.iterdir() if p.name.startswith("."))
+    assert left == [live]
 
 
 def test_unwritable_output_directory_raises_publish_error_with_path(

@@ -7,6 +7,10 @@ system, so the rename is atomic), flush + fsync, then ``os.replace`` over the ol
 The directory fsync that makes the renames durable may be left to the caller, once for
 several files (``sync_dir=False``, then ``sync_dir(path)``): the publisher does it once
 per feed, before it records the feed's stamp.
+
+A process killed between creating its temporary file and the rename leaves that file
+behind. Temporary names carry the writer's pid, and `prepare_dir` (the start of every
+publish) removes those whose writer is gone, so killed runs do not pile them up.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
 
 from syndication.errors import PublishError
@@ -22,6 +28,12 @@ from syndication.errors import PublishError
 FILE_MODE = 0o644  # public feeds are read by the web server's user
 PRIVATE_FILE_MODE = 0o600  # private feeds: only our user (the token-checking server)
 PRIVATE_DIR_MODE = 0o700
+# Temporary files: ".<file name>.<pid>.<random>.tmp" and ".probe-<pid>-<random>.tmp".
+_TEMP = re.compile(r"\.(?:.+\.(\d+)\.|probe-(\d+)-)[^.]+\.tmp")
+# Temporary names from before they carried a pid: the writer is unknown, so only removed
+# when much older than any write takes.
+_UNOWNED_TEMP = re.compile(r"\.(?:.+\.|probe-)[^.]+\.tmp")
+UNOWNED_TEMP_AGE = 3600.0  # seconds
 
 
 def etag(body: bytes) -> str:
@@ -43,7 +55,7 @@ def prepare_dir(
             path.mkdir(mode=mode, parents=True, exist_ok=True)  # never wider than `mode`
             if path.stat().st_mode & 0o7777 != mode:
                 os.chmod(path, mode)
-        fd, probe = tempfile.mkstemp(dir=path, prefix=".probe-", suffix=".tmp")
+        fd, probe = tempfile.mkstemp(dir=path, prefix=f".probe-{os.getpid()}-", suffix=".tmp")
         os.close(fd)
         os.unlink(probe)
     except OSError as e:
@@ -53,6 +65,49 @@ def prepare_dir(
             path=str(path),
             hint=f"create it and make it writable by this user, or set [publish] {setting}",
         ) from e
+    remove_stale_temp_files(path)
+
+
+def remove_stale_temp_files(path: Path) -> list[str]:
+    """Remove the temporary files in `path` whose writing process is gone; their names."""
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(path))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(".") and name.endswith(".tmp")):
+            continue
+        owned = _TEMP.fullmatch(name)
+        if owned is not None:
+            if _running(int(owned.group(1) or owned.group(2))):
+                continue
+        elif _UNOWNED_TEMP.fullmatch(name) is None:
+            continue
+        else:
+            try:
+                if now - entry.stat().st_mtime < UNOWNED_TEMP_AGE:
+                    continue
+            except OSError:
+                continue
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed.append(name)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: not ours to judge
+    return True
 
 
 def write_if_changed(
@@ -80,7 +135,9 @@ def write_if_changed(
     tmp: str | None = None
     try:
         # mkstemp creates 0600 (less under a strict umask); set the exact mode first.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+        )
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), mode)
             f.write(body)
