@@ -41,20 +41,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from anywhere in the checkout
-    sys.path.insert(0, str(ROOT))
+import redis
+import sqlalchemy as sa
 
-import redis  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-
-from syndication import config as config_mod  # noqa: E402
-from syndication.cluster.app import make_celery  # noqa: E402
-from syndication.cluster.tasks import POLL_TASK  # noqa: E402
-from syndication.ingest import run_ingest  # noqa: E402
-from syndication.store import Store, open_store  # noqa: E402
-from tests.httpsite import Site  # noqa: E402
-from tests.partnersim import SimPartner, make_articles, serve_partner  # noqa: E402
+from syndication import config as config_mod
+from syndication.cluster.app import make_celery
+from syndication.cluster.tasks import POLL_TASK
+from syndication.ingest import run_ingest
+from syndication.store import Store, open_store
+from tests.support.httpsite import Site
+from tests.support.partnersim import SimPartner, make_articles, serve_partner
 
 PG_URL = os.environ.get(
     "SYNDICATION_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -146,7 +142,6 @@ def bench_workers(
 ) -> list[float]:
     cfg = config_mod.load(config_path)
     app = make_celery(cfg)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = []
     try:
         for n in range(workers):
@@ -168,7 +163,6 @@ def bench_workers(
                         f"bench{n}@{cfg.cluster.queue}",
                     ],
                     cwd=logs,
-                    env=env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )

@@ -14,21 +14,18 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import sys
 import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from syndication.errors import FeedParseError
+from syndication.model import Fetched, PartnerFeed
+from syndication.parse import parse_feed, scan_item_keys
+from tests.support import DATA
 
-from syndication.errors import FeedParseError  # noqa: E402
-from syndication.model import Fetched, PartnerFeed  # noqa: E402
-from syndication.parse import parse_feed, scan_item_keys  # noqa: E402
-
-DEFAULT_CORPUS = ROOT / "tests" / "data" / "feedparser-tests"
+DEFAULT_CORPUS = DATA / "feedparser-tests"
 _HEADER = re.compile(rb"^Header:\s*Content-type:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 PARTNER = PartnerFeed(
     id="corpus", name="feedparser corpus", feed_url="http://example.com/feed", max_items=10**6

@@ -53,23 +53,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
-for path in (ROOT, ROOT / "benchmarks"):
-    if str(path) not in sys.path:  # run as a script from anywhere in the checkout
-        sys.path.insert(0, str(path))
-
-import simulator as sim_mod  # noqa: E402
-from simulator import Simulator  # noqa: E402
-
-from syndication.config import (  # noqa: E402
+from syndication.config import (
     Config,
     PublishSettings,
     SchedulerSettings,
     ServeSettings,
 )
-from syndication.fetch import Fetcher  # noqa: E402
-from syndication.ingest import Ingester, article_id, item_hash, run_ingest  # noqa: E402
-from syndication.model import (  # noqa: E402
+from syndication.fetch import Fetcher
+from syndication.ingest import Ingester, article_id, item_hash, run_ingest
+from syndication.model import (
     Article,
     FeedSpec,
     Fetched,
@@ -78,7 +70,10 @@ from syndication.model import (  # noqa: E402
     PartnerFeed,
     ScrapeRules,
 )
-from syndication.store import Store, open_store  # noqa: E402
+from syndication.store import Store, open_store
+from tests.support import ROOT
+from tests.support import simulator as sim_mod
+from tests.support.simulator import Simulator
 
 CYCLE_WORKERS = 16  # threads per poll cycle, as in the reference figures
 
@@ -493,7 +488,7 @@ def bench_serve(scale: Scale) -> None:
     if not scale.serve_seconds:
         print("  skipped at this scale")
         return
-    import serve_bench as sb  # the serve benchmark's own servers and load generator
+    from benchmarks import serve_bench as sb  # its own servers and load generator
 
     rounds = 3 if scale.name == "full" else 1
     results: dict[tuple[str, str], list[Any]] = {}
@@ -990,7 +985,8 @@ def bench_memory(scale: Scale) -> None:
         f"then {c} more cycles =="
     )
     out = subprocess.run(
-        [sys.executable, __file__, "--memory-child", str(p), str(k), str(c)],
+        [sys.executable, "-m", "benchmarks.run", "--memory-child", str(p), str(k), str(c)],
+        cwd=ROOT,  # where the benchmarks package is importable
         capture_output=True,
         text=True,
         check=True,

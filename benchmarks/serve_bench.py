@@ -47,10 +47,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from anywhere in the checkout
-    sys.path.insert(0, str(ROOT))
-
 FEED = "main.rss.xml"
 HOST = "127.0.0.1"
 

@@ -37,14 +37,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-for path in (ROOT, ROOT / "benchmarks"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+from tests.support import DATA, ROOT
+from tests.support.simulator import FAULTS, Simulator
 
-from simulator import FAULTS, Simulator  # noqa: E402
-
-ATOM_RNG = ROOT / "tests" / "data" / "atom.rng"
+ATOM_RNG = DATA / "atom.rng"
 
 
 def write_config(base: Path, sim: Simulator, pids: list[str], interval: int, scrape: bool) -> Path:

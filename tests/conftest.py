@@ -11,7 +11,7 @@ import pytest
 
 from syndication.config import Config, PublishSettings, SchedulerSettings, ServeSettings
 from syndication.model import FeedSpec, FetchSettings, PartnerFeed
-from tests.httpsite import Site
+from tests.support.httpsite import Site
 
 DATA = Path(__file__).parent / "data"
 

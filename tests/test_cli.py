@@ -15,9 +15,9 @@ from syndication.cli import build_parser, main
 from syndication.config import load
 from syndication.lock import run_lock
 from syndication.model import PartnerState
-from tests.clirun import run_cli
-from tests.httpsite import Route, Site
-from tests.partnersim import SimPartner, edited, make_articles, serve_partner
+from tests.support.clirun import run_cli
+from tests.support.httpsite import Route, Site
+from tests.support.partnersim import SimPartner, edited, make_articles, serve_partner
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from syndication.cli import main
-from tests.clirun import run_cli
+from tests.support.clirun import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -24,7 +24,7 @@ from syndication.errors import FetchError
 from syndication.fetch import AddressRefused, Fetcher, parse_retry_after, ping_hub, vet_host
 from syndication.model import Fetched, FetchSettings
 from syndication.pollpolicy import MAX_FLOOR, backoff_delay, next_poll_floor, ttl_floor
-from tests.httpsite import Request, Route, Site
+from tests.support.httpsite import Request, Route, Site
 
 FEED = (
     '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'

@@ -24,8 +24,8 @@ from syndication.model import Scraped, ScrapeRules
 from syndication.scrapepool import Outcome, PageJob, ScrapePool, run_job, work
 from syndication.store import open_store
 from tests.conftest import build_config
-from tests.httpsite import Site
-from tests.partnersim import SimPartner, make_articles, serve_partner
+from tests.support.httpsite import Site
+from tests.support.partnersim import SimPartner, make_articles, serve_partner
 
 PAGES = Path(__file__).parent / "data" / "pages"
 INDEX: list[dict[str, Any]] = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))

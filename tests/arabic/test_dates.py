@@ -11,13 +11,13 @@ import datetime as dt
 import html
 import json
 import re
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from syndication.arabic.dates import find_dates, get_tz, parse_date, solar_hijri_to_gregorian
 from syndication.arabic.digits import to_ascii_digits
+from tests.support import DATA
 
 # (text, tz, expected isoformat or None)
 CASES: list[tuple[str, str, str | None]] = [
@@ -365,7 +365,7 @@ def test_to_ascii_digits() -> None:
     assert to_ascii_digits("") == ""
 
 
-PAGES = Path(__file__).parent / "data" / "pages"
+PAGES = DATA / "pages"
 
 
 @pytest.mark.parametrize(

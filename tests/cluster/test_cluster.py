@@ -47,10 +47,10 @@ from syndication.serve.storefiles import StoreFileCache
 from syndication.store import open_store
 from syndication.store.locks import _LOCK_NAMED_CLASS, lock_key
 from tests.conftest import build_config
-from tests.httpsite import Route, Site, wait_for
-from tests.partnersim import SimPartner, make_articles, serve_partner
+from tests.support import ROOT
+from tests.support.httpsite import Route, Site, wait_for
+from tests.support.partnersim import SimPartner, make_articles, serve_partner
 
-ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("SYNDICATION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

@@ -15,7 +15,7 @@ from syndication.fetch import Fetcher
 from syndication.ingest import STATE_BATCH, Ingester, run_ingest
 from syndication.store import Store, open_store
 from tests.conftest import build_config
-from tests.httpsite import Route, Site
+from tests.support.httpsite import Route, Site
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 PARTNERS = STATE_BATCH + 6  # one full batch written mid-run, the rest when the run ends

@@ -29,8 +29,8 @@ from syndication.model import Fetched, PartnerFeed, PartnerState
 from syndication.parse import guids_unreliable, parse_feed, scan_digests, scan_items
 from syndication.store import Store, open_store
 from tests.conftest import DATA, build_config
-from tests.httpsite import Route, Site
-from tests.test_feedparser_corpus import CORPUS, FILES, fetched_for
+from tests.parse.test_corpus import CORPUS, FILES, fetched_for
+from tests.support.httpsite import Route, Site
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 AREAS = ["wellformed", "illformed", "encoding", "entities", "json"]

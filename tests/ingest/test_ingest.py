@@ -14,8 +14,8 @@ from syndication.model import FeedItem
 from syndication.publish import publish_all
 from syndication.store import Store, open_store
 from tests.conftest import build_config
-from tests.httpsite import Route, Site
-from tests.partnersim import SimPartner, edited, make_articles, serve_partner
+from tests.support.httpsite import Route, Site
+from tests.support.partnersim import SimPartner, edited, make_articles, serve_partner
 
 NOW = dt.datetime(2025, 9, 26, 13, 0, tzinfo=dt.UTC)
 

@@ -12,8 +12,9 @@ import pytest
 from syndication.errors import FeedParseError
 from syndication.model import Fetched, PartnerFeed
 from syndication.parse import parse_feed, scan_item_keys
+from tests.support import DATA
 
-CORPUS = Path(__file__).parent / "data" / "feedparser-tests"
+CORPUS = DATA / "feedparser-tests"
 HEADER = re.compile(rb"^Header:\s*Content-type:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 PARTNER = PartnerFeed(
     id="corpus", name="feedparser corpus", feed_url="http://example.com/feed", max_items=10**6

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from syndication.errors import FeedParseError
 from syndication.model import FeedItem, Fetched, PartnerFeed
 from syndication.parse import guids_unreliable, parse_feed, scan_item_keys
+from tests.support import DATA
 
-FEEDS = Path(__file__).parent / "data" / "feeds"
+FEEDS = DATA / "feeds"
 PARTNER = PartnerFeed(id="wafa", name="وكالة الشريك", feed_url="https://partner.example/rss")
 
 

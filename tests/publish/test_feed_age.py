@@ -27,9 +27,9 @@ from syndication.config import (
 from syndication.model import Article, FeedSpec, FetchSettings, PartnerFeed
 from syndication.publish import publish_all
 from syndication.store import Store, open_store
-from tests.test_publish import make_article
+from tests.publish.test_render import make_article
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
 

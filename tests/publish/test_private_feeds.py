@@ -30,10 +30,10 @@ from syndication.publish import publish_all
 from syndication.publish.write import write_if_changed
 from syndication.serve import FeedServer, create_server
 from syndication.store import Store, open_store
-from tests.clirun import run_cli
-from tests.test_publish import make_article
+from tests.publish.test_render import make_article
+from tests.support import ROOT
+from tests.support.clirun import run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 TOKEN = "tok-platform-0123456789"
 VIP = FeedSpec(key="vip", title="خاص بالشركاء", kind="main", private=True)

@@ -18,11 +18,11 @@ from syndication.config import Config
 from syndication.model import Category, Image
 from syndication.publish import publish_all
 from syndication.store import Store, open_store
-from tests.test_publish import ECONOMY, NOW, make_article, make_config
+from tests.publish.test_render import ECONOMY, NOW, make_article, make_config
+from tests.support import DATA, ROOT
 
-HERE = Path(__file__).parent
-ATOM_RNG = HERE / "data" / "atom.rng"
-LINT = HERE / "tools" / "partner_lint.py"
+ATOM_RNG = DATA / "atom.rng"
+LINT = ROOT / "tests" / "tools" / "partner_lint.py"
 
 
 @pytest.fixture(scope="module")

@@ -5,15 +5,12 @@ against the page; ``pytest --update-golden`` rewrites them (review the diff). Th
 half asserts against the ground truth shipped by the projects the pages come from
 (htmldate dates, trafilatura's with/without strings, newspaper4k/goose3 text, fundus
 paragraphs, image URLs and captions), so a golden file cannot drift into a wrong answer
-unnoticed. The last test runs the quality gate of benchmarks/extraction_quality.py.
+unnoticed. The last tests run the quality gate of tests/support/extraction.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,8 +18,10 @@ import pytest
 from syndication.arabic.text import clean_text
 from syndication.model import Scraped
 from syndication.scrape import scrape
+from tests.support import DATA
+from tests.support import extraction as bench
 
-PAGES = Path(__file__).parent / "data" / "pages"
+PAGES = DATA / "pages"
 INDEX: list[dict[str, Any]] = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))
 IDS = [entry["html"] for entry in INDEX]
 
@@ -204,23 +203,11 @@ def test_seed_page_urgent_comes_from_the_badge_not_the_chrome() -> None:
 # --- the quality gate ----------------------------------------------------------------------
 
 
-def _benchmark() -> Any:
-    path = Path(__file__).parent.parent / "benchmarks" / "extraction_quality.py"
-    spec = importlib.util.spec_from_file_location("extraction_quality", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("extraction_quality", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_quality_gate_floors_hold() -> None:
-    bench = _benchmark()
     rates = bench.evaluate(bench.run_ours)
     assert bench.gate(rates) == [], rates
 
 
 def test_quality_gate_reports_a_field_below_its_floor() -> None:
-    bench = _benchmark()
     failures = bench.gate({**dict.fromkeys(bench.FIELDS, 1.0), "captions": 0.5})
     assert failures == ["captions: 0.500 < floor 1.000"]

@@ -14,10 +14,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,26 +35,14 @@ from syndication.scrape.rules import (
     BYLINE_SELECTORS,
     DATE_SELECTORS,
 )
-from tests.test_scrape import PARA, PARA2, TITLE
+from tests.scrape.test_scrape import PARA, PARA2, TITLE
+from tests.support import DATA, ROOT
+from tests.support import simulator as SIM
 
-PAGES = Path(__file__).parent / "data" / "pages"
+PAGES = DATA / "pages"
 INDEX: list[dict[str, Any]] = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))
-ROOT = Path(__file__).resolve().parent.parent
 
 
-def _simulator() -> Any:
-    name = "bench_simulator"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "simulator.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-SIM = _simulator()
 BASE = "http://127.0.0.1:1"
 
 
@@ -505,7 +490,7 @@ def test_scrape_learns_which_sites_pay_and_keeps_the_record() -> None:
     for _ in range(prune.SITES.patience + 2):
         assert scrape(seed, url) == full
     assert not prune.SITES.should_plan(url)
-    page = _simulator().article_page("http://127.0.0.1:9", "p0000", 1)
+    page = SIM.article_page("http://127.0.0.1:9", "p0000", 1)
     chrome_url = "https://chrome-heavy.example/news/1"
     for _ in range(prune.SITES.patience + 2):
         assert scrape(page, chrome_url) == scrape(page, chrome_url, prune=False)

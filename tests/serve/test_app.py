@@ -28,8 +28,8 @@ from syndication.model import FeedSpec, FetchSettings
 from syndication.serve import FeedServer, create_server
 from syndication.serve.files import FileCache
 from syndication.store import open_store
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 MTIME = 1_700_000_000  # 2023-11-14T22:13:20Z: a fixed, known file time
 TOKENS = (("alpha", "tok-alpha-0123456789"), ("beta", "tok-beta-9876543210"))
 SECRET = b"TOP-SECRET-OUTSIDE-FEEDS"

@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 from syndication.config import ENV_STORAGE
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:

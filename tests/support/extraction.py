@@ -1,7 +1,7 @@
-"""Extraction quality on the corpus pages: our scraper vs trafilatura, with pinned floors.
+"""Extraction quality on the corpus pages: the scoring and the pinned floors (the gate).
 
-    python benchmarks/extraction_quality.py            # table + gate (exit 1 below a floor)
-    python benchmarks/extraction_quality.py --ours     # our scraper only (no trafilatura)
+tests/scrape/test_golden.py runs the gate; ``python -m benchmarks.extraction_quality``
+prints the same rates beside trafilatura's.
 
 Pages and ground truth come from ``tests/data/pages/index.json`` (each page's truth files
 are the source projects' own expectations, see ``tests/data/pages/PROVENANCE.md``).
@@ -25,24 +25,20 @@ same commit and say why (trafilatura's ``eval_gate.py`` habit).
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGES = ROOT / "tests" / "data" / "pages"
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from syndication.arabic.text import clean_text
+from syndication.scrape import scrape
+from tests.support import DATA
 
-from syndication.arabic.text import clean_text  # noqa: E402
-from syndication.scrape import scrape  # noqa: E402
+PAGES = DATA / "pages"
 
 FIELDS = ("title", "body", "images", "captions", "date", "urgent")
 FLOORS: dict[str, float] = {
@@ -143,41 +139,6 @@ def run_ours(truth: Truth) -> Extracted:
     )
 
 
-def run_trafilatura(truth: Truth) -> Extracted:
-    import trafilatura  # benchmark-only dependency
-
-    html = truth.html.read_text(encoding="utf-8", errors="replace")
-    xml = trafilatura.extract(
-        html,
-        url=truth.url,
-        output_format="xml",
-        with_metadata=True,
-        include_images=True,
-        include_comments=False,
-    )
-    if not xml:
-        return Extracted(None, "", [], None, False)
-    from lxml import etree
-
-    doc = etree.fromstring(xml.encode("utf-8"))
-    main = doc.find("main")
-    body = "\n".join(t.strip() for t in main.itertext() if t.strip()) if main is not None else ""
-    images: list[tuple[str, str | None]] = [
-        (g.get("src", ""), g.get("title") or g.get("alt"))
-        for g in doc.iter("graphic")
-        if g.get("src")
-    ]
-    if doc.get("image"):
-        images.append((doc.get("image", ""), None))
-    date = None
-    if doc.get("date"):
-        try:
-            date = dt.date.fromisoformat(doc.get("date", "")[:10])
-        except ValueError:
-            date = None
-    return Extracted(doc.get("title"), body, images, date, urgent=False)
-
-
 # --- metrics ------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -248,31 +209,3 @@ def gate(rates: dict[str, float], floors: dict[str, float] = FLOORS) -> list[str
         for name, floor in floors.items()
         if rates.get(name, 0.0) + 1e-9 < floor
     ]
-
-
-def table(columns: dict[str, dict[str, float]]) -> str:
-    names = list(columns)
-    lines = ["| field | " + " | ".join(names) + " | floor (ours) |"]
-    lines.append("|---|" + "---|" * len(names) + "---|")
-    for f in FIELDS:
-        cells = " | ".join(f"{columns[n][f]:.2f}" for n in names)
-        lines.append(f"| {f} | {cells} | {FLOORS[f]:.2f} |")
-    return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--ours", action="store_true", help="skip trafilatura")
-    args = parser.parse_args(argv)
-    columns = {"syndication.scrape": evaluate(run_ours)}
-    if not args.ours:
-        columns["trafilatura"] = evaluate(run_trafilatura)
-    print(table(columns))
-    failures = gate(columns["syndication.scrape"])
-    for failure in failures:
-        print(f"below floor: {failure}", file=sys.stderr)
-    return 1 if failures else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -13,7 +13,7 @@ import html
 from dataclasses import dataclass, field, replace
 from email.utils import format_datetime
 
-from tests.httpsite import Route, Site
+from tests.support.httpsite import Route, Site
 
 TOPICS = [
     ("اقتصاد", "البنك المركزي يبقي أسعار الفائدة دون تغيير للمرة الثالثة"),

@@ -1,5 +1,7 @@
 """A local partner simulator for the benchmarks: N Arabic partner feeds and their article pages.
 
+    python -m tests.support.simulator --partners 100   # from the checkout root: a smoke run
+
     sim = Simulator.start(partners=1000, items=50)      # its own process, 127.0.0.1:<port>
     sim.feed_url("p0001")  →  http://127.0.0.1:<port>/p/p0001/feed.xml
     sim.configure(etag=[...], fault={...})               # per partner
@@ -7,7 +9,7 @@
     sim.add(pids, n, urgent=False)  # n new items on top of each feed
     sim.stats() / sim.close()
 
-Content comes from `tests/partnersim.py` (realistic feed items, article pages with a
+Content comes from `tests/support/partnersim.py` (realistic feed items, article pages with a
 ticker, share bar, related links, figure with caption and credit); here each item is padded
 to ~1.2 KB and each page to ~110 KB with the chrome real news sites carry (inline scripts
 and JSON-LD, mega menus, related-story lists, footers), so parsing costs are realistic.
@@ -20,6 +22,9 @@ Per partner: `etag` (send a strong ETag and answer If-None-Match with 304; witho
 same bytes come back each time, no validators), and `fault` for the soak: "timeout" (never
 answers), "500", "invalid" (malformed XML), "gzipbomb" (a small gzip body that inflates
 past any sane cap).
+
+It lives in tests/support because the scraper tests use its pages too
+(tests/scrape/test_prune.py); the benchmarks import it from here.
 """
 
 from __future__ import annotations
@@ -40,14 +45,10 @@ import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from anywhere in the checkout
-    sys.path.insert(0, str(ROOT))
-
-from tests.partnersim import PARAGRAPH, TOPICS, SimArticle, SimPartner, page  # noqa: E402
+from tests.support import ROOT
+from tests.support.partnersim import PARAGRAPH, TOPICS, SimArticle, SimPartner, page
 
 HOST = "127.0.0.1"
 FAULTS = ("timeout", "500", "invalid", "gzipbomb")
@@ -415,7 +416,8 @@ class Simulator:
         """`empty`: feeds start with no items (`add` brings them); `items` is the window."""
         command = [
             sys.executable,
-            str(Path(__file__).resolve()),
+            "-m",
+            "tests.support.simulator",
             "--serve",
             "--partners",
             str(partners),
@@ -428,6 +430,7 @@ class Simulator:
         # server behind; stderr is not inherited, so the child never holds our pipes open.
         proc = subprocess.Popen(
             command + (["--empty"] if empty else []),
+            cwd=ROOT,  # where the tests package is importable
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
