@@ -267,7 +267,7 @@ def test_config_without_partners_is_refused(
 def test_unknown_postgresql_role_is_named_not_blamed_on_the_server(tmp_path: Path) -> None:
     import sqlalchemy as sa
 
-    from tests.conftest import PG_URL
+    from tests.support import PG_URL
 
     url = sa.make_url(PG_URL).set(username="no_such_role_i12", password=None)
     config = tmp_path / "config.toml"

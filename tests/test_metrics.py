@@ -29,8 +29,8 @@ from syndication.publish import publish_all
 from syndication.scrapepool import ScrapePool
 from syndication.serve import create_server
 from syndication.store import Store, open_store
-from tests.conftest import build_config
 from tests.support.clirun import run_cli
+from tests.support.factories import build_config
 from tests.support.httpsite import Route, Site
 from tests.support.partnersim import SimPartner, make_articles, serve_partner
 

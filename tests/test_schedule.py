@@ -14,7 +14,7 @@ import feedparser
 
 from syndication.schedule import PUBLISH_JOB, PUBLISH_SOON_JOB, Daemon
 from syndication.store import open_store
-from tests.conftest import build_config
+from tests.support.factories import build_config
 from tests.support.httpsite import Route, Site, wait_for
 from tests.support.partnersim import SimPartner, make_articles, serve_partner
 

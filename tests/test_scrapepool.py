@@ -23,7 +23,7 @@ from syndication.ingest import run_ingest
 from syndication.model import Scraped, ScrapeRules
 from syndication.scrapepool import Outcome, PageJob, ScrapePool, run_job, work
 from syndication.store import open_store
-from tests.conftest import build_config
+from tests.support.factories import build_config
 from tests.support.httpsite import Site
 from tests.support.partnersim import SimPartner, make_articles, serve_partner
 

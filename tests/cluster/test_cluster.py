@@ -46,8 +46,8 @@ from syndication.serve import create_server
 from syndication.serve.storefiles import StoreFileCache
 from syndication.store import open_store
 from syndication.store.locks import _LOCK_NAMED_CLASS, lock_key
-from tests.conftest import build_config
 from tests.support import ROOT
+from tests.support.factories import build_config
 from tests.support.httpsite import Route, Site, wait_for
 from tests.support.partnersim import SimPartner, make_articles, serve_partner
 

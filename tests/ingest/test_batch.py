@@ -14,7 +14,7 @@ from pathlib import Path
 from syndication.fetch import Fetcher
 from syndication.ingest import STATE_BATCH, Ingester, run_ingest
 from syndication.store import Store, open_store
-from tests.conftest import build_config
+from tests.support.factories import build_config
 from tests.support.httpsite import Route, Site
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)

@@ -28,8 +28,8 @@ from syndication.ingest import Ingester, _context, _dedupe, article_id, fast_ids
 from syndication.model import Fetched, PartnerFeed, PartnerState
 from syndication.parse import guids_unreliable, parse_feed, scan_digests, scan_items
 from syndication.store import Store, open_store
-from tests.conftest import DATA, build_config
-from tests.parse.test_corpus import CORPUS, FILES, fetched_for
+from tests.support import DATA
+from tests.support.factories import CORPUS, FILES, build_config, fetched_for
 from tests.support.httpsite import Route, Site
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)

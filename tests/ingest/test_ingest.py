@@ -13,7 +13,7 @@ from syndication.ingest import article_id, run_ingest
 from syndication.model import FeedItem
 from syndication.publish import publish_all
 from syndication.store import Store, open_store
-from tests.conftest import build_config
+from tests.support.factories import build_config
 from tests.support.httpsite import Route, Site
 from tests.support.partnersim import SimPartner, edited, make_articles, serve_partner
 

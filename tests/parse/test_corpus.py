@@ -3,33 +3,18 @@ the lxml fast path (scan_item_keys) agrees with the full parse wherever it answe
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from syndication.errors import FeedParseError
-from syndication.model import Fetched, PartnerFeed
+from syndication.model import PartnerFeed
 from syndication.parse import parse_feed, scan_item_keys
-from tests.support import DATA
+from tests.support.factories import CORPUS, FILES, fetched_for
 
-CORPUS = DATA / "feedparser-tests"
-HEADER = re.compile(rb"^Header:\s*Content-type:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 PARTNER = PartnerFeed(
     id="corpus", name="feedparser corpus", feed_url="http://example.com/feed", max_items=10**6
 )
-FILES = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".xml", ".json"))
-
-
-def fetched_for(path: Path) -> Fetched:
-    body = path.read_bytes()
-    match = HEADER.search(body[:2048])
-    headers: tuple[tuple[str, str], ...] = ()
-    if match:  # the file's simulated HTTP header, as feedparser's own runner uses it
-        headers = (("content-type", match.group(1).decode("latin-1")),)
-    url = "http://example.com/" + path.relative_to(CORPUS).as_posix()
-    return Fetched(url=url, final_url=url, status=200, headers=headers, body=body)
 
 
 def test_corpus_is_complete() -> None:

@@ -27,8 +27,8 @@ from syndication.config import (
 from syndication.model import Article, FeedSpec, FetchSettings, PartnerFeed
 from syndication.publish import publish_all
 from syndication.store import Store, open_store
-from tests.publish.test_render import make_article
 from tests.support import ROOT
+from tests.support.factories import make_article
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)

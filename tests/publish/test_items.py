@@ -16,7 +16,7 @@ from syndication.publish import render as rd
 from syndication.publish import select as sel
 from syndication.publish.items import ItemCache, for_run, shared_cache
 from syndication.store import open_store
-from tests.publish.test_render import MAIN, NOW, SETTINGS, make_article, make_config
+from tests.support.factories import MAIN, NOW, SETTINGS, make_article, make_config
 
 URGENT = FeedSpec(key="urgent", title="عاجل", kind="urgent", limit=10)
 SELF = SETTINGS.base_url + "main.rss.xml"

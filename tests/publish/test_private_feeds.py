@@ -30,9 +30,9 @@ from syndication.publish import publish_all
 from syndication.publish.write import write_if_changed
 from syndication.serve import FeedServer, create_server
 from syndication.store import Store, open_store
-from tests.publish.test_render import make_article
 from tests.support import ROOT
 from tests.support.clirun import run_cli
+from tests.support.factories import make_article
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 TOKEN = "tok-platform-0123456789"

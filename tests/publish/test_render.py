@@ -16,28 +16,28 @@ import pytest
 from lxml import etree
 
 from syndication.config import (
-    CategoryDef,
     Config,
-    PublishSettings,
-    SchedulerSettings,
-    ServeSettings,
 )
 from syndication.errors import PublishError
 from syndication.model import (
     Article,
-    Block,
     Category,
     FeedSpec,
-    FetchSettings,
-    Image,
-    PartnerFeed,
 )
 from syndication.publish import feed_specs, publish_all, render_atom, render_json, render_rss
 from syndication.publish import select as sel
 from syndication.publish.write import write_if_changed
 from syndication.store import Store, open_store
+from tests.support.factories import (
+    ECONOMY,
+    MAIN,
+    NOW,
+    POLITICS,
+    SETTINGS,
+    make_article,
+    make_config,
+)
 
-NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
     "media": "http://search.yahoo.com/mrss/",
@@ -45,86 +45,6 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
 }
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-SETTINGS = PublishSettings(
-    base_url="https://feeds.example.org/feeds/",
-    site_url="https://news.example.org/",
-    title="أخبار الشركاء",
-    scheme_base="https://news.example.org/taxonomy/",
-    logo_url="https://news.example.org/logo.png",
-    hub_url="https://hub.example.org/",
-)
-MAIN = FeedSpec(key="main", title="الأخبار", kind="main", limit=10, ttl=7)
-
-POLITICS = Category(label="سياسة", slug="politics")
-ECONOMY = Category(label="اقتصاد", slug="economy")
-
-
-def make_article(n: int, **changes: Any) -> Article:
-    """Article n: published n hours after 2026-02-01, two captioned images."""
-    published = dt.datetime(2026, 2, 1, tzinfo=dt.UTC) + dt.timedelta(hours=n)
-    url = f"https://partner.example.com/news/{n}"
-    images = (
-        Image(
-            url=f"https://img.example.com/{n}-lead.jpg",
-            caption=f"تعليق الصورة الأولى {n}",
-            credit=f"تصوير: أحمد {n}",
-            width=1200,
-            height=800,
-            length=54321,
-        ),
-        Image(
-            url=f"https://img.example.com/{n}-second.png",
-            caption=f"تعليق الصورة الثانية {n}",
-            credit="وكالة الأنباء",
-        ),
-    )
-    body = (
-        '<div dir="rtl" lang="ar">'
-        f"<p>الفقرة الأولى من الخبر رقم {n}.</p>"
-        f'<figure><img src="{images[0].url}"/><figcaption>{images[0].caption}'
-        f' <span class="copyright">{images[0].credit}</span></figcaption></figure>'
-        "<h2>عنوان فرعي</h2><p>الفقرة الثانية.</p></div>"
-    )
-    values: dict[str, Any] = {
-        "id": f"art{n:04d}",
-        "partner_id": "akhbar",
-        "url": url,
-        "guid": url,
-        "title": f"عنوان الخبر رقم {n} عن تطورات الأحداث في المنطقة",
-        "summary": f"ملخص الخبر رقم {n}.",
-        "body_html": body,
-        "blocks": (Block("p", f"الفقرة الأولى من الخبر رقم {n}."),),
-        "images": images,
-        "urgent": False,
-        "published": published,
-        "updated": published + dt.timedelta(minutes=30),
-        "author": f"كاتب {n}",
-        "categories": (POLITICS,),
-        "language": "ar",
-        "content_hash": f"hash{n}",
-        "item_hash": f"item{n}",
-    }
-    values.update(changes)
-    return Article(**values)
-
-
-def make_config(tmp_path: Path, **publish: Any) -> Config:
-    settings = dataclasses.replace(SETTINGS, out_dir="out/feeds", **publish)
-    return Config(
-        path=str(tmp_path / "config.toml"),
-        base_dir=str(tmp_path),
-        storage_url=f"sqlite:///{tmp_path / 'store.db'}",
-        fetch=FetchSettings(),
-        publish=settings,
-        scheduler=SchedulerSettings(),
-        serve=ServeSettings(),
-        partners=(PartnerFeed(id="akhbar", name="أخبار اليوم", feed_url="https://p.example/rss"),),
-        feeds=(
-            FeedSpec(key="main", title="الأخبار", kind="main", limit=20),
-            FeedSpec(key="urgent", title="عاجل", kind="urgent", limit=10, ttl=1, max_age=60),
-        ),
-        categories=(CategoryDef(label="سياسة", slug="politics"),),
-    )
 
 
 def rss(articles: list[Article], spec: FeedSpec = MAIN, **kw: Any) -> bytes:

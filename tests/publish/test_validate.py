@@ -18,8 +18,8 @@ from syndication.config import Config
 from syndication.model import Category, Image
 from syndication.publish import publish_all
 from syndication.store import Store, open_store
-from tests.publish.test_render import ECONOMY, NOW, make_article, make_config
 from tests.support import DATA, ROOT
+from tests.support.factories import ECONOMY, NOW, make_article, make_config
 
 ATOM_RNG = DATA / "atom.rng"
 LINT = ROOT / "tests" / "tools" / "partner_lint.py"

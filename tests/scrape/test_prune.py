@@ -35,9 +35,9 @@ from syndication.scrape.rules import (
     BYLINE_SELECTORS,
     DATE_SELECTORS,
 )
-from tests.scrape.test_scrape import PARA, PARA2, TITLE
 from tests.support import DATA, ROOT
 from tests.support import simulator as SIM
+from tests.support.factories import PARA, PARA2, TITLE
 
 PAGES = DATA / "pages"
 INDEX: list[dict[str, Any]] = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))

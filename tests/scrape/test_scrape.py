@@ -13,17 +13,9 @@ from syndication.model import ScrapeRules
 from syndication.scrape import MAX_PAGE_CHARS, rules_for_url, scrape
 from syndication.scrape.credits import split_credit
 from syndication.scrape.images import parse_srcset
+from tests.support.factories import PARA, PARA2, TITLE
 
 URL = "https://news.example/ar/story/1"
-TITLE = "الحكومة تعلن خطة جديدة لدعم المزارعين"
-PARA = (
-    "أعلنت الحكومة اليوم خطة جديدة لدعم المزارعين في المحافظات الجنوبية، تشمل قروضا ميسرة "
-    "وتوزيع بذور محسنة على آلاف الأسر الريفية خلال الموسم المقبل."
-)
-PARA2 = (
-    "وقال وزير الزراعة في مؤتمر صحفي إن الخطة ستنفذ على ثلاث مراحل، تبدأ الأولى مطلع الشهر "
-    "المقبل وتستمر حتى نهاية العام الجاري بتمويل من الموازنة العامة."
-)
 
 
 def page(body: str = "", head: str = "", html_attrs: str = 'lang="ar" dir="rtl"') -> str:

@@ -526,7 +526,7 @@ def test_unreachable_postgresql_names_the_server_and_hides_the_password() -> Non
 def test_unknown_postgresql_role_says_so_against_the_real_server() -> None:
     import sqlalchemy as sa
 
-    from tests.conftest import PG_URL
+    from tests.support import PG_URL
 
     url = sa.make_url(PG_URL).set(username="no_such_role_i12", password=None)
     with pytest.raises(StorageError) as caught:
@@ -540,7 +540,7 @@ def test_unknown_postgresql_role_says_so_against_the_real_server() -> None:
 def test_unknown_postgresql_database_says_so_against_the_real_server() -> None:
     import sqlalchemy as sa
 
-    from tests.conftest import PG_URL
+    from tests.support import PG_URL
 
     url = sa.make_url(PG_URL).set(database="no_such_db_i12")
     with pytest.raises(StorageError) as caught:

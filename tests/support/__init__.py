@@ -7,7 +7,13 @@ from the checkout root as ``python -m tests.support.<module>`` or is imported as
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout
 DATA = ROOT / "tests" / "data"  # golden files, corpora, configs
+
+# CI sets this; on a developer machine the local PostgreSQL of the dev setup is used.
+PG_URL = os.environ.get(
+    "SYNDICATION_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
