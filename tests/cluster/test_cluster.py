@@ -1,7 +1,7 @@
-"""Cluster mode against the machine's PostgreSQL and Redis: locks, limiter, dispatch,
-store-backed serving, and the end-to-end run with real scheduler and worker processes
-(one worker SIGKILLed mid-run, then the active scheduler SIGKILLed and its standby taking
-over).
+"""Cluster mode end to end against the machine's PostgreSQL and Redis: serving from the
+store, the run with real scheduler and worker processes (one worker SIGKILLed mid-run, then
+the active scheduler SIGKILLed and its standby taking over), and a worker's counts reaching
+serve's /metrics.
 
 Every test uses its own PostgreSQL database (pg_url) and its own Redis key prefix and
 queue name, so parallel runs never collide; the prefix's keys are deleted afterwards.
@@ -12,296 +12,30 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import http.client
-import itertools
 import json
-import logging
 import os
 import signal
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import feedparser
-import pytest
-import redis
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
 from syndication import config as config_mod
-from syndication.cli import main
 from syndication.cluster.app import make_celery
-from syndication.cluster.connections import transport_options
-from syndication.cluster.limiter import HostLimiter
-from syndication.cluster.scheduler import ClusterScheduler
 from syndication.cluster.tasks import POLL_TASK, PUBLISH_TASK
-from syndication.config import ClusterSettings, Config
-from syndication.errors import ConfigError
-from syndication.fetch import Fetcher
-from syndication.model import PartnerState
 from syndication.serve import create_server
 from syndication.serve.storefiles import StoreFileCache
 from syndication.store import open_store
-from syndication.store.locks import _LOCK_NAMED_CLASS, lock_key
-from tests.support import ROOT
+from tests.support import REDIS_URL, ROOT
 from tests.support.factories import build_config
 from tests.support.httpsite import Route, Site, wait_for
 from tests.support.partnersim import SimPartner, make_articles, serve_partner
 
-REDIS_URL = os.environ.get("SYNDICATION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture
-def prefix() -> Iterator[str]:
-    """A Redis key prefix (and queue name) of this test's own; its keys go afterwards."""
-    name = "synd-test-" + uuid.uuid4().hex[:10]
-    yield name
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        keys = list(client.scan_iter(match=f"{name}:*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
-
-
-def cluster_config(cfg: Config, prefix: str, **changes: Any) -> Config:
-    settings = ClusterSettings(
-        enabled=True, broker_url=REDIS_URL, queue=prefix, key_prefix=prefix, **changes
-    )
-    return dataclasses.replace(cfg, cluster=settings)
-
-
-# --- configuration ----------------------------------------------------------------------
-
-
-def _load(tmp_path: Path, text: str) -> Config:
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    return config_mod.load(path)
-
-
-def test_cluster_is_off_by_default(tmp_path: Path) -> None:
-    cfg = _load(tmp_path, "")
-    assert cfg.cluster == ClusterSettings()
-    assert cfg.cluster.enabled is False
-
-
-def test_cluster_mode_refuses_sqlite(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError) as err:
-        _load(tmp_path, '[storage]\nurl = "sqlite:///x.db"\n[cluster]\nenabled = true\n')
-    assert err.value.key == "cluster.enabled"
-    assert "PostgreSQL" in str(err.value)
-
-
-@pytest.mark.parametrize(
-    ("table", "key"),
-    [
-        ("task_time_limit = 600\nvisibility_timeout = 300", "cluster.task_time_limit"),
-        ('broker_url = "http://x/"', "cluster.broker_url"),
-        ('broker_url = "amqp://guest@mq//"', "cluster.redis_url"),
-        ('queue = "Bad Queue"', "cluster.queue"),
-        ("host_rate_limit = -1", "cluster.host_rate_limit"),
-        ("workers = 3", "cluster.workers"),
-    ],
-)
-def test_cluster_settings_are_validated(tmp_path: Path, table: str, key: str) -> None:
-    text = f'[storage]\nurl = "postgresql://u@h/db"\n[cluster]\nenabled = true\n{table}\n'
-    with pytest.raises(ConfigError) as err:
-        _load(tmp_path, text)
-    assert err.value.key == key
-
-
-def test_cluster_settings_load(tmp_path: Path) -> None:
-    cfg = _load(
-        tmp_path,
-        '[storage]\nurl = "postgresql://u@h/db"\n[cluster]\nenabled = true\n'
-        'broker_url = "redis://r:6379/2"\nqueue = "news"\nhost_rate_limit = 0.5\n',
-    )
-    assert cfg.cluster.enabled and cfg.cluster.queue == "news"
-    assert cfg.cluster.host_rate_limit == 0.5
-    options = transport_options(cfg.cluster)
-    assert options["global_keyprefix"] == "syndication:"
-    assert options["visibility_timeout"] == cfg.cluster.visibility_timeout
-    app = make_celery(cfg)
-    assert app.conf.task_acks_late is True
-    assert app.conf.task_reject_on_worker_lost is True
-    assert app.conf.worker_prefetch_multiplier == 1
-    assert {"syndication.poll_partner", "syndication.publish"} <= set(app.tasks)
-
-
 # The commands refuse a config without partners first; these tests are about cluster mode.
-ONE_PARTNER = '[[partners]]\nid = "p"\nname = "p"\nfeed_url = "https://p.example/rss"\n'
-
-
-def test_cli_refuses_cluster_commands_when_off(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (tmp_path / "config.toml").write_text(ONE_PARTNER, encoding="utf-8")
-    assert main(["scheduler", "--config", str(tmp_path / "config.toml")]) == 2
-    assert "cluster.enabled" in capsys.readouterr().err
-
-
-def test_run_daemon_refused_in_cluster_mode(
-    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = tmp_path / "config.toml"
-    text = f'[storage]\nurl = "{pg_url}"\n[cluster]\nenabled = true\n{ONE_PARTNER}'
-    path.write_text(text, encoding="utf-8")
-    assert main(["run", "--config", str(path)]) == 2
-    assert "syndication scheduler" in capsys.readouterr().err
-
-
-# --- advisory locks and leadership --------------------------------------------------------
-
-
-def _terminate_holder(pg_url: str, name: str) -> None:
-    engine = sa.create_engine(pg_url)
-    try:
-        with engine.connect() as conn:
-            pids = (
-                conn.execute(
-                    sa.text(
-                        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = :c "
-                        "AND objid = :o AND objsubid = 2 AND granted"
-                    ),
-                    {"c": _LOCK_NAMED_CLASS, "o": lock_key(name) & 0xFFFFFFFF},
-                )
-                .scalars()
-                .all()
-            )
-            assert len(pids) == 1
-            conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pids[0]})
-            conn.commit()
-    finally:
-        engine.dispose()
-
-
-def test_advisory_lock_is_exclusive_and_freed_when_the_session_dies(pg_url: str) -> None:
-    with open_store(pg_url) as a, open_store(pg_url, migrate=False) as b:
-        lock = a.try_advisory_lock("x")
-        assert lock is not None and lock.alive()
-        assert b.try_advisory_lock("x") is None
-        other = b.try_advisory_lock("y")  # another name is independent
-        assert other is not None
-        other.release()
-        lock.release()
-        again = b.try_advisory_lock("x")
-        assert again is not None
-        # The holder's session is killed (a crashed or vanished node): the lock is free.
-        _terminate_holder(pg_url, "x")
-        assert not again.alive()
-        taken = a.try_advisory_lock("x")
-        assert taken is not None
-        taken.release()
-
-
-def test_advisory_lock_needs_postgresql(sqlite_url: str) -> None:
-    from syndication.errors import StorageError
-
-    with open_store(sqlite_url) as store, pytest.raises(StorageError, match="PostgreSQL"):
-        store.try_advisory_lock("x")
-
-
-def test_standby_scheduler_takes_over(tmp_path: Path, pg_url: str, prefix: str) -> None:
-    cfg = cluster_config(build_config(tmp_path, [], storage_url=pg_url), prefix)
-    client = redis.Redis.from_url(REDIS_URL)
-    with open_store(pg_url) as s1, open_store(pg_url, migrate=False) as s2:
-        app = make_celery(cfg)
-        a = ClusterScheduler(cfg, s1, app, client)
-        b = ClusterScheduler(cfg, s2, app, client)
-        assert a.step() is True
-        assert b.step() is False  # standing by
-        assert b.step() is False
-        a.leadership.release()  # a clean stop; a killed session is the test above
-        assert b.step() is True
-        assert a.step() is False
-        b.leadership.release()
-    client.close()
-
-
-def test_dispatch_enqueues_due_partners_once(tmp_path: Path, pg_url: str, prefix: str) -> None:
-    partners = [(p, f"http://127.0.0.1:9/{p}.xml") for p in ("p1", "p2", "p3", "p4")]
-    cfg = cluster_config(build_config(tmp_path, partners, storage_url=pg_url, jitter=0), prefix)
-    now = dt.datetime(2025, 10, 1, 12, 0, tzinfo=dt.UTC)
-    client = redis.Redis.from_url(REDIS_URL)
-    with open_store(pg_url) as store:
-        store.save_partner_state(PartnerState("p2", next_check_at=now + dt.timedelta(hours=1)))
-        store.save_partner_state(PartnerState("p3", disabled_reason="feed gone"))
-        store.save_partner_state(PartnerState("p4", next_check_at=now - dt.timedelta(hours=1)))
-        sched = ClusterScheduler(cfg, store, make_celery(cfg), client, clock=lambda: now)
-        assert sched.due(now) == ["p1", "p4"]
-        assert sched.dispatch() == 2
-        queued = [json.loads(m) for m in client.lrange(f"{prefix}:{prefix}", 0, -1)]
-        polls = [m for m in queued if m["headers"]["task"] == "syndication.poll_partner"]
-        assert sorted(m["headers"]["argsrepr"] for m in polls) == ["['p1']", "['p4']"]
-        # Not due again before their interval, even though the store says nothing new.
-        assert sched.due(now + dt.timedelta(seconds=10)) == []
-        later = now + dt.timedelta(seconds=cfg.partners[0].interval + 1)
-        assert sched.due(later) == ["p1", "p4"]
-        # A standby taking over reads the same dispatch times from Redis.
-        other = ClusterScheduler(cfg, store, make_celery(cfg), client, clock=lambda: now)
-        other._load_due()
-        assert other.due(now) == []
-    client.close()
-
-
-# --- per-host limiter ---------------------------------------------------------------------
-
-
-def test_limiter_spaces_one_host_across_processes(prefix: str) -> None:
-    c1, c2 = redis.Redis.from_url(REDIS_URL), redis.Redis.from_url(REDIS_URL)
-    waits: list[float] = []
-    first = HostLimiter(c1, rate=0.5, prefix=prefix, sleep=waits.append)
-    second = HostLimiter(c2, rate=0.5, prefix=prefix, sleep=waits.append)
-    starts = [
-        first.reserve("news.example")[0],
-        second.reserve("news.example")[0],
-        first.reserve("news.example")[0],
-    ]
-    # Reserved on the server's clock, in arrival order, exactly 1/rate apart.
-    assert [b - a for a, b in itertools.pairwise(starts)] == [2000, 2000]
-    # Another host has its own schedule.
-    _, wait = second.reserve("other.example")
-    assert wait < 1.0
-    with first.slot("news.example"):
-        pass
-    assert waits and waits[-1] > 4.0  # behind three reservations 2 s apart
-    c1.close()
-    c2.close()
-
-
-def test_limiter_lets_requests_through_when_redis_is_down(
-    prefix: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
-    limiter = HostLimiter(dead, rate=1, prefix=prefix)
-    ran = []
-    with caplog.at_level(logging.WARNING), limiter.slot("news.example"):
-        ran.append(True)
-    assert ran == [True]
-    assert "limited per process only" in caplog.text
-
-
-def test_fetcher_host_gate_wraps_page_requests_only(site: Site, tmp_path: Path) -> None:
-    site.add("/feed.xml", Route(b"<rss/>"))
-    site.add("/page.html", Route(b"<html></html>", content_type="text/html"))
-    seen: list[str] = []
-
-    @contextmanager
-    def gate(host: str) -> Iterator[None]:
-        seen.append(host)
-        yield
-
-    settings = build_config(tmp_path).fetch
-    with Fetcher(settings, host_gate=gate) as fetcher:
-        fetcher.get(site.url("/feed.xml"), kind="feed")
-        assert seen == []
-        fetcher.get(site.url("/page.html"), kind="page")
-    assert seen == [site.url("/").split("/")[2]]
 
 
 # --- serving from the store ----------------------------------------------------------------
@@ -622,14 +356,3 @@ def test_a_workers_counts_reach_serves_metrics(
             assert value(samples, polls, partner="good", outcome="ok") == 1
     finally:
         procs.close()
-
-
-def test_two_apps_in_one_process_each_have_their_own_tasks(tmp_path: Path) -> None:
-    # Celery shares a decorated task with every app by default; two apps (two configs) in
-    # one process then register each name twice, which Celery 5.7 reports as an error.
-    text = '[storage]\nurl = "postgresql://u@h/db"\n[cluster]\nenabled = true\n'
-    first = make_celery(_load(tmp_path, text + 'queue = "a"\n'))
-    second = make_celery(_load(tmp_path, text + 'queue = "b"\n'))
-    for app in (first, second):
-        assert {"syndication.poll_partner", "syndication.publish"} <= set(app.tasks)
-    assert first.tasks["syndication.publish"] is not second.tasks["syndication.publish"]

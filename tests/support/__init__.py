@@ -17,3 +17,5 @@ DATA = ROOT / "tests" / "data"  # golden files, corpora, configs
 PG_URL = os.environ.get(
     "SYNDICATION_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+# Cluster tests give every test its own key prefix, so one shared Redis database is enough.
+REDIS_URL = os.environ.get("SYNDICATION_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -1,18 +1,27 @@
-"""Test inputs shared by test modules: configs, articles, corpus files, page text.
+"""Test inputs shared by test modules, one section per area: configs, published and stored
+articles, rendered feeds, feedparser's corpus, page text, a served feeds directory, cluster
+settings.
 
-Each builds real model objects (no mocks); the values are realistic Arabic news content.
+They build real model objects and real files (no mocks), with realistic Arabic content.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import http.client
+import json
+import os
 import re
 from pathlib import Path
 from typing import Any
 
+import feedparser
+
 from syndication.config import (
     CategoryDef,
+    ClusterSettings,
     Config,
     PublishSettings,
     SchedulerSettings,
@@ -28,7 +37,9 @@ from syndication.model import (
     Image,
     PartnerFeed,
 )
-from tests.support import DATA
+from syndication.publish import render_atom, render_rss
+from syndication.serve import FeedServer, create_server
+from tests.support import DATA, REDIS_URL
 
 # --- configuration ------------------------------------------------------------------------
 
@@ -160,6 +171,30 @@ def make_config(tmp_path: Path, **publish: Any) -> Config:
     )
 
 
+# --- rendered feeds (publish) ---------------------------------------------------------------
+
+
+def rss(articles: list[Article], spec: FeedSpec = MAIN, **kw: Any) -> bytes:
+    settings = dataclasses.replace(SETTINGS, **kw)
+    return render_rss(
+        spec, articles, settings, self_url=SETTINGS.base_url + "main.rss.xml", now=NOW
+    )
+
+
+def atom(articles: list[Article], spec: FeedSpec = MAIN, **kw: Any) -> bytes:
+    settings = dataclasses.replace(SETTINGS, **kw)
+    return render_atom(
+        spec, articles, settings, self_url=SETTINGS.base_url + "main.atom.xml", now=NOW
+    )
+
+
+def parse(data: bytes) -> Any:
+    """The feed as feedparser reads it, which must find nothing malformed."""
+    parsed = feedparser.parse(data)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return parsed
+
+
 # --- feedparser's test corpus (parse, ingest fast path) -----------------------------------
 
 CORPUS = DATA / "feedparser-tests"
@@ -188,3 +223,155 @@ PARA2 = (
     "وقال وزير الزراعة في مؤتمر صحفي إن الخطة ستنفذ على ثلاث مراحل، تبدأ الأولى مطلع الشهر "
     "المقبل وتستمر حتى نهاية العام الجاري بتمويل من الموازنة العامة."
 )
+
+
+# --- stored articles (store) -------------------------------------------------------------
+
+CAIRO = dt.timezone(dt.timedelta(hours=3))
+T0 = dt.datetime(2026, 5, 10, 9, 30, 15, 123456, tzinfo=CAIRO)
+
+
+def make_stored_article(
+    n: int,
+    *,
+    partner_id: str = "ahram",
+    urgent: bool = False,
+    categories: tuple[Category, ...] = (POLITICS,),
+    published: dt.datetime | None = None,
+    title: str | None = None,
+    item_hash: str | None = None,
+) -> Article:
+    """A realistic normalized article; content_hash covers what an edit would change."""
+    published = published or T0 + dt.timedelta(minutes=n)
+    title = title or f"وزير الخارجية يبحث مع نظيره الأردني تطورات الأوضاع في المنطقة ({n})"
+    blocks = (
+        Block("p", "بحث وزير الخارجية اليوم الأحد مع نظيره الأردني آخر التطورات الإقليمية."),
+        Block("h2", "تنسيق مشترك"),
+        Block("p", "وأكد الجانبان أهمية مواصلة التنسيق والتشاور بين البلدين الشقيقين."),
+        Block("quote", "«نعمل معاً من أجل الاستقرار»"),
+    )
+    images = (
+        Image(
+            url=f"https://www.example-news.eg/media/{n}/main.jpg",
+            caption="وزير الخارجية خلال اللقاء",
+            credit="تصوير: أحمد حسن",
+            alt="لقاء الوزيرين",
+            width=1200,
+            height=675,
+            mime_type="image/jpeg",
+            length=183_204,
+        ),
+        Image(url=f"https://www.example-news.eg/media/{n}/second.jpg"),
+    )
+    body_html = (
+        '<div dir="rtl" lang="ar">'
+        + "".join(f"<{b.kind}>{b.text}</{b.kind}>" for b in blocks)
+        + "</div>"
+    )
+    content = "|".join([title, body_html, *(i.url for i in images), str(urgent)]) + "|".join(
+        c.slug for c in categories
+    )
+    return Article(
+        id=hashlib.sha256(f"{partner_id}:{n}".encode()).hexdigest()[:32],
+        partner_id=partner_id,
+        url=f"https://www.example-news.eg/news/{n}",
+        guid=f"urn:example-news:{n}",
+        title=title,
+        summary="بحث الوزيران تطورات الأوضاع في المنطقة.",
+        body_html=body_html,
+        blocks=blocks,
+        images=images,
+        urgent=urgent,
+        published=published,
+        updated=published,
+        author="محمد علي",
+        categories=categories,
+        language="ar",
+        content_hash=hashlib.sha256(content.encode()).hexdigest(),
+        item_hash=item_hash or f"item-{n}",
+    )
+
+
+# --- a published feeds directory and the server over it (serve) ---------------------------
+
+MTIME = 1_700_000_000  # 2023-11-14T22:13:20Z: a fixed, known file time
+TOKENS = (("alpha", "tok-alpha-0123456789"), ("beta", "tok-beta-9876543210"))
+SECRET = b"TOP-SECRET-OUTSIDE-FEEDS"
+RSS = (
+    '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+    "<title>أخبار</title><language>ar</language>"
+    + "".join(
+        f"<item><title>خبر رقم {i}: عاجل من العاصمة</title><guid>id-{i}</guid></item>"
+        for i in range(30)
+    )
+    + "</channel></rss>\n"
+).encode()
+ATOM = b'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"/>'
+STALE_PRIVATE = b"<rss><channel><title>an old private copy in feeds/</title></channel></rss>"
+JSONFEED = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": []}).encode()
+INDEX = "<!doctype html><html lang=ar dir=rtl><title>الخلاصات</title></html>".encode()
+XSL = b'<?xml version="1.0"?><xsl:stylesheet version="1.0"/>'
+FEEDS = (
+    FeedSpec(key="main", title="الرئيسية", kind="main"),
+    FeedSpec(key="urgent", title="عاجل", kind="urgent", max_age=60),
+    FeedSpec(key="partner-x", title="شريك", kind="partner", value="x", private=True),
+)
+
+
+def make_serve_config(tmp_path: Path, *, hub: str | None = None, **serve: Any) -> Config:
+    return Config(
+        path=str(tmp_path / "config.toml"),
+        base_dir=str(tmp_path),
+        storage_url=f"sqlite:///{tmp_path / 'store.db'}",
+        fetch=FetchSettings(),
+        publish=PublishSettings(
+            out_dir="feeds", base_url="https://feeds.example.org/ar/", hub_url=hub
+        ),
+        scheduler=SchedulerSettings(),
+        serve=ServeSettings(**{"tokens": TOKENS, **serve}),
+        partners=(),
+        feeds=FEEDS,
+    )
+
+
+def write(path: Path, data: bytes, mtime: int = MTIME) -> None:
+    """Replace atomically, as the publisher does (new inode)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.utime(tmp, (mtime, mtime))
+    os.replace(tmp, path)
+
+
+def start(config: Config, **kw: Any) -> FeedServer:
+    server = create_server(config, "127.0.0.1", 0, **kw)
+    server.start()
+    return server
+
+
+def raw(
+    server: FeedServer, path: str, method: str = "GET", headers: dict[str, str] | None = None
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        for k, v in (headers or {}).items():
+            conn.putheader(k, v)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, resp.msg, resp.read()
+    finally:
+        conn.close()
+
+
+def etag_of(server: FeedServer, path: str = "/main.rss.xml") -> str:
+    return raw(server, path)[1]["ETag"]
+
+
+# --- cluster mode (cluster) -----------------------------------------------------------------
+
+
+def cluster_config(cfg: Config, prefix: str, **changes: Any) -> Config:
+    settings = ClusterSettings(
+        enabled=True, broker_url=REDIS_URL, queue=prefix, key_prefix=prefix, **changes
+    )
+    return dataclasses.replace(cfg, cluster=settings)
