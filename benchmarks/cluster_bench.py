@@ -1,8 +1,8 @@
 """Cluster benchmark: the poll-cycle figure with 1, 2 and 4 worker processes.
 
-    python benchmarks/cluster_bench.py [--quick] [--partners 200] [--items 5] [--workers 1,2,4]
+    python -m benchmarks.cluster_bench [--quick] [--partners 200] [--items 5] [--workers 1,2,4]
 
-A partner simulator (tests/partnersim.py) serves N partners with a few Arabic articles
+A partner simulator (tests/support/partnersim.py) serves N partners with a few Arabic articles
 each on 127.0.0.1. For every setup a fresh PostgreSQL database and Redis key prefix are
 used, and three cycles are timed, each polling every partner once:
 
@@ -219,7 +219,9 @@ def one_setup(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.cluster_bench", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="60 partners × 3 items (< 1 min)")
     parser.add_argument("--partners", type=int, default=200)
     parser.add_argument("--items", type=int, default=5)

@@ -63,7 +63,9 @@ def table(columns: dict[str, dict[str, float]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.extraction_quality", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--ours", action="store_true", help="skip trafilatura")
     args = parser.parse_args(argv)
     columns = {"syndication.scrape": evaluate(run_ours)}

@@ -1,6 +1,6 @@
 """Run the parse stage over every file of feedparser's own test corpus.
 
-    python benchmarks/parse_corpus.py [CORPUS_DIR] [--rounds N]
+    python -m benchmarks.parse_corpus [CORPUS_DIR] [--rounds N]
 
 Prints: files, parsed, rejected (by error type), unhandled, seconds. The corpus is a copy of
 kurtmckee/feedparser's tests/ data tree in tests/data/feedparser-tests (see its PROVENANCE.md).
@@ -97,7 +97,9 @@ def _reason(error: FeedParseError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.parse_corpus", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--rounds", type=int, default=1, help="repeat and report the median time")
     args = parser.parse_args(argv)

@@ -1,10 +1,12 @@
 """The performance suite: every stage and the whole pipeline, each beside a baseline.
 
-    python benchmarks/run.py            # the full run (11 to 25 minutes on 2 cores)
-    python benchmarks/run.py --quick    # under a minute: smaller inputs, fewer rounds
-    python benchmarks/run.py --tiny     # seconds: every code path once (tests run this)
+    python -m benchmarks.run            # the full run (11 to 25 minutes on 2 cores)
+    python -m benchmarks.run --quick    # under a minute: smaller inputs, fewer rounds
+    python -m benchmarks.run --tiny     # seconds: every code path once (tests run this)
 
-It generates its own inputs: a partner simulator (benchmarks/simulator.py) on 127.0.0.1
+From the checkout root: the benchmarks package imports tests.support.
+
+It generates its own inputs: a partner simulator (tests/support/simulator.py) on 127.0.0.1
 serves N Arabic partner feeds (~1.1 KB an item) and their ~110 KB article pages, in its own
 process. Stores are SQLite files in a temporary directory. Every figure is the median over
 the rounds, printed beside a baseline measured in the same run on the same input:
@@ -1031,7 +1033,9 @@ SECTIONS = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__.splitlines()[0]
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="under a minute")
     mode.add_argument("--tiny", action="store_true", help="seconds: each code path once")

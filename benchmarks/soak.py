@@ -1,10 +1,10 @@
 """Endurance and faults: many cycles against misbehaving partners, one SIGKILL midway.
 
-    python benchmarks/soak.py                       # 200 partners × 50 items, 20 cycles (~7 min)
-    python benchmarks/soak.py --partners 30 --items 10 --cycles 4 --interval 10   # quick
+    python -m benchmarks.soak                       # 200 partners × 50 items, 20 cycles (~7 min)
+    python -m benchmarks.soak --partners 30 --items 10 --cycles 4 --interval 10   # quick
 
 Each cycle is one `syndication run --once` subprocess (ingest every due partner, publish)
-against the partner simulator (benchmarks/simulator.py). Between cycles some partners
+against the partner simulator (tests/support/simulator.py). Between cycles some partners
 publish new items and others only new bytes. A tenth of the partners misbehave the whole
 time, in equal shares: a feed that never answers (timeout), HTTP 500, malformed XML, and a
 gzip bomb. In the middle cycle a burst of new items makes the run long, and the process is
@@ -148,7 +148,9 @@ def lock_free(path: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.soak", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--partners", type=int, default=200)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--cycles", type=int, default=20)

@@ -48,7 +48,7 @@ def store_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue(fixture))
 
 
-# --- scrape golden files (tests/test_scrape_golden.py) ------------------------------------
+# --- scrape golden files (tests/scrape/test_golden.py) ------------------------------------
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -219,7 +219,7 @@ def test_private_feeds_are_not_listed_in_the_index(config: Config, store: Store)
     config = dataclasses.replace(config, feeds=(*config.feeds, secret))
     publish_all(config, store, now=NOW)
     out = out_dir(config)
-    # Written only to the private directory (tests/test_private_feeds.py has the rest).
+    # Written only to the private directory (tests/publish/test_private_feeds.py has the rest).
     assert (Path(config.base_dir) / "feeds-private" / "vip.rss.xml").is_file()
     assert not (out / "vip.rss.xml").exists()
     assert b"vip" not in (out / "index.html").read_bytes()

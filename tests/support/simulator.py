@@ -498,7 +498,9 @@ class Simulator:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.support.simulator", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--serve", action="store_true", help="run the server (prints its port)")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--partners", type=int, default=100)
