@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,16 +58,6 @@ def _argv(command: tuple[str, ...], option: list[str], where: str) -> list[str]:
     if where == "between":
         return [command[0], *option, *command[1:]]
     return [*command, *option]
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """cli.main configures the root logger; give pytest's own handlers back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 @pytest.mark.parametrize(("command", "option", "where"), CASES)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from syndication.serve import FeedServer
-from tests.support.factories import RSS, STALE_PRIVATE, raw
+from syndication.serve.auth import Tokens, presented, redact_query
+from tests.support.factories import RSS, STALE_PRIVATE, TOKENS, raw
 
 # --- private feeds -----------------------------------------------------------------------
 
@@ -77,3 +78,36 @@ def test_tokens_never_logged(server: FeedServer, caplog: pytest.LogCaptureFixtur
     assert "/partner-x.rss.xml?token=REDACTED&x=1 200" in text
     assert "partner=beta" in text and "partner=alpha" in text
     assert "tok-beta" not in text and "tok-alpha" not in text and "guess-not" not in text
+
+
+# --- the token rules alone (serve.auth) ------------------------------------------------
+
+
+def test_tokens_name_the_partner_from_the_header_or_the_query() -> None:
+    tokens = Tokens(TOKENS)
+    assert tokens.who({"HTTP_AUTHORIZATION": "Bearer tok-beta-9876543210"}) == "beta"
+    assert tokens.who({"HTTP_AUTHORIZATION": "bearer  tok-alpha-0123456789 "}) == "alpha"
+    assert tokens.who({"QUERY_STRING": "x=1&token=tok-alpha-0123456789"}) == "alpha"
+    assert tokens.who({"QUERY_STRING": "token=tok-alpha"}) is None
+    assert tokens.who({"HTTP_AUTHORIZATION": "Basic dG9rLWFscGhh"}) is None
+    assert tokens.who({}) is None
+
+
+def test_the_header_wins_over_the_query_string() -> None:
+    environ = {
+        "HTTP_AUTHORIZATION": "Bearer tok-beta-9876543210",
+        "QUERY_STRING": "token=tok-alpha-0123456789",
+    }
+    assert Tokens(TOKENS).who(environ) == "beta"
+
+
+def test_an_empty_token_never_opens_anything() -> None:
+    tokens = Tokens((("alpha", ""),))
+    assert not tokens
+    assert tokens.who({"QUERY_STRING": "token="}) is None
+    assert presented({"QUERY_STRING": "token=", "HTTP_AUTHORIZATION": "Bearer "}) is None
+
+
+def test_redacted_query_keeps_everything_but_the_token() -> None:
+    assert redact_query("a=1&token=secret&b=%D8%A7") == "a=1&token=REDACTED&b=%D8%A7"
+    assert redact_query("a=1") == "a=1"
