@@ -35,7 +35,9 @@ def run_trafilatura(truth: Truth) -> Extracted:
 
     doc = etree.fromstring(xml.encode("utf-8"))
     main = doc.find("main")
-    body = "\n".join(t.strip() for t in main.itertext() if t.strip()) if main is not None else ""
+    # lxml's stubs allow bytes; a tree parsed from text only holds str.
+    texts = [t.strip() for t in main.itertext() if isinstance(t, str)] if main is not None else []
+    body = "\n".join(t for t in texts if t)
     images: list[tuple[str, str | None]] = [
         (g.get("src", ""), g.get("title") or g.get("alt"))
         for g in doc.iter("graphic")

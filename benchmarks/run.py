@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import io
 import json
 import logging
@@ -514,7 +515,7 @@ def bench_serve(scale: Scale) -> None:
                         results.setdefault((server.name, scenario), []).append(sample)
 
     def med(name: str, scenario: str, field: str) -> float:
-        return statistics.median(getattr(s, field) for s in results[(name, scenario)])
+        return float(statistics.median(getattr(s, field) for s in results[(name, scenario)]))
 
     for scenario in ("200", "304"):
         base = med("http.server", scenario, "rps")
@@ -818,7 +819,7 @@ def bench_publish(
         changed = {name for name, mtime in after.items() if before.get(name) != mtime}
         newest = store.latest(limit=1, partner_id=pid)[0]
         slugs = {c.slug for c in newest.categories}
-        expected = set()
+        expected: set[str] = set()
         for spec in feed_specs(pconfig, store):
             hit = (
                 spec.kind == "main"
@@ -908,9 +909,7 @@ def bench_freshness(scale: Scale, work: Path) -> None:
                 sim.add([pid], 1, urgent=True)
                 link = f"/p/{pid}/news/{sim.heads()[pid]}.html".encode()
                 start = time.monotonic()
-                wait(
-                    lambda link=link: urgent.exists() and link in urgent.read_bytes(), interval + 30
-                )
+                wait(functools.partial(_contains, urgent, link), interval + 30)
                 latencies.append(time.monotonic() - start)
         finally:
             daemon.stop.set()
@@ -922,6 +921,10 @@ def bench_freshness(scale: Scale, work: Path) -> None:
     target(
         f"(e) freshness (poll interval {interval} s + 2 s)", worst, "s", interval + 2, higher=False
     )
+
+
+def _contains(path: Path, data: bytes) -> bool:
+    return path.exists() and data in path.read_bytes()
 
 
 def wait(predicate: Callable[[], bool], timeout: float) -> None:

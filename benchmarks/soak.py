@@ -241,12 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     for fault in FAULTS:
         members = [p for p, f in faulty.items() if f == fault]
         arts = sum(len(store.latest(limit=10, partner_id=p)) for p in members)
-        errors = {
+        messages = {
             (states[p].last_error or "; ".join(states[p].warnings[:1]) or "")[:90]
             for p in members
             if p in states
         }
-        fault_rows.append((fault, len(members), arts, sorted(errors)[:1]))
+        fault_rows.append((fault, len(members), arts, sorted(messages)[:1]))
     store.close()
     checked, problems, leftovers = check_feeds(base / "feeds")
     lock = base / "store.db.lock"

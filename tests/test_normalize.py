@@ -296,6 +296,6 @@ def test_to_article_hashes_what_readers_see_not_dates_or_ids() -> None:
 @pytest.mark.parametrize("field", ["title", "summary", "body_html", "urgent", "author", "url"])
 def test_every_visible_field_changes_the_content_hash(field: str) -> None:
     article = build(item())
-    values: dict[str, object] = {"urgent": not article.urgent, "url": "https://x.example/2"}
+    values: dict[str, Any] = {"urgent": not article.urgent, "url": "https://x.example/2"}
     value = values.get(field, "نص آخر")
     assert content_hash(dataclasses.replace(article, **{field: value})) != article.content_hash

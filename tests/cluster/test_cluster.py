@@ -200,8 +200,8 @@ def test_cluster_end_to_end(tmp_path: Path, pg_url: str, prefix: str, site: Site
         for i in range(PARTNERS)
     }
     urls = {pid: serve_partner(site, sim) for pid, sim in partners.items()}
-    for path, route in site.routes.items():
-        if path.endswith(".html"):
+    for route_path, route in site.routes.items():
+        if route_path.endswith(".html"):
             route.hang = 0.1  # pages take a moment, so the kill lands mid-run
     config = _write_cluster_toml(tmp_path, pg_url, prefix, urls)
     expected = {(pid, a.guid) for pid, sim in partners.items() for a in sim.articles}

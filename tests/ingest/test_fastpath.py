@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ import pytest
 from syndication.errors import FeedParseError
 from syndication.fetch import Fetcher
 from syndication.ingest import Ingester, _context, _dedupe, article_id, fast_ids
-from syndication.model import Fetched, PartnerFeed, PartnerState
+from syndication.model import Fetched, ParsedFeed, PartnerFeed, PartnerState
 from syndication.parse import guids_unreliable, parse_feed, scan_digests, scan_items
 from syndication.store import Store, open_store
 from tests.support import DATA
@@ -38,10 +39,10 @@ OUR_FEEDS = sorted(p for p in (DATA / "feeds").iterdir() if p.suffix in (".xml",
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     path = tmp_path_factory.mktemp("fastpath") / "store.db"
     s = open_store(f"sqlite:///{path}")
-    yield s  # type: ignore[misc]
+    yield s
     s.close()
 
 
@@ -189,8 +190,12 @@ def test_new_bytes_with_known_items_skip_feedparser_and_keep_validators(
     config = build_config(tmp_path, [("p1", url)], scrape=False, interval=60)
     store = open_store(config.storage_url)
     parses: list[str] = []
-    real = ingest.parse_feed
-    monkeypatch.setattr(ingest, "parse_feed", lambda f, p: (parses.append(p.id), real(f, p))[1])
+
+    def counted(fetched: Fetched, partner: PartnerFeed) -> ParsedFeed:
+        parses.append(partner.id)
+        return parse_feed(fetched, partner)
+
+    monkeypatch.setattr(ingest, "parse_feed", counted)
     clock = [NOW]
     with Fetcher(config.fetch) as fetcher:
         ingester = Ingester(config, store, fetcher, clock=lambda: clock[0])

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
 
+from syndication.config import Config
 from syndication.ingest import article_id, run_ingest
-from syndication.model import FeedItem
+from syndication.model import FeedItem, IngestReport
 from syndication.publish import publish_all
 from syndication.store import Store, open_store
 from tests.support.factories import build_config
@@ -34,13 +37,13 @@ class Clock:
 
 
 @pytest.fixture
-def store(store_url: str) -> Store:
+def store(store_url: str) -> Iterator[Store]:
     s = open_store(store_url)
-    yield s  # type: ignore[misc]
+    yield s
     s.close()
 
 
-def ingest(config, store, clock, **kw):  # type: ignore[no-untyped-def]
+def ingest(config: Config, store: Store, clock: Clock, **kw: Any) -> dict[str, IngestReport]:
     return {r.partner_id: r for r in run_ingest(config, store, clock=clock, **kw)}
 
 

@@ -102,7 +102,8 @@ def test_rss_structure() -> None:
     assert first.get("medium") == "image" and first.get("type") == "image/jpeg"
     assert (first.get("width"), first.get("height")) == ("1200", "800")
     assert first.findtext("media:description", namespaces=NS) == "تعليق الصورة الأولى 1"
-    assert first.find("media:description", NS).get("type") == "plain"
+    description = first.find("media:description", NS)
+    assert description is not None and description.get("type") == "plain"
     credit = first.find("media:credit", NS)
     assert credit is not None and credit.text == "تصوير: أحمد 1"
     assert credit.get("role") == "photographer" and credit.get("scheme") == "urn:ebu"
@@ -158,13 +159,14 @@ def test_atom_reparses_and_has_rtl_lang_links_categories() -> None:
     assert feed_links["self"] == "https://feeds.example.org/feeds/main.atom.xml"
     assert feed_links["alternate"] == "https://news.example.org/"
     entry = root.find("atom:entry", NS)
+    assert entry is not None
     links = [
         (ln.get("rel"), ln.get("type"), ln.get("length")) for ln in entry.findall("atom:link", NS)
     ]
     assert links == [("alternate", "text/html", None), ("enclosure", "image/jpeg", "54321")]
     content = entry.find("atom:content", NS)
-    assert content.get("type") == "html"
-    assert content.text.startswith('<div dir="rtl" lang="ar">')
+    assert content is not None and content.get("type") == "html"
+    assert (content.text or "").startswith('<div dir="rtl" lang="ar">')
     cats = [
         (c.get("term"), c.get("scheme"), c.get("label")) for c in entry.findall("atom:category", NS)
     ]
@@ -173,15 +175,18 @@ def test_atom_reparses_and_has_rtl_lang_links_categories() -> None:
         ("urgent", "https://news.example.org/taxonomy/flags", "عاجل"),
     ]
     assert not root.findall(".//media:group", NS)
-    assert entry.find("media:content/media:credit", NS).text == "تصوير: أحمد 2"
+    credit = entry.find("media:content/media:credit", NS)
+    assert credit is not None and credit.text == "تصوير: أحمد 2"
     assert isinstance(root.getprevious(), etree._ProcessingInstruction)
 
 
 def test_atom_entry_in_another_language_carries_xml_lang() -> None:
     root = etree.fromstring(atom([make_article(1, language="en", body_html="<p>Hello</p>")]))
     entry = root.find("atom:entry", NS)
-    assert entry.get(XML_LANG) == "en"
-    assert entry.findtext("atom:content", namespaces=NS).startswith('<div dir="ltr" lang="en">')
+    assert entry is not None and entry.get(XML_LANG) == "en"
+    assert (entry.findtext("atom:content", namespaces=NS) or "").startswith(
+        '<div dir="ltr" lang="en">'
+    )
 
 
 # --- shared item rules -------------------------------------------------------------------

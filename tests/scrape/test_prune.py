@@ -47,7 +47,14 @@ BASE = "http://127.0.0.1:1"
 
 
 def _html(entry: dict[str, Any]) -> bytes:
-    return (PAGES / entry["html"]).read_bytes()
+    return (PAGES / str(entry["html"])).read_bytes()
+
+
+def _tag_number(el: etree._Element) -> int:
+    """An element's start-tag number: the elements before it, ancestors included."""
+    count = el.xpath("count(preceding::*) + count(ancestor::*)")
+    assert isinstance(count, float)  # XPath count() is a number
+    return int(count)
 
 
 def _both(page: str | bytes, url: str, rules: ScrapeRules | None = None) -> None:
@@ -203,10 +210,7 @@ class ParserDrivenBuilder(LXMLTreeBuilder):
         super().__init__(**kwargs)
         # Each left-out element's start-tag number: the elements before it, ancestors
         # included.
-        self.skip = {
-            int(el.xpath("count(preceding::*) + count(ancestor::*)")): pruned
-            for el, pruned in planned.skip.items()
-        }
+        self.skip = {_tag_number(el): pruned for el, pruned in planned.skip.items()}
         self.elements = planned.elements
         self.index = -1
         self.depth = 0  # > 0 while inside a left-out element
@@ -447,8 +451,12 @@ def test_lxml_text_and_numbering_are_bs4s(index: int) -> None:
     parser = etree.HTMLParser(recover=True, huge_tree=False)
     parser.feed(text)
     root = parser.close()
-    elements = root.xpath("//*")  # the document's, not only the root's: markup after
-    tags = BeautifulSoup(text, "lxml").find_all(True)  # </html> may make a second root
+    # The document's elements, not only the root's: markup after </html> may make a second
+    # root. "//*" selects elements only; the checks say so to the type checker.
+    found = root.xpath("//*")
+    assert isinstance(found, list)
+    elements = [el for el in found if isinstance(el, etree._Element)]
+    tags = BeautifulSoup(text, "lxml").find_all(True)
     assert [el.tag for el in elements] == [t.name for t in tags]
     for n, (el, tag) in enumerate(zip(elements, tags, strict=True)):
         if tag.name in ("script", "style", "template", "rt", "rp"):
@@ -456,7 +464,7 @@ def test_lxml_text_and_numbering_are_bs4s(index: int) -> None:
         if any(p.name == "template" for p in tag.parents):
             continue  # prune.py never looks inside a template
         assert prune._length(el) == len(text_of(tag)), (n, tag.name)
-        assert int(el.xpath("count(preceding::*) + count(ancestor::*)")) == n
+        assert _tag_number(el) == n
 
 
 # --- which sites are planned (SiteOdds) -------------------------------------------------

@@ -71,7 +71,9 @@ class Site:
                 site._answer(self, head=True)
 
         self.server = _Server((host, 0), Handler)
-        self.host, self.port = self.server.server_address[:2]
+        bound, self.port = self.server.server_address[:2]
+        assert isinstance(bound, str)  # an AF_INET address is (host: str, port)
+        self.host = bound
         # A short poll interval makes close() return quickly (shutdown waits one interval).
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
