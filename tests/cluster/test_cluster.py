@@ -30,7 +30,7 @@ from syndication.cluster.tasks import POLL_TASK, PUBLISH_TASK
 from syndication.serve import create_server
 from syndication.serve.storefiles import StoreFileCache
 from syndication.store import open_store
-from tests.support import REDIS_URL, ROOT
+from tests.support import REDIS_URL
 from tests.support.factories import build_config
 from tests.support.httpsite import Route, Site, wait_for
 from tests.support.partnersim import SimPartner, make_articles, serve_partner
@@ -132,14 +132,12 @@ class Procs:
         self.tmp_path = tmp_path
         self.config = config
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT)}
 
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
         log = (self.tmp_path / f"{name}.log").open("wb")
         proc = subprocess.Popen(
             [sys.executable, "-m", "syndication", *args, "--config", str(self.config)],
             cwd=self.tmp_path,
-            env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # SIGKILL to the group = the machine died
