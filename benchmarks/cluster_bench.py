@@ -1,8 +1,8 @@
 """Cluster benchmark: the poll-cycle figure with 1, 2 and 4 worker processes.
 
-    python benchmarks/cluster_bench.py [--quick] [--partners 200] [--items 5] [--workers 1,2,4]
+    python -m benchmarks.cluster_bench [--quick] [--partners 200] [--items 5] [--workers 1,2,4]
 
-A partner simulator (tests/partnersim.py) serves N partners with a few Arabic articles
+A partner simulator (tests/support/partnersim.py) serves N partners with a few Arabic articles
 each on 127.0.0.1. For every setup a fresh PostgreSQL database and Redis key prefix are
 used, and three cycles are timed, each polling every partner once:
 
@@ -41,20 +41,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from anywhere in the checkout
-    sys.path.insert(0, str(ROOT))
+import redis
+import sqlalchemy as sa
 
-import redis  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-
-from syndication import config as config_mod  # noqa: E402
-from syndication.cluster.app import make_celery  # noqa: E402
-from syndication.cluster.tasks import POLL_TASK  # noqa: E402
-from syndication.ingest import run_ingest  # noqa: E402
-from syndication.store import Store, open_store  # noqa: E402
-from tests.httpsite import Site  # noqa: E402
-from tests.partnersim import SimPartner, make_articles, serve_partner  # noqa: E402
+from syndication import config as config_mod
+from syndication.cluster.app import make_celery
+from syndication.cluster.tasks import POLL_TASK
+from syndication.ingest import run_ingest
+from syndication.store import Store, open_store
+from tests.support.httpsite import Site
+from tests.support.partnersim import SimPartner, make_articles, serve_partner
 
 PG_URL = os.environ.get(
     "SYNDICATION_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -146,7 +142,6 @@ def bench_workers(
 ) -> list[float]:
     cfg = config_mod.load(config_path)
     app = make_celery(cfg)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = []
     try:
         for n in range(workers):
@@ -168,7 +163,6 @@ def bench_workers(
                         f"bench{n}@{cfg.cluster.queue}",
                     ],
                     cwd=logs,
-                    env=env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
@@ -225,7 +219,9 @@ def one_setup(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.cluster_bench", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="60 partners × 3 items (< 1 min)")
     parser.add_argument("--partners", type=int, default=200)
     parser.add_argument("--items", type=int, default=5)

@@ -1,6 +1,6 @@
 """Run the parse stage over every file of feedparser's own test corpus.
 
-    python benchmarks/parse_corpus.py [CORPUS_DIR] [--rounds N]
+    python -m benchmarks.parse_corpus [CORPUS_DIR] [--rounds N]
 
 Prints: files, parsed, rejected (by error type), unhandled, seconds. The corpus is a copy of
 kurtmckee/feedparser's tests/ data tree in tests/data/feedparser-tests (see its PROVENANCE.md).
@@ -14,21 +14,18 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import sys
 import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from syndication.errors import FeedParseError
+from syndication.model import Fetched, PartnerFeed
+from syndication.parse import parse_feed, scan_item_keys
+from tests.support import DATA
 
-from syndication.errors import FeedParseError  # noqa: E402
-from syndication.model import Fetched, PartnerFeed  # noqa: E402
-from syndication.parse import parse_feed, scan_item_keys  # noqa: E402
-
-DEFAULT_CORPUS = ROOT / "tests" / "data" / "feedparser-tests"
+DEFAULT_CORPUS = DATA / "feedparser-tests"
 _HEADER = re.compile(rb"^Header:\s*Content-type:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 PARTNER = PartnerFeed(
     id="corpus", name="feedparser corpus", feed_url="http://example.com/feed", max_items=10**6
@@ -100,7 +97,9 @@ def _reason(error: FeedParseError) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.parse_corpus", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--rounds", type=int, default=1, help="repeat and report the median time")
     args = parser.parse_args(argv)

@@ -1,10 +1,12 @@
 """The performance suite: every stage and the whole pipeline, each beside a baseline.
 
-    python benchmarks/run.py            # the full run (11 to 25 minutes on 2 cores)
-    python benchmarks/run.py --quick    # under a minute: smaller inputs, fewer rounds
-    python benchmarks/run.py --tiny     # seconds: every code path once (tests run this)
+    python -m benchmarks.run            # the full run (11 to 25 minutes on 2 cores)
+    python -m benchmarks.run --quick    # under a minute: smaller inputs, fewer rounds
+    python -m benchmarks.run --tiny     # seconds: every code path once (tests run this)
 
-It generates its own inputs: a partner simulator (benchmarks/simulator.py) on 127.0.0.1
+From the checkout root: the benchmarks package imports tests.support.
+
+It generates its own inputs: a partner simulator (tests/support/simulator.py) on 127.0.0.1
 serves N Arabic partner feeds (~1.1 KB an item) and their ~110 KB article pages, in its own
 process. Stores are SQLite files in a temporary directory. Every figure is the median over
 the rounds, printed beside a baseline measured in the same run on the same input:
@@ -33,6 +35,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import io
 import json
 import logging
@@ -53,23 +56,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parent.parent
-for path in (ROOT, ROOT / "benchmarks"):
-    if str(path) not in sys.path:  # run as a script from anywhere in the checkout
-        sys.path.insert(0, str(path))
-
-import simulator as sim_mod  # noqa: E402
-from simulator import Simulator  # noqa: E402
-
-from syndication.config import (  # noqa: E402
+from syndication.config import (
     Config,
     PublishSettings,
     SchedulerSettings,
     ServeSettings,
 )
-from syndication.fetch import Fetcher  # noqa: E402
-from syndication.ingest import Ingester, article_id, item_hash, run_ingest  # noqa: E402
-from syndication.model import (  # noqa: E402
+from syndication.fetch import Fetcher
+from syndication.ingest import Ingester, article_id, item_hash, run_ingest
+from syndication.model import (
     Article,
     FeedSpec,
     Fetched,
@@ -78,7 +73,10 @@ from syndication.model import (  # noqa: E402
     PartnerFeed,
     ScrapeRules,
 )
-from syndication.store import Store, open_store  # noqa: E402
+from syndication.store import Store, open_store
+from tests.support import ROOT
+from tests.support import simulator as sim_mod
+from tests.support.simulator import Simulator
 
 CYCLE_WORKERS = 16  # threads per poll cycle, as in the issue's reference figures
 
@@ -493,7 +491,7 @@ def bench_serve(scale: Scale) -> None:
     if not scale.serve_seconds:
         print("  skipped at this scale")
         return
-    import serve_bench as sb  # the serve benchmark's own servers and load generator
+    from benchmarks import serve_bench as sb  # its own servers and load generator
 
     rounds = 3 if scale.name == "full" else 1
     results: dict[tuple[str, str], list[Any]] = {}
@@ -517,7 +515,7 @@ def bench_serve(scale: Scale) -> None:
                         results.setdefault((server.name, scenario), []).append(sample)
 
     def med(name: str, scenario: str, field: str) -> float:
-        return statistics.median(getattr(s, field) for s in results[(name, scenario)])
+        return float(statistics.median(getattr(s, field) for s in results[(name, scenario)]))
 
     for scenario in ("200", "304"):
         base = med("http.server", scenario, "rps")
@@ -821,7 +819,7 @@ def bench_publish(
         changed = {name for name, mtime in after.items() if before.get(name) != mtime}
         newest = store.latest(limit=1, partner_id=pid)[0]
         slugs = {c.slug for c in newest.categories}
-        expected = set()
+        expected: set[str] = set()
         for spec in feed_specs(pconfig, store):
             hit = (
                 spec.kind == "main"
@@ -911,9 +909,7 @@ def bench_freshness(scale: Scale, work: Path) -> None:
                 sim.add([pid], 1, urgent=True)
                 link = f"/p/{pid}/news/{sim.heads()[pid]}.html".encode()
                 start = time.monotonic()
-                wait(
-                    lambda link=link: urgent.exists() and link in urgent.read_bytes(), interval + 30
-                )
+                wait(functools.partial(_contains, urgent, link), interval + 30)
                 latencies.append(time.monotonic() - start)
         finally:
             daemon.stop.set()
@@ -925,6 +921,10 @@ def bench_freshness(scale: Scale, work: Path) -> None:
     target(
         f"(e) freshness (poll interval {interval} s + 2 s)", worst, "s", interval + 2, higher=False
     )
+
+
+def _contains(path: Path, data: bytes) -> bool:
+    return path.exists() and data in path.read_bytes()
 
 
 def wait(predicate: Callable[[], bool], timeout: float) -> None:
@@ -990,7 +990,8 @@ def bench_memory(scale: Scale) -> None:
         f"then {c} more cycles =="
     )
     out = subprocess.run(
-        [sys.executable, __file__, "--memory-child", str(p), str(k), str(c)],
+        [sys.executable, "-m", "benchmarks.run", "--memory-child", str(p), str(k), str(c)],
+        cwd=ROOT,  # where the benchmarks package is importable
         capture_output=True,
         text=True,
         check=True,
@@ -1035,7 +1036,9 @@ SECTIONS = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__.splitlines()[0]
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="under a minute")
     mode.add_argument("--tiny", action="store_true", help="seconds: each code path once")

@@ -1,6 +1,6 @@
 """Serve benchmark: `syndication serve` (waitress) against Python's http.server and nginx.
 
-    python benchmarks/serve_bench.py [--quick] [--rounds 3] [--duration 4] [--connections 16]
+    python -m benchmarks.serve_bench [--quick] [--rounds 3] [--duration 4] [--connections 16]
 
 It writes a ~500 KB Arabic RSS file into a temporary feeds/ directory and serves that same
 file from each server, each in its own process on 127.0.0.1:
@@ -46,10 +46,6 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script from anywhere in the checkout
-    sys.path.insert(0, str(ROOT))
 
 FEED = "main.rss.xml"
 HOST = "127.0.0.1"
@@ -436,7 +432,9 @@ def validators(port: int) -> tuple[str | None, str | None, str | None, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.serve_bench", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="1 s per measurement (< 1 min)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=None, help="seconds per measurement")

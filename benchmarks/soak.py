@@ -1,11 +1,11 @@
 """Endurance and faults: many runs against misbehaving partners, killed at random moments.
 
-    python benchmarks/soak.py                    # cron: 200 partners × 50 items, 20 cycles
-    python benchmarks/soak.py --partners 30 --items 10 --cycles 4   # a quick one
-    python benchmarks/soak.py --daemon --scrape  # daemon: 40 partners, 10 minutes of stops
-    python benchmarks/soak.py --daemon --scrape --partners 20 --items 5 --duration 120
+    python -m benchmarks.soak                    # cron: 200 partners × 50 items, 20 cycles
+    python -m benchmarks.soak --partners 30 --items 10 --cycles 4   # a quick one
+    python -m benchmarks.soak --daemon --scrape  # daemon: 40 partners, 10 minutes of stops
+    python -m benchmarks.soak --daemon --scrape --partners 20 --items 5 --duration 120
 
-Both modes run against the partner simulator (benchmarks/simulator.py), where partners
+Both modes run against the partner simulator (tests/support/simulator.py), where partners
 keep publishing new items and new bytes, and a tenth of them misbehave the whole time, in
 equal shares: a feed that never answers (timeout), HTTP 500, malformed XML, and a gzip bomb.
 
@@ -58,14 +58,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-for path in (ROOT, ROOT / "benchmarks"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
+from tests.support import DATA, ROOT
+from tests.support.simulator import FAULTS, Simulator
 
-from simulator import FAULTS, Simulator  # noqa: E402
-
-ATOM_RNG = ROOT / "tests" / "data" / "atom.rng"
+ATOM_RNG = DATA / "atom.rng"
 DEADLINE = 4.0  # [fetch] deadline of the soak's config
 STOP_BOUND = DEADLINE + 5.0  # SIGTERM → exit, as the daemon promises
 ORPHAN_BOUND = 10.0  # after the daemon's exit, until no process of its run is left
@@ -452,12 +448,12 @@ def verify(env: Setup, heads: dict[str, int]) -> tuple[list[str], bool]:
     for fault in FAULTS:
         members = [p for p, f in env.faulty.items() if f == fault]
         arts = sum(len(store.latest(limit=10, partner_id=p)) for p in members)
-        errors = {
+        messages = {
             (states[p].last_error or "; ".join(states[p].warnings[:1]) or "")[:90]
             for p in members
             if p in states
         }
-        fault_rows.append((fault, len(members), arts, sorted(errors)[:1]))
+        fault_rows.append((fault, len(members), arts, sorted(messages)[:1]))
     store.close()
     checked, problems, leftovers = check_feeds(base / "feeds")
     lock = base / "store.db.lock"
@@ -487,7 +483,9 @@ def verify(env: Setup, heads: dict[str, int]) -> tuple[list[str], bool]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m benchmarks.soak",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--partners", type=int, help="partners (cron 200, daemon 40)")
     parser.add_argument("--items", type=int, help="items per feed at first (cron 50, daemon 10)")

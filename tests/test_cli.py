@@ -15,9 +15,9 @@ from syndication.cli import build_parser, main
 from syndication.config import load
 from syndication.lock import run_lock
 from syndication.model import PartnerState
-from tests.clirun import run_cli
-from tests.httpsite import Route, Site
-from tests.partnersim import SimPartner, edited, make_articles, serve_partner
+from tests.support.clirun import run_cli
+from tests.support.httpsite import Route, Site
+from tests.support.partnersim import SimPartner, edited, make_articles, serve_partner
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -267,7 +267,7 @@ def test_config_without_partners_is_refused(
 def test_unknown_postgresql_role_is_named_not_blamed_on_the_server(tmp_path: Path) -> None:
     import sqlalchemy as sa
 
-    from tests.conftest import PG_URL
+    from tests.support import PG_URL
 
     url = sa.make_url(PG_URL).set(username="no_such_role_i12", password=None)
     config = tmp_path / "config.toml"

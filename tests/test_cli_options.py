@@ -12,13 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from syndication.cli import main
-from tests.clirun import run_cli
+from tests.support.clirun import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,16 +58,6 @@ def _argv(command: tuple[str, ...], option: list[str], where: str) -> list[str]:
     if where == "between":
         return [command[0], *option, *command[1:]]
     return [*command, *option]
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """cli.main configures the root logger; give pytest's own handlers back afterwards."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 @pytest.mark.parametrize(("command", "option", "where"), CASES)

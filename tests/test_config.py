@@ -8,7 +8,7 @@ import pytest
 
 from syndication.config import ENV_STORAGE, load
 from syndication.errors import ConfigError
-from tests.clirun import run_cli
+from tests.support.clirun import run_cli
 
 CONFIGS = Path(__file__).parent / "data" / "configs"
 BAD = sorted(CONFIGS.glob("bad-*.toml"))

@@ -29,10 +29,10 @@ from syndication.publish import publish_all
 from syndication.scrapepool import ScrapePool
 from syndication.serve import create_server
 from syndication.store import Store, open_store
-from tests.clirun import run_cli
-from tests.conftest import build_config
-from tests.httpsite import Route, Site
-from tests.partnersim import SimPartner, make_articles, serve_partner
+from tests.support.clirun import run_cli
+from tests.support.factories import build_config
+from tests.support.httpsite import Route, Site
+from tests.support.partnersim import SimPartner, make_articles, serve_partner
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 

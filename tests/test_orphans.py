@@ -4,7 +4,7 @@ With the forkserver start method a scraping worker's parent is the fork server, 
 process that owns the pool, and the worker holds the fork server's and the resource
 tracker's pipes open, so none of them would notice that owner dying by themselves. Real
 processes and real signals throughout; the process tree is read from /proc before the kill
-(tests/proctree.py), and the bound is the harness's own.
+(tests/support/proctree.py), and the bound is the harness's own.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.childrun import AT_ONCE, PID, Run, serve, write_config
-from tests.clirun import ROOT
-from tests.httpsite import Site, wait_for
-from tests.partnersim import make_articles
-from tests.proctree import Proc, command, descendants, running
+from tests.support import ROOT
+from tests.support.childrun import AT_ONCE, PID, Run, serve, write_config
+from tests.support.httpsite import Site, wait_for
+from tests.support.partnersim import make_articles
+from tests.support.proctree import Proc, command, descendants, running
 
 ORPHANS_GONE = 10.0  # from the kill until no process of the run is left
 

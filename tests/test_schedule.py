@@ -14,9 +14,9 @@ import feedparser
 
 from syndication.schedule import PUBLISH_JOB, Daemon
 from syndication.store import open_store
-from tests.conftest import build_config
-from tests.httpsite import Route, Site, wait_for
-from tests.partnersim import SimPartner, make_articles, serve_partner
+from tests.support.factories import build_config
+from tests.support.httpsite import Route, Site, wait_for
+from tests.support.partnersim import SimPartner, make_articles, serve_partner
 
 
 def test_one_job_per_partner_coalesced_never_concurrent(site: Site, tmp_path: Path) -> None:

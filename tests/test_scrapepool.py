@@ -23,9 +23,9 @@ from syndication.ingest import run_ingest
 from syndication.model import Scraped, ScrapeRules
 from syndication.scrapepool import Outcome, PageJob, ScrapePool, run_job, work
 from syndication.store import open_store
-from tests.conftest import build_config
-from tests.httpsite import Site, wait_for
-from tests.partnersim import SimPartner, make_articles, serve_partner
+from tests.support.factories import build_config
+from tests.support.httpsite import Site, wait_for
+from tests.support.partnersim import SimPartner, make_articles, serve_partner
 
 PAGES = Path(__file__).parent / "data" / "pages"
 INDEX: list[dict[str, Any]] = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))

@@ -27,7 +27,7 @@ comments and scripts and styles other than JSON-LD, which boilerplate removes be
 anything but the metadata reader (JSON-LD only) looks at the tree. :data:`PRUNER` is
 what the package drives: which pages to plan (per site, :class:`SiteOdds`) and their soups.
 Everything it shares with the whole-tree steps (text counts, candidates, chrome names,
-thresholds) comes from scoring.py. tests/test_scrape_prune.py checks that both paths give
+thresholds) comes from scoring.py. tests/scrape/test_prune.py checks that both paths give
 identical records.
 """
 
@@ -464,7 +464,7 @@ class TreeBuilder(LXMLTreeBuilder):
     in document order, text and tails included), for every element but the planned ones,
     comments, and scripts and styles other than JSON-LD. A left-out element ends the text
     before it, as removing it from the tree would (the strings on either side stay two).
-    tests/test_scrape_prune.py checks the soup is the one a parser-driven builder makes.
+    tests/scrape/test_prune.py checks the soup is the one a parser-driven builder makes.
 
     What the parser reports that the tree does not keep is whitespace between a page's
     top-level elements (after ``</html>``), which no step reads.

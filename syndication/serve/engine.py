@@ -19,7 +19,7 @@
 
 The hooks used are `HTTPChannel.task_class`, the server's `channel_class`, the dispatcher
 passed to `waitress.create_server(_dispatcher=...)`, and `WSGITask.set_close_on_finish`.
-Tests in tests/test_serve.py (keep-alive after 304, pipelining, slow clients alongside
+Tests in tests/serve/test_engine.py (keep-alive after 304, pipelining, slow clients alongside
 fast ones) fail loudly if a waitress upgrade changes them.
 """
 

@@ -1,0 +1,226 @@
+"""The ingest fast path (lxml scan + remembered item digests) against the full feedparser
+path, on the whole corpus: the same article ids, and the same decision about every feed.
+
+For each document the fast path answers for, with a real SQLite store:
+
+1. ids: `fast_ids` (from the scan) == the ids the full path derives from `parse_feed`;
+2. first poll (full path) stores every item and remembers its digests;
+3. the same bytes again: the full path finds nothing to do, and the fast path skips
+   feedparser with the same count of unchanged items;
+4. one stored article edited behind our back: the full path finds work (an update), and
+   the fast path refuses to skip.
+
+Plus end-to-end polls over the `site` fixture: new bytes with known items skip
+feedparser and save the new validators; an edited item goes through feedparser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from syndication.errors import FeedParseError
+from syndication.fetch import Fetcher
+from syndication.ingest import Ingester, _context, _dedupe, article_id, fast_ids
+from syndication.model import Fetched, ParsedFeed, PartnerFeed, PartnerState
+from syndication.parse import guids_unreliable, parse_feed, scan_digests, scan_items
+from syndication.store import Store, open_store
+from tests.support import DATA
+from tests.support.factories import CORPUS, FILES, build_config, fetched_for
+from tests.support.httpsite import Route, Site
+
+NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
+AREAS = ["wellformed", "illformed", "encoding", "entities", "json"]
+OUR_FEEDS = sorted(p for p in (DATA / "feeds").iterdir() if p.suffix in (".xml", ".rdf", ".json"))
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    path = tmp_path_factory.mktemp("fastpath") / "store.db"
+    s = open_store(f"sqlite:///{path}")
+    yield s
+    s.close()
+
+
+def _partner(n: int, url: str) -> PartnerFeed:
+    # scrape off: the decisions under test are about feed items, not pages
+    return PartnerFeed(id=f"c{n}", name="corpus", feed_url=url, max_items=10**6, scrape=False)
+
+
+def _check(ingester: Ingester, partner: PartnerFeed, fetched: Fetched) -> str:
+    """Run the four steps for one document; returns "skipped" or why it was not compared."""
+    scan = scan_items(fetched.body)
+    if scan is None:
+        return "unsure"
+    # The hot path reads digests only; they must be the very digests the full scan takes.
+    digests = scan_digests(fetched.body)
+    assert digests is not None and digests.digests == scan.digests, fetched.url
+    assert digests.ttl == scan.ttl, fetched.url
+    try:
+        parsed = parse_feed(fetched, partner)
+    except FeedParseError:
+        # The fast path only runs with a memo, and a memo only follows a successful parse.
+        return "rejected"
+    items = list(parsed.items)
+    identity = "url" if guids_unreliable(items) else "guid"
+    full_ids = [key for key, _ in _dedupe((article_id(partner.id, i, identity), i) for i in items)]
+    plan = fast_ids(partner, scan)
+    if plan is None:
+        return "no ids"  # guid-less, link-less items: only the full path can name them
+    # 1. the same ids, in the same order, with the same identity
+    assert [key for key, _ in plan[0]] == full_ids, partner.feed_url
+    assert plan[1] == identity, partner.feed_url
+
+    state = PartnerState(partner.id)
+    # 2. first poll, full path: everything new
+    report, complete, ident, hashes = ingester._items(partner, state, parsed, NOW)
+    assert complete and report.new == len(full_ids)
+    context = _context(partner, fetched)
+    ingester._remember(partner, scan, context, ident, hashes, None)
+    if not full_ids:
+        return "empty"
+    memo = ingester._memo(partner.id)
+    assert memo is not None and memo["context"] == context
+
+    # 3. the same document again: both paths see nothing to do
+    report, _, _, _ = ingester._items(partner, state, parsed, NOW)
+    assert report.new == report.updated == 0 and report.unchanged == len(full_ids)
+    assert ingester._all_known(partner, digests, memo) == (len(full_ids), identity)
+
+    # 4. an article edited behind our back: the full path updates it, the fast path refuses
+    first = ingester.store.get_article(full_ids[0])
+    assert first is not None
+    tampered = dataclasses.replace(
+        first, title=first.title + " (edited)", content_hash="tampered", item_hash="tampered"
+    )
+    assert ingester.store.upsert_article(tampered) == "updated"
+    assert ingester._all_known(partner, digests, memo) is None
+    report, _, _, _ = ingester._items(partner, state, parsed, NOW)
+    assert report.updated == 1 and report.unchanged == len(full_ids) - 1
+    assert ingester._all_known(partner, digests, memo) == (len(full_ids), identity)
+    return "skipped"
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_fast_path_and_feedparser_path_agree_on_the_corpus(store: Store, area: str) -> None:
+    config = build_config(Path("/nonexistent"))
+    ingester = Ingester(config, store, Fetcher(config.fetch))
+    outcomes: dict[str, int] = {}
+    for n, path in enumerate(FILES):
+        if path.relative_to(CORPUS).parts[0] != area:
+            continue
+        fetched = fetched_for(path)
+        outcome = _check(ingester, _partner(n, fetched.url), fetched)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if area == "wellformed":
+        # Most corpus files test one element of an item with neither guid nor link ("no ids"),
+        # or have no item at all; the rest are compared in full.
+        assert outcomes.get("skipped", 0) >= 50, outcomes
+
+
+def test_fast_path_and_feedparser_path_agree_on_our_feeds(store: Store) -> None:
+    config = build_config(Path("/nonexistent"))
+    ingester = Ingester(config, store, Fetcher(config.fetch))
+    outcomes = []
+    for n, path in enumerate(OUR_FEEDS):
+        url = "https://partner.example/" + path.name
+        headers = (("content-type", "application/rss+xml; charset=utf-8"),)
+        fetched = Fetched(
+            url=url, final_url=url, status=200, headers=headers, body=path.read_bytes()
+        )
+        outcomes.append(_check(ingester, _partner(10_000 + n, url), fetched))
+    assert outcomes.count("skipped") >= 2, outcomes
+
+
+def test_digests_change_with_the_item_and_only_with_it() -> None:
+    body = (DATA / "feeds" / "rss2_ar.xml").read_bytes()
+    before = scan_items(body)
+    assert before is not None and len(before.digests) >= 2
+    # New channel-level bytes (a build date) leave every item's digest alone…
+    channel = body.replace(
+        b"<channel>", b"<channel><lastBuildDate>Sun, 01 Mar 2026 12:00:00 GMT</lastBuildDate>", 1
+    )
+    same = scan_items(channel)
+    assert same is not None and same.digests == before.digests
+    # …an edited title changes that item's digest and no other.
+    first_title = body.index(b"<title>", body.index(b"<item"))
+    edited = body[: first_title + 7] + b"X" + body[first_title + 7 :]
+    after = scan_items(edited)
+    assert after is not None
+    assert after.digests[0] != before.digests[0] and after.digests[1:] == before.digests[1:]
+    # The same item bytes under another namespace binding mean something else.
+    rebound = body.replace(
+        b'xmlns:media="http://search.yahoo.com/mrss/"',
+        b'xmlns:media="http://example.com/other/"',
+        1,
+    )
+    if rebound != body:
+        other = scan_items(rebound)
+        assert other is not None and other.digests != before.digests
+
+
+# --- end to end over HTTP ---------------------------------------------------------------------
+
+
+def _feed(items: list[tuple[str, str]], build: int) -> bytes:
+    entries = "".join(
+        f"<item><title>{title}</title><link>https://news.example/{guid}</link>"
+        f'<guid isPermaLink="false">{guid}</guid><description>نص الخبر {guid}</description></item>'
+        for guid, title in items
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>شريك</title>'
+        f"<link>https://news.example/</link><description>أخبار</description>"
+        f"<lastBuildDate>Sun, 01 Mar 2026 12:{build:02d}:00 GMT</lastBuildDate>{entries}"
+        "</channel></rss>"
+    ).encode()
+
+
+def test_new_bytes_with_known_items_skip_feedparser_and_keep_validators(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import syndication.ingest as ingest
+
+    items = [("a1", "البنك المركزي يبقي الفائدة"), ("a2", "افتتاح معرض الكتاب")]
+    url = site.add("/feed.xml", Route(_feed(items, 0), etag=True))
+    config = build_config(tmp_path, [("p1", url)], scrape=False, interval=60)
+    store = open_store(config.storage_url)
+    parses: list[str] = []
+
+    def counted(fetched: Fetched, partner: PartnerFeed) -> ParsedFeed:
+        parses.append(partner.id)
+        return parse_feed(fetched, partner)
+
+    monkeypatch.setattr(ingest, "parse_feed", counted)
+    clock = [NOW]
+    with Fetcher(config.fetch) as fetcher:
+        ingester = Ingester(config, store, fetcher, clock=lambda: clock[0])
+        partner = config.partners[0]
+        first = ingester.partner(partner)
+        assert (first.status, first.new, parses) == ("ok", 2, ["p1"])
+
+        # New bytes (the build date), same items: no feedparser, the new ETag saved.
+        site.add("/feed.xml", Route(_feed(items, 5), etag=True))
+        clock[0] += dt.timedelta(minutes=2)
+        second = ingester.partner(partner)
+        assert (second.status, second.new, second.unchanged) == ("ok", 0, 2)
+        assert parses == ["p1"]
+        state = store.get_partner_state("p1")
+        assert state is not None and state.etag is not None
+        clock[0] += dt.timedelta(minutes=2)
+        third = ingester.partner(partner)
+        assert third.status == "not_modified"  # the saved validator was sent and honoured
+        assert site.hits("/feed.xml")[-1].headers.get("if-none-match") == state.etag
+
+        # An edited item: through feedparser, stored as an update.
+        edited = [("a1", "البنك المركزي يرفع الفائدة"), items[1]]
+        site.add("/feed.xml", Route(_feed(edited, 9), etag=True))
+        clock[0] += dt.timedelta(minutes=2)
+        fourth = ingester.partner(partner)
+        assert (fourth.updated, fourth.unchanged) == (1, 1)
+        assert parses == ["p1", "p1"]
+    store.close()

@@ -1,0 +1,505 @@
+"""The scraper's fast paths give exactly the slow paths' answers.
+
+* ``scrape(prune=True)`` (chrome left out of the soup, see scrape/prune.py) and
+  ``scrape(prune=False)`` (the whole page in bs4) give identical records, on every page
+  in tests/data/pages, on the benchmark's 110 KB pages and on pages built to trip the
+  pruning conditions (the densest text inside a nav, breadcrumbs in the nav, a nav
+  inside a form, JSON-LD in the footer…).
+* ``densest.densest``'s one-pass text measure equals ``text_of`` / ``find_all`` element by
+  element, and picks the element the per-element scoring picked.
+* ``Page.select``'s keyed walk returns what soupsieve's ``select`` returns.
+* prune.py's lxml reading of the text (``_length``) is bs4's ``text_of`` for every
+  element, and its start-tag numbering is bs4's.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+from bs4.builder._lxml import LXMLTreeBuilder
+from bs4.element import Comment, NavigableString
+from lxml import etree
+
+from syndication.errors import ScrapeError
+from syndication.model import Scraped, ScrapeRules
+from syndication.scrape import SITE_RULES, prune, rules_for_url, scoring, scrape
+from syndication.scrape import densest as densest_mod
+from syndication.scrape.boilerplate import remove_boilerplate
+from syndication.scrape.page import Page, parse_page, text_of
+from syndication.scrape.rules import (
+    ARTICLE_BODY_SELECTORS,
+    BOILERPLATE_SELECTORS,
+    BYLINE_SELECTORS,
+    DATE_SELECTORS,
+)
+from tests.support import DATA, ROOT
+from tests.support import simulator as SIM
+from tests.support.factories import PARA, PARA2, TITLE
+
+PAGES = DATA / "pages"
+INDEX: list[dict[str, Any]] = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))
+
+
+BASE = "http://127.0.0.1:1"
+
+
+def _html(entry: dict[str, Any]) -> bytes:
+    return (PAGES / str(entry["html"])).read_bytes()
+
+
+def _tag_number(el: etree._Element) -> int:
+    """An element's start-tag number: the elements before it, ancestors included."""
+    count = el.xpath("count(preceding::*) + count(ancestor::*)")
+    assert isinstance(count, float)  # XPath count() is a number
+    return int(count)
+
+
+def _both(page: str | bytes, url: str, rules: ScrapeRules | None = None) -> None:
+    """Both paths give the same record, or the same error."""
+    results: list[Scraped | str] = []
+    for fast in (True, False):
+        try:
+            results.append(scrape(page, url, rules, prune=fast))
+        except ScrapeError as exc:
+            results.append(f"ScrapeError: {exc}")
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("entry", INDEX, ids=[e["html"] for e in INDEX])
+def test_same_record_on_every_page(entry: dict[str, Any]) -> None:
+    _both(_html(entry), entry["url"])
+    rules = rules_for_url(entry["url"])
+    if rules is not None:
+        _both(_html(entry), entry["url"], rules)
+
+
+@pytest.mark.parametrize("urgent", [False, True])
+def test_same_record_on_benchmark_pages(urgent: bool) -> None:
+    for n in range(3):
+        _both(SIM.article_page(BASE, "p0001", n, urgent), f"{BASE}/p/p0001/news/{n}.html")
+
+
+def test_benchmark_page_is_pruned() -> None:
+    """The fast path applies to the benchmark's page (the nav's mega menu is not built)."""
+    text = SIM.article_page(BASE, "p0000", 1).decode()
+    planned = prune.plan(text, ScrapeRules())
+    assert planned is not None and "nav" in {p.name for p in planned.skip.values()}
+    pruned = prune.PRUNER.build(text, "x", ScrapeRules(), force=True)
+    page = parse_page(text, "x", ScrapeRules(), "UTC", None, pruned=pruned)
+    full = parse_page(text, "x", ScrapeRules(), "UTC", None)
+    assert len(page.soup.find_all(True)) < 0.8 * len(full.soup.find_all(True))
+    remove_boilerplate(page)  # the densest element is proven the same: no FullTreeNeeded
+
+
+def _article(before: str = "", after: str = "", head: str = "") -> str:
+    return f"""<!DOCTYPE html><html lang="ar"><head><meta charset="utf-8">
+<title>{TITLE} - موقع</title>{head}</head><body>{before}
+<article><h1>{TITLE}</h1><div class="article-body"><p>{PARA}</p><p>{PARA2}</p></div></article>
+{after}</body></html>"""
+
+
+MENU = "".join(f'<li><a href="/s/{i}">قسم {i}</a></li>' for i in range(30))
+LONG = " ".join([PARA, PARA2] * 3)
+CARDS = "".join(
+    f'<div class="card"><a href="/n/{i}"><img src="https://img.example/{i}.jpg" width="300" '
+    f'height="200"></a><h4><a href="/n/{i}">خبر رقم {i} عن الاقتصاد</a></h4>'
+    f'<span class="time">منذ {i} دقيقة</span></div>'
+    for i in range(20)
+)
+
+TRICKY = {
+    "plain nav": _article(f"<nav><ul>{MENU}</ul></nav>", "<footer>حقوق</footer>"),
+    "densest text in the nav": _article(f"<nav><div><p>{LONG}</p><p>{LONG}</p></div></nav>"),
+    "nav holds content": _article(f"<nav><p>{LONG}</p><p>{LONG}</p></nav>"),
+    "densest span in the nav": _article(f"<nav><span>{LONG}</span></nav>"),
+    "breadcrumbs in the nav": _article(
+        '<nav class="breadcrumb"><a href="/">الرئيسية</a><a href="/eco">اقتصاد</a></nav>'
+    ),
+    "aria breadcrumbs": _article(
+        '<nav aria-label="Breadcrumb"><a href="/">الرئيسية</a><a href="/eco">اقتصاد</a></nav>'
+    ),
+    "section in the nav": _article(
+        '<nav><span itemprop="articleSection">رياضة</span><ul>' + MENU + "</ul></nav>"
+    ),
+    "json-ld in the footer": _article(
+        after='<footer><script type="application/ld+json">{"@type":"NewsArticle",'
+        '"headline":"عنوان آخر","author":{"@type":"Person","name":"سارة"}}</script></footer>'
+    ),
+    "meta in the aside": _article(
+        after='<aside><meta property="og:title" content="عنوان من الشريط"></aside>'
+    ),
+    "h1 in the header": _article(f"<header><h1>الموقع</h1><nav><ul>{MENU}</ul></nav></header>"),
+    "nav in a form": _article(f"<form><nav><ul>{MENU}</ul></nav>", "</form>"),
+    "button in the nav": _article(f"<nav><button>القائمة</button><ul>{MENU}</ul></nav>"),
+    "article inside the nav": f"""<html><body><nav><ul>{MENU}</ul>
+<article><h1>{TITLE}</h1><p>{PARA}</p><p>{PARA2}</p></article></nav></body></html>""",
+    "nav inside the body text": _article().replace(
+        "<p>" + PARA2, f"<nav><ul>{MENU}</ul></nav><p>" + PARA2
+    ),
+    "nav inside a paragraph's span": _article().replace(
+        "<p>" + PARA, f"<p><span><nav>{MENU}</nav></span>" + PARA
+    ),
+    "nav between two text nodes": _article(
+        f"<div>قبل القائمة<nav><ul>{MENU}</ul></nav>بعد القائمة</div>"
+    ),
+    "comments and scripts between text": _article().replace(
+        PARA, PARA[:40] + "<!-- c --><script>var x=1;</script><style>p{}</style>" + PARA[40:]
+    ),
+    "only chrome": f"<html><body><nav><ul>{MENU}</ul></nav><footer>x</footer></body></html>",
+    "nothing but a nav with text": f"<html><body><nav><p>{LONG}</p></nav></body></html>",
+    "aside with hidden image": _article(
+        after='<aside aria-hidden="true"><img src="https://img.example/a.jpg"></aside>'
+    ),
+    "header under body": _article(f"<header><ul>{MENU}</ul></header>"),
+    "deep nav": _article("<div>" * 120 + f"<nav><ul>{MENU}</ul></nav>" + "</div>" * 120),
+    "template in the nav": _article(f"<nav><template><p>{LONG}</p></template>{MENU}</nav>"),
+    # Chrome the class pass removes (div.related, .share…).
+    "related cards": _article(after=f'<div class="related">{CARDS}</div>'),
+    "related holds the densest text": _article(
+        after=f'<div class="related"><div><p>{LONG}</p><p>{LONG}</p></div></div>'
+    ),
+    "related with long text": _article(after=f'<div class="related"><span>{LONG}</span></div>'),
+    "read-also heading before the cards": _article(
+        after=f'<h3>اقرأ أيضا</h3><div class="related">{CARDS}</div>'
+    ),
+    "read-also label inside the cards": _article(
+        after=f'<div class="related"><h3>اقرأ أيضا</h3>{CARDS}</div>'
+    ),
+    "widget label next to the cards": _article(
+        after=f'<div><span>شارك</span><div class="related">{CARDS}</div></div>'
+    ),
+    "label text beside the cards": _article(
+        after=f'<div>شارك<div class="related">{CARDS}</div></div>'
+    ),
+    "cards in a junk wrapper": _article(
+        after=f'<div class="sidebar"><div class="related">{CARDS}</div></div>'
+    ),
+    "cards in a hidden wrapper": _article(
+        after=f'<div style="display:none"><div class="related">{CARDS}</div></div>'
+    ),
+    "cards in the article body": _article().replace(
+        "<p>" + PARA2, f'<div class="related">{CARDS}</div><p>' + PARA2
+    ),
+    "cards with a button": _article(
+        after=f'<div class="related"><button>المزيد</button>{CARDS}</div>'
+    ),
+    "cards inside a form": _article("<form>", f'<div class="related">{CARDS}</div></form>'),
+    "nested junk classes": _article(
+        after=f'<div class="most-read"><div class="related">{CARDS}</div>{CARDS}</div>'
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRICKY))
+def test_same_record_on_tricky_pages(name: str) -> None:
+    _both(TRICKY[name], "https://news.example/ar/1")
+    _both(TRICKY[name], "https://news.example/ar/1", ScrapeRules(categories=".cat"))
+
+
+# --- the soup built from the plan's tree is the parser's ---------------------------------
+
+
+class ParserDrivenBuilder(LXMLTreeBuilder):
+    """The reference for prune.TreeBuilder: bs4's own lxml builder driven by the parser's
+    events (a second parse of the page), leaving out the same things by start-tag number."""
+
+    def __init__(self, planned: prune.Plan, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Each left-out element's start-tag number: the elements before it, ancestors
+        # included.
+        self.skip = {_tag_number(el): pruned for el, pruned in planned.skip.items()}
+        self.elements = planned.elements
+        self.index = -1
+        self.depth = 0  # > 0 while inside a left-out element
+        self.mismatch = False
+
+    def start(self, tag: Any, attrib: Any, nsmap: Any = None) -> None:
+        self.index += 1
+        if self.depth:
+            self.depth += 1
+            return
+        planned = self.skip.get(self.index)
+        if planned is not None:
+            assert self.soup is not None
+            if planned.name != tag:
+                self.mismatch = True  # lxml's two readings of the page disagree
+            planned.parent = self.soup.currentTag
+        elif not (
+            tag == "style"
+            or (tag == "script" and "ld+json" not in str(attrib.get("type", "")).lower())
+        ):
+            super().start(tag, attrib, nsmap or {})
+            return
+        assert self.soup is not None
+        self.soup.endData()
+        self.depth = 1
+
+    def aligned(self) -> bool:
+        """Did the start tags bs4 was sent line up with the tree the plan was made on?
+
+        They differ on some broken pages (markup after </html> starts a second <html>
+        event that lxml's own tree does not have).
+        """
+        return not self.mismatch and self.index + 1 == self.elements
+
+    def end(self, tag: Any) -> None:
+        if self.depth:
+            self.depth -= 1
+            return
+        super().end(tag)
+
+    def data(self, data: Any) -> None:
+        if not self.depth:
+            super().data(data)
+
+    def comment(self, text: Any) -> None:
+        if not self.depth:
+            assert self.soup is not None
+            self.soup.endData()
+
+    def pi(self, target: Any, data: Any) -> None:
+        if not self.depth:
+            super().pi(target, data)
+
+    def doctype(self, name: Any, pubid: Any, system: Any) -> None:
+        if not self.depth:
+            super().doctype(name, pubid, system)
+
+
+# libxml2's HTML boolean attributes: its tree stores a bare one with its name as the value,
+# the parser reports "" (no scraping step reads any of them).
+_BOOLEAN = (
+    "checked",
+    "compact",
+    "declare",
+    "defer",
+    "disabled",
+    "ismap",
+    "multiple",
+    "nohref",
+    "noresize",
+    "noshade",
+    "nowrap",
+    "readonly",
+    "selected",
+)
+
+
+def _comparable(soup: BeautifulSoup) -> str:
+    """The soup's markup without what the parser reports and lxml's tree does not keep:
+    whitespace strings between top-level elements (after ``</html>``), and the value of
+    a bare boolean attribute."""
+    for child in list(soup.contents):
+        if isinstance(child, NavigableString) and not isinstance(child, Comment):
+            if not str(child).strip():
+                child.extract()
+    for tag in soup.find_all(True):
+        for name in _BOOLEAN:
+            if tag.get(name) in ("", name):
+                tag[name] = ""
+    return soup.decode()
+
+
+def _tree_pages() -> list[tuple[str, str]]:
+    pages = [(_html(e).decode("utf-8", "replace"), e["html"]) for e in INDEX]
+    pages += [
+        (SIM.article_page(BASE, "p0002", n, n % 2 == 1).decode(), f"sim{n}") for n in range(4)
+    ]
+    pages += [(html, name) for name, html in TRICKY.items()]
+    pages.append(
+        (
+            "<!-- a --><?xml version='1.0'?><!DOCTYPE html><html><body><nav>x</nav>"
+            "<p>نص</p></body></html>\n<script>1</script><p>بعد</p><!-- z -->",
+            "after html",
+        )
+    )
+    return pages
+
+
+@pytest.mark.parametrize("index", range(len(_tree_pages())))
+def test_soup_from_the_plans_tree_is_the_parsers(index: int) -> None:
+    text, _name = _tree_pages()[index]
+    planned = prune.plan(text, ScrapeRules())
+    if planned is None:
+        return  # lxml refused the page: the whole-tree path scrapes it
+    walked = BeautifulSoup(text, builder=prune.TreeBuilder(planned))
+    parents = [p.parent for p in planned.skip.values()]
+    reference = ParserDrivenBuilder(planned)
+    parsed = BeautifulSoup(text, builder=reference)
+    assert reference.aligned()
+    assert _comparable(walked) == _comparable(parsed)
+    # Each left-out element is recorded under the same parent either way.
+    assert [p and p.name for p in parents] == [
+        p.parent and p.parent.name for p in planned.skip.values()
+    ]
+
+
+# --- the one-pass text measure and the keyed select ----------------------------------------
+
+
+def _own_score(tag: Tag) -> int:
+    """body._own_score as it was: text_of and find_all per child (the reference)."""
+    score = 0
+    for child in tag.children:
+        if isinstance(child, Comment):
+            continue
+        if isinstance(child, NavigableString):
+            score += len(child.strip())
+        elif isinstance(child, Tag):
+            if child.name == "a":
+                continue
+            if child.name in ("p", "blockquote") or child.name in scoring.INLINE:
+                score += len(text_of(child)) - sum(len(text_of(a)) for a in child.find_all("a"))
+            elif (
+                child.name in ("div", "section")
+                and child.find(["p", "div", "section", "ul", "table"]) is None
+            ):
+                text = len(text_of(child)) - sum(len(text_of(a)) for a in child.find_all("a"))
+                if text >= 25:
+                    score += text
+    return score
+
+
+def _densest_reference(page: Page) -> Tag | None:
+    best: Tag | None = None
+    best_score = 0
+    body = page.soup.body or page.soup
+    for tag in body.find_all(["div", "section", "article", "main", "td", "span", "font", "p"]):
+        if tag.name == "p" and tag.find(["p", "div"]) is None:
+            continue
+        score = _own_score(tag)
+        if score > best_score:
+            best, best_score = tag, score
+    return best if best_score >= 80 else None
+
+
+def _pages() -> list[tuple[str, str]]:
+    out = [(_html(e).decode("utf-8", "replace"), e["url"]) for e in INDEX]
+    out.append((SIM.article_page(BASE, "p0002", 7).decode(), f"{BASE}/p/p0002/news/7.html"))
+    out.extend((html, "https://news.example/ar/1") for html in TRICKY.values())
+    return out
+
+
+def _check_measure(page: Page) -> None:
+    nodes: dict[int, Any] = {}
+    order: list[Tag] = []
+    root = page.soup.body or page.soup
+    densest_mod._measure(root, nodes, order)
+    for tag in root.find_all(True):
+        node = nodes[id(tag)]
+        assert node.length == len(text_of(tag)), tag.name
+        assert node.links == sum(len(text_of(a)) for a in tag.find_all("a")), tag.name
+        blocks = tag.find(["p", "div", "section", "ul", "table"]) is not None
+        assert node.blocks == blocks, tag.name
+        assert node.pdiv == (tag.find(["p", "div"]) is not None), tag.name
+        if tag.name in scoring.CANDIDATES:
+            assert densest_mod._scored(tag, nodes) == _own_score(tag)
+    assert densest_mod.densest(page) is _densest_reference(page)
+
+
+@pytest.mark.parametrize("index", range(len(_pages())))
+def test_one_pass_measure_is_text_of(index: int) -> None:
+    text, url = _pages()[index]
+    page = parse_page(text, url, ScrapeRules(), "UTC", None)
+    _check_measure(page)
+    remove_boilerplate(page)
+    _check_measure(page)
+
+
+SELECTORS = (
+    *ARTICLE_BODY_SELECTORS,
+    *BYLINE_SELECTORS,
+    *DATE_SELECTORS,
+    *BOILERPLATE_SELECTORS,
+    ", ".join(BYLINE_SELECTORS),
+    "[itemtype*=BreadcrumbList], .breadcrumb, .breadcrumbs, [aria-label*=breadcrumb i]",
+    "[itemprop=articleSection]",
+    "time[itemprop=datePublished]",
+    "div.article-body p, h1",
+    "DIV > P",
+    "#ARTICLEBODY",
+    ".ENTRY-CONTENT",
+    "a:not(.x)",
+    "*",
+    *(
+        s
+        for rules in SITE_RULES.values()
+        for s in (rules.title, rules.body, rules.author, rules.published, rules.caption)
+        if s
+    ),
+)
+
+
+@pytest.mark.parametrize("index", range(len(_pages())))
+def test_keyed_select_is_soupsieve(index: int) -> None:
+    text, url = _pages()[index]
+    page = parse_page(text, url, ScrapeRules(), "UTC", None)
+    for selector in SELECTORS:
+        assert page.select(selector) == page.soup.select(selector), selector
+        for root in page.soup.find_all(["article", "div"], limit=5):
+            assert page.select(selector, root) == root.select(selector), selector
+    each = page.select_each(ARTICLE_BODY_SELECTORS)
+    assert each == {s: page.soup.select(s) for s in ARTICLE_BODY_SELECTORS}
+
+
+@pytest.mark.parametrize("index", range(len(_pages())))
+def test_lxml_text_and_numbering_are_bs4s(index: int) -> None:
+    text, _ = _pages()[index]
+    parser = etree.HTMLParser(recover=True, huge_tree=False)
+    parser.feed(text)
+    root = parser.close()
+    # The document's elements, not only the root's: markup after </html> may make a second
+    # root. "//*" selects elements only; the checks say so to the type checker.
+    found = root.xpath("//*")
+    assert isinstance(found, list)
+    elements = [el for el in found if isinstance(el, etree._Element)]
+    tags = BeautifulSoup(text, "lxml").find_all(True)
+    assert [el.tag for el in elements] == [t.name for t in tags]
+    for n, (el, tag) in enumerate(zip(elements, tags, strict=True)):
+        if tag.name in ("script", "style", "template", "rt", "rp"):
+            continue  # their text is read by its own rules; never measured by prune.py
+        if any(p.name == "template" for p in tag.parents):
+            continue  # prune.py never looks inside a template
+        assert prune._length(el) == len(text_of(tag)), (n, tag.name)
+        assert _tag_number(el) == n
+
+
+# --- which sites are planned (SiteOdds) -------------------------------------------------
+
+
+def test_site_odds_stop_planning_a_site_whose_pages_never_pay() -> None:
+    odds = prune.SiteOdds(patience=3, retry=5)
+    url = "https://plain.example/news/1"
+    for _ in range(3):
+        assert odds.should_plan(url)
+        odds.record(url, paid=False)
+    # Then only every fifth page of the site is planned; other sites are untouched.
+    seen = []
+    for _ in range(10):
+        seen.append(odds.should_plan(url))
+        if seen[-1]:
+            odds.record(url, paid=False)
+    assert seen == [False, False, False, False, True] * 2
+    assert odds.should_plan("https://other.example/a")
+    # A page that pays makes it a planned site again.
+    odds.record("https://PLAIN.example/x", paid=True)
+    assert all(odds.should_plan(url) for _ in range(3))
+
+
+def test_scrape_learns_which_sites_pay_and_keeps_the_record() -> None:
+    """The default (prune=None) stops planning a site without chrome to leave out; the
+    records are the same as with the full tree, page after page."""
+    seed = (ROOT / "tests" / "data" / "pages" / "seed" / "seed.html").read_bytes()
+    url = "https://plain-seed.example/news/1"
+    full = scrape(seed, url, prune=False)
+    for _ in range(prune.SITES.patience + 2):
+        assert scrape(seed, url) == full
+    assert not prune.SITES.should_plan(url)
+    page = SIM.article_page("http://127.0.0.1:9", "p0000", 1)
+    chrome_url = "https://chrome-heavy.example/news/1"
+    for _ in range(prune.SITES.patience + 2):
+        assert scrape(page, chrome_url) == scrape(page, chrome_url, prune=False)
+    assert prune.SITES.should_plan(chrome_url)
