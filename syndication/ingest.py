@@ -470,7 +470,8 @@ class Ingester:
         if key in known:
             # An edit: readers and partners detect it by `updated`; the id stays the same.
             article = replace(article, updated=max(article.updated, now))
-        page_seconds = time.monotonic() - page_started if scraped is not None else None
+        tried = partner.scrape and item.url  # a failed page took its time too
+        page_seconds = time.monotonic() - page_started if tried else None
         health.note_article(self.store, article, now, seconds=page_seconds)
         return article, failure
 
