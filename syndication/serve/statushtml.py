@@ -116,7 +116,7 @@ def partner_page(
         ("نص قصير / فارغ", _shares(row)),
     ]
     cards = "".join(f"<div>{label}<b>{value}</b></div>" for label, value in figures)
-    error = _error(row)
+    error = _error(row, limit=1000)
     items = "".join(_event(e, now) for e in events) or (
         '<tr><td colspan="5" class="muted">لا أحداث في الأسبوع الماضي</td></tr>'
     )
@@ -219,13 +219,16 @@ def _spark(r: PartnerHealth, width: int = 168, height: int = 26) -> str:
     )
 
 
-def _error(r: PartnerHealth) -> str:
+def _error(r: PartnerHealth, limit: int = 160) -> str:
     text = r.disabled_reason or r.last_error
     if not text:
         return ""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
     kind = f"<code>{escape(r.last_error_class)}</code> " if r.last_error_class else ""
-    when = f' <span class="muted">({_stamp(r.last_error_at)})</span>' if r.last_error_at else ""
-    return f"{kind}<bdi>{escape(text[:300])}</bdi>{when}"
+    when = f' <span class="muted">{_stamp(r.last_error_at)}</span>' if r.last_error_at else ""
+    # Our messages are English: dir="auto" keeps a URL and its words in order.
+    return f'{kind}<bdi dir="auto">{escape(text)}</bdi>{when}'
 
 
 def _event(e: HealthNote, now: dt.datetime) -> str:
@@ -242,7 +245,7 @@ def _event(e: HealthNote, now: dt.datetime) -> str:
     url = f'<br><code dir="ltr">{escape(e.url)}</code>' if e.url else ""
     return (
         f'<tr data-kind="{e.kind}"><td>{_age(e.at, now)}</td><td>{EVENT_LABEL[e.kind]}</td>'
-        f'<td class="err">{kind}<bdi>{escape(e.message or "")}</bdi>{url}</td>'
+        f'<td class="err">{kind}<bdi dir="auto">{escape(e.message or "")}</bdi>{url}</td>'
         "<td></td><td></td></tr>"
     )
 
@@ -257,7 +260,7 @@ def _age(when: dt.datetime | None, now: dt.datetime) -> str:
     iso = when.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     delta = now - when
     text = "الآن" if delta < dt.timedelta(minutes=1) else f"منذ {_duration(delta)}"
-    return f'<time datetime="{iso}" title="{_stamp(when)}">{text}</time>'
+    return f'<time datetime="{iso}" title="{_plain_stamp(when)}">{text}</time>'
 
 
 def _duration(delta: dt.timedelta) -> str:
@@ -272,7 +275,14 @@ def _duration(delta: dt.timedelta) -> str:
 
 
 def _stamp(when: dt.datetime | None) -> str:
-    return "-" if when is None else when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """A UTC time, isolated left to right (inside Arabic text its parts would reorder)."""
+    if when is None:
+        return "-"
+    return f'<bdi dir="ltr">{when.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC</bdi>'
+
+
+def _plain_stamp(when: dt.datetime) -> str:
+    return f"{when.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"  # for attributes
 
 
 def _seconds(value: float | None) -> str:
