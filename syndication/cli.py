@@ -240,6 +240,12 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     if private:
         # Not under out_dir: only `syndication serve` hands these out, with a token.
         print(f"  private     {cfg.publish.private_dir}: {', '.join(private)}")
+    opened = cfg.serve.status_token or cfg.serve.tokens
+    h = cfg.health
+    print(
+        f"  status      /status {'on (token)' if opened else 'off (no [serve] status_token)'}; "
+        f"quiet after {h.idle_alert}s, failing after {h.failure_alert} failures"
+    )
     return EXIT_OK
 
 

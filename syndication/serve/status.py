@@ -122,7 +122,8 @@ class StatusPages:
         cookie = (
             f"{COOKIE}={token}; Path=/status; Max-Age={COOKIE_MAX_AGE}; HttpOnly; SameSite=Strict"
         )
-        if environ.get("wsgi.url_scheme") == "https":
+        # Behind an HTTPS proxy: trusting the header costs nothing, Secure only restricts.
+        if "https" in (environ.get("wsgi.url_scheme"), environ.get("HTTP_X_FORWARDED_PROTO")):
             cookie += "; Secure"
         body = b"see the page without the token in its address\n"
         return (
