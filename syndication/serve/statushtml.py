@@ -64,6 +64,7 @@ svg.spark{display:block}
 margin-bottom:1rem}
 .figures div{background:#fff;border-radius:6px;padding:.5rem .8rem}
 .figures b{display:block;font-size:1.2rem}
+.figures b .why{font-weight:normal}
 bdi{unicode-bidi:isolate}
 """
 
@@ -106,12 +107,12 @@ def partner_page(
 ) -> bytes:
     """One partner: its figures, a larger sparkline, its recent articles and failures."""
     figures = [
-        ("الحالة", _badge(row)),
+        ("الحالة", _badge(row) + _why(row, now)),
         ("آخر محاولة", _age(row.last_attempt_at, now)),
         ("آخر نجاح", _age(row.last_success_at, now)),
         ("آخر خبر جديد", _age(row.last_new_item_at, now)),
         ("إخفاقات متتالية", f"{row.failure_streak} من {row.failure_alert}"),
-        ("أخبار جديدة", f"{row.items_24h} في 24 ساعة · {row.items_7d} في 7 أيام"),
+        ("أخبار جديدة", f"{row.items_24h} في 24 ساعة<br>{row.items_7d} في 7 أيام"),
         ("زمن الصفحة (الوسيط)", _seconds(row.median_page_seconds)),
         ("نص قصير / فارغ", _shares(row)),
     ]
@@ -124,6 +125,8 @@ def partner_page(
 <div class="figures">{cards}</div>
 {f'<p class="err">آخر خطأ: {error}</p>' if error else ""}
 <h2>النشاط خلال 7 أيام</h2>{_spark(row, width=672, height=60)}
+<p class="muted" style="width:672px;display:flex;justify-content:space-between;margin:.2rem 0">
+<span>قبل 7 أيام</span><span>الآن</span></p>
 <h2>آخر الأخبار والإخفاقات</h2>
 <table id="events"><thead><tr><th scope="col">الوقت</th><th scope="col">النوع</th>
 <th scope="col">الخبر / الخطأ</th><th scope="col">طول النص</th>
