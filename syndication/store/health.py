@@ -138,7 +138,7 @@ def _prune(conn: Connection, newest: dict[str, dt.datetime]) -> None:
 def records(
     conn: Connection, *, since: dt.datetime, recent: int, partner_ids: Iterable[str] | None = None
 ) -> dict[str, HealthRecord]:
-    """partner id → its record: hours from `since` on, the latest `recent` articles."""
+    """partner id → its record: hours and the latest `recent` articles from `since` on."""
     wanted = None if partner_ids is None else sorted(set(partner_ids))
     found: dict[str, dict[str, Any]] = {}
 
@@ -174,7 +174,7 @@ def records(
         partner_events.c.at,
         partner_events.c.id,
         rank,
-    ).where(partner_events.c.kind == "article")
+    ).where(partner_events.c.kind == "article", partner_events.c.at >= since)
     if wanted is not None:
         inner = inner.where(partner_events.c.partner_id.in_(wanted))
     ranked = inner.subquery()
