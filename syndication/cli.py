@@ -517,7 +517,7 @@ def cmd_partners_status(args: argparse.Namespace) -> int:
                 str(r.items_7d),
                 "-" if r.median_page_seconds is None else f"{r.median_page_seconds * 1000:.0f}ms",
                 short,
-                (r.disabled_reason or error or "")[:60],
+                (r.disabled_reason or error or "")[:90],
             )
         )
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]

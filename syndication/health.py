@@ -307,11 +307,18 @@ def _one(
         short_share=short / sampled if sampled else None,
         empty_share=empty / sampled if sampled else None,
         # The state's error is current; the record keeps the last one after recovery.
-        last_error=state.last_error or record.last_error,
+        last_error=_without_partner(pid, state.last_error or record.last_error),
         last_error_class=record.last_error_class,
         last_error_at=record.last_error_at,
         disabled_reason=state.disabled_reason,
     )
+
+
+def _without_partner(pid: str, message: str | None) -> str | None:
+    """The message without its "partner <id>: " lead: every place showing it names the
+    partner already, and the part that says what went wrong must fit a table cell."""
+    prefix = f"partner {pid}: "
+    return message[len(prefix) :] if message and message.startswith(prefix) else message
 
 
 def _hourly(record: HealthRecord, now: dt.datetime) -> tuple[int, ...]:
