@@ -132,6 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
     psub = p.add_subparsers(dest="partners_command", required=True, metavar="ACTION")
     q = psub.add_parser("list", parents=[common], help="table of partners and their state")
     q.set_defaults(handler=cmd_partners_list)
+    q = psub.add_parser(
+        "status",
+        parents=[common],
+        help="health of each partner: quiet, failing and poorly scraped ones flagged "
+        "(exit 1 when any is)",
+    )
+    q.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    q.add_argument("--partner", action="append", metavar="ID", help="only this partner")
+    q.set_defaults(handler=cmd_partners_status)
     q = psub.add_parser("import-opml", parents=[common], help="add partners from an OPML file")
     q.add_argument("file", metavar="FILE")
     q.add_argument("--write", action="store_true", help="append them to the config file")
@@ -234,6 +243,12 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     if private:
         # Not under out_dir: only `syndication serve` hands these out, with a token.
         print(f"  private     {cfg.publish.private_dir}: {', '.join(private)}")
+    opened = cfg.serve.status_token or cfg.serve.tokens
+    h = cfg.health
+    print(
+        f"  status      /status {'on (token)' if opened else 'off (no [serve] status_token)'}; "
+        f"quiet after {h.idle_alert}s, failing after {h.failure_alert} failures"
+    )
     return EXIT_OK
 
 
@@ -473,6 +488,90 @@ def cmd_partners_list(args: argparse.Namespace) -> int:
     for r in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
     return EXIT_OK
+
+
+def cmd_partners_status(args: argparse.Namespace) -> int:
+    from . import health
+
+    cfg = load_config(args)
+    _check_partner_ids(cfg, args.partner)
+    now = dt.datetime.now(dt.UTC)
+    with _open_store(cfg) as store:
+        rows = health.assess(cfg, store, now)
+    if args.partner:
+        rows = [r for r in rows if r.partner_id in set(args.partner)]
+    flagged = [r for r in rows if r.flags]
+    if args.json:
+        doc = {
+            "at": now.isoformat().replace("+00:00", "Z"),
+            "flagged": [r.partner_id for r in flagged],
+            "partners": [r.as_json() for r in rows],
+        }
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        return EXIT_PARTIAL if flagged else EXIT_OK
+    table = [
+        (
+            "PARTNER",
+            "STATUS",
+            "LAST ATTEMPT",
+            "LAST SUCCESS",
+            "LAST NEW ITEM",
+            "FAILS",
+            "24H",
+            "7D",
+            "PAGE",
+            "SHORT/EMPTY",
+            "LAST ERROR",
+        )
+    ]
+    for r in rows:
+        status = ",".join(f.upper() for f in r.flags) or r.status
+        short = "-"
+        if r.sampled:
+            short = f"{r.short_share or 0:.0%}/{r.empty_share or 0:.0%} of {r.sampled}"
+        error = f"{r.last_error_class}: {r.last_error}" if r.last_error_class else r.last_error
+        table.append(
+            (
+                r.partner_id,
+                status,
+                _ago(r.last_attempt_at, now),
+                _ago(r.last_success_at, now),
+                _ago(r.last_new_item_at, now),
+                f"{r.failure_streak}/{r.failure_alert}",
+                str(r.items_24h),
+                str(r.items_7d),
+                "-" if r.median_page_seconds is None else f"{r.median_page_seconds * 1000:.0f}ms",
+                short,
+                (r.disabled_reason or error or "")[:90],
+            )
+        )
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    for line in table:
+        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+    if flagged:
+        print(
+            f"\n{len(flagged)} of {len(rows)} partners flagged: "
+            + ", ".join(f"{r.partner_id} ({', '.join(r.flags)})" for r in flagged)
+        )
+    return EXIT_PARTIAL if flagged else EXIT_OK
+
+
+def _ago(value: dt.datetime | None, now: dt.datetime) -> str:
+    """ "7h02m ago": an editor reads ages, not timestamps."""
+    if value is None:
+        return "never"
+    seconds = int((now - value).total_seconds())
+    if seconds < 0:
+        return _when(value)
+    if seconds < 60:
+        return f"{seconds}s ago"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes}m ago"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours}h{minutes % 60:02d}m ago"
+    return f"{hours // 24}d{hours % 24:02d}h ago"
 
 
 def cmd_partners_import(args: argparse.Namespace) -> int:

@@ -75,6 +75,19 @@ class ServeSettings:
     port: int = 8080
     stale_after: int = 3600  # /healthz fails when the last publish is older
     tokens: tuple[tuple[str, str], ...] = ()  # (partner name, token) for private feeds
+    status_token: str | None = None  # opens /status only; any [serve.tokens] token does too
+
+
+# --- [health]: when the status page flags a partner (syndication/health.py) -------------
+
+
+@dataclass(frozen=True, slots=True)
+class HealthSettings:
+    idle_alert: int = 6 * 3600  # seconds answering without a new item before "quiet"
+    failure_alert: int = 5  # failed polls in a row before "failing"
+    short_body: int = 300  # letters: a body shorter than this is "short"
+    poor_share: float = 0.5  # short or empty bodies among the latest articles → "poor pages"
+    poor_sample: int = 5  # …once at least this many articles were built
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +120,7 @@ class Config:
     feeds: tuple[FeedSpec, ...]
     categories: tuple[CategoryDef, ...] = field(default=())
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
 
     def partner(self, partner_id: str) -> PartnerFeed | None:
         for p in self.partners:
@@ -268,6 +282,7 @@ class _Loader:
                 "partners",
                 "feeds",
                 "cluster",
+                "health",
             ),
         )
         storage = self.table(data.get("storage", {}), "storage")
@@ -284,6 +299,7 @@ class _Loader:
         feeds = self.feeds(data.get("feeds", []), partners, publish)
         storage_url = self.storage_url(url)
         cluster = self.cluster(data.get("cluster", {}), storage_url)
+        health = self.health(data.get("health", {}))
         return Config(
             path=self.path,
             base_dir=str(self.base_dir),
@@ -296,6 +312,7 @@ class _Loader:
             feeds=feeds,
             categories=categories,
             cluster=cluster,
+            health=health,
         )
 
     def storage_url(self, url: str) -> str:
@@ -403,26 +420,43 @@ class _Loader:
     def serve(self, value: object) -> ServeSettings:
         key = "serve"
         table = self.table(value, key)
-        self.known(table, key, ("host", "port", "stale_after", "tokens"))
-        vals = self.fields(ServeSettings, table, key, skip=("tokens",))
+        self.known(table, key, ("host", "port", "stale_after", "tokens", "status_token"))
+        vals = self.fields(ServeSettings, table, key, skip=("tokens", "status_token"))
         tokens_table = self.table(table.get("tokens", {}), f"{key}.tokens")
         tokens: list[tuple[str, str]] = []
         for name, token in tokens_table.items():
-            tkey = f"{key}.tokens.{name}"
-            if not isinstance(token, str):
-                self.fail(tkey, f"expected a string, got {_type_name(token)}")
-            if token.startswith(_TOKEN_ENV_PREFIX):
-                # Secrets can stay out of the file: token = "env:PARTNER_X_TOKEN".
-                var = token[len(_TOKEN_ENV_PREFIX) :]
-                token = os.environ.get(var, "")
-                if not token:
-                    self.fail(tkey, f"environment variable {var} is not set or empty")
-            if len(token) < 16:
-                self.fail(tkey, "token too short", "use at least 16 random characters")
-            tokens.append((name, token))
-        result = ServeSettings(**vals, tokens=tuple(tokens))
+            tokens.append((name, self.token(token, f"{key}.tokens.{name}")))
+        status_token = None
+        if "status_token" in table:
+            status_token = self.token(table["status_token"], f"{key}.status_token")
+        result = ServeSettings(**vals, tokens=tuple(tokens), status_token=status_token)
         self.check_range(f"{key}.port", result.port, 0, 65535)
         self.check_range(f"{key}.stale_after", result.stale_after, 10, 7 * 86400)
+        return result
+
+    def token(self, token: object, tkey: str) -> str:
+        if not isinstance(token, str):
+            self.fail(tkey, f"expected a string, got {_type_name(token)}")
+        if token.startswith(_TOKEN_ENV_PREFIX):
+            # Secrets can stay out of the file: token = "env:PARTNER_X_TOKEN".
+            var = token[len(_TOKEN_ENV_PREFIX) :]
+            token = os.environ.get(var, "")
+            if not token:
+                self.fail(tkey, f"environment variable {var} is not set or empty")
+        if len(token) < 16:
+            self.fail(tkey, "token too short", "use at least 16 random characters")
+        return token
+
+    def health(self, value: object) -> HealthSettings:
+        key = "health"
+        table = self.table(value, key)
+        self.known(table, key, (f.name for f in dataclasses.fields(HealthSettings)))
+        result = HealthSettings(**self.fields(HealthSettings, table, key))
+        self.check_range(f"{key}.idle_alert", result.idle_alert, 60, 90 * 86400)
+        self.check_range(f"{key}.failure_alert", result.failure_alert, 1, 1000)
+        self.check_range(f"{key}.short_body", result.short_body, 1, 100_000)
+        self.check_range(f"{key}.poor_share", result.poor_share, 0.01, 1)
+        self.check_range(f"{key}.poor_sample", result.poor_sample, 1, 100)
         return result
 
     def cluster(self, value: object, storage_url: str) -> ClusterSettings:
@@ -556,6 +590,10 @@ class _Loader:
             self.check_range(f"{key}.interval", partner.interval, 10, 86400)
             self.check_range(f"{key}.jitter", partner.jitter, 0, 3600)
             self.check_range(f"{key}.max_items", partner.max_items, 1, 1000)
+            if partner.idle_alert is not None:
+                self.check_range(f"{key}.idle_alert", partner.idle_alert, 60, 90 * 86400)
+            if partner.failure_alert is not None:
+                self.check_range(f"{key}.failure_alert", partner.failure_alert, 1, 1000)
             try:
                 zoneinfo.ZoneInfo(partner.timezone)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):

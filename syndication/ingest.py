@@ -64,7 +64,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from . import metrics
+from . import health, metrics
 from .config import Config
 from .errors import FetchError, PartnerError, StorageError
 from .fetch import Fetcher
@@ -160,11 +160,13 @@ class Ingester:
         with self._flush_lock:  # batches reach the store in the order they were cut
             with self._pending_lock:
                 batch, self._pending = self._pending, {}
-            if batch:
-                # The metrics pending for this database go in the same transaction: no
-                # write of their own, and none at all while no state needs writing.
-                with metrics.carried(self.store) as deltas:
-                    self.store.save_partner_states(list(batch.values()), metrics=deltas)
+            if batch or health.pending(self.store).urgent:
+                # The metrics and health notes pending for this database go in the same
+                # transaction: no write of their own, none while no state needs writing.
+                with metrics.carried(self.store) as deltas, health.carried(self.store) as notes:
+                    self.store.save_partner_states(
+                        list(batch.values()), metrics=deltas, health=notes
+                    )
 
     def _save_state(self, state: PartnerState) -> None:
         """Queue a partner's state for the next batch write.
@@ -190,6 +192,7 @@ class Ingester:
         now = self.clock()
         report = self._outcome(partner, force, started, now)
         metrics.record_poll(self.store, report, now)
+        health.note_poll(self.store, report, now)
         return report
 
     def _outcome(
@@ -477,6 +480,7 @@ class Ingester:
             return None
         scraped: Scraped | None = None
         failure: ItemFailure | None = None
+        page_started = time.monotonic()
         if partner.scrape and item.url:
             try:
                 scraped = self._scrape(partner, item.url)
@@ -484,6 +488,7 @@ class Ingester:
                 if self._stopping():
                     return None  # cut short by the stop: taken whole on the next start
                 failure = ItemFailure(item.guid or item.url, str(e)[:MAX_ERROR_TEXT])
+                health.note_failure(self.store, partner.id, e, now, page=item.url)
                 log.warning(
                     "article page failed, keeping the feed's own text: %s",
                     e,
@@ -501,6 +506,9 @@ class Ingester:
         if key in known:
             # An edit: readers and partners detect it by `updated`; the id stays the same.
             article = replace(article, updated=max(article.updated, now))
+        tried = partner.scrape and item.url  # a failed page took its time too
+        page_seconds = time.monotonic() - page_started if tried else None
+        health.note_article(self.store, article, now, seconds=page_seconds)
         return article, failure
 
     def _scrape(self, partner: PartnerFeed, url: str) -> Scraped:
@@ -603,6 +611,7 @@ class Ingester:
             if isinstance(error, PartnerError)
             else f"bug: {type(error).__name__}: {error}"
         )
+        health.note_failure(self.store, partner.id, error, now, message=text)
         self._save_state(
             replace(
                 state,

@@ -43,6 +43,7 @@ from prometheus_client.metrics_core import (
 from prometheus_client.registry import Collector
 
 from syndication.errors import StorageError
+from syndication.health import FLAGS, PartnerHealth
 from syndication.model import IngestReport, MetricDelta, PartnerState
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,9 @@ LAST_PUBLISH = "syndication_publish_last_success_timestamp_seconds"
 SCRAPE_DURATION = "syndication_scrape_duration_seconds"
 STORE_UP = "syndication_metrics_store_up"
 HTTP_REQUESTS = "syndication_http_requests_total"
+ALERT = "syndication_partner_alert"
+LAST_NEW_ITEM = "syndication_partner_last_new_item_timestamp_seconds"
+SHORT_BODIES = "syndication_partner_short_body_ratio"
 
 HELP = {
     POLLS: "Polls of a partner's feed by outcome (ok, not_modified, unchanged, failed).",
@@ -77,6 +81,11 @@ HELP = {
     SCRAPE_DURATION: "Time scraping one article page took (after its fetch).",
     STORE_UP: "1 when the store answered this scrape; the pipeline series come from it.",
     HTTP_REQUESTS: "Requests answered by this `syndication serve` process, by status code.",
+    ALERT: "1 when the status page flags a partner: quiet (answers, no new item for longer "
+    "than idle_alert), failing (failure_alert failed polls in a row, or gone), poor_pages "
+    "(too many short or empty article bodies).",
+    LAST_NEW_ITEM: "Unix time a partner last sent an item we did not have.",
+    SHORT_BODIES: "Share of a partner's latest articles whose body came out short or empty.",
 }
 
 OUTCOMES = ("ok", "not_modified", "unchanged", "failed")
@@ -342,11 +351,42 @@ class StoreCollector(Collector):
         return out
 
 
+class HealthCollector(Collector):
+    """The status page's flags per partner, assessed on every scrape."""
+
+    def __init__(self, assess: Callable[[], Sequence[PartnerHealth]]) -> None:
+        self._assess = assess
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterable[Metric]:
+        try:
+            rows = self._assess()
+        except StorageError:
+            return []  # StoreCollector reports the store down (and warns) already
+        alert = GaugeMetricFamily(ALERT, HELP[ALERT], labels=["partner", "alert"])
+        last_new = GaugeMetricFamily(LAST_NEW_ITEM, HELP[LAST_NEW_ITEM], labels=["partner"])
+        short = GaugeMetricFamily(SHORT_BODIES, HELP[SHORT_BODIES], labels=["partner"])
+        for row in rows:
+            for flag in FLAGS:
+                alert.add_metric([row.partner_id, flag], 1.0 if flag in row.flags else 0.0)
+            if row.last_new_item_at is not None:
+                last_new.add_metric([row.partner_id], row.last_new_item_at.timestamp())
+            if row.sampled:
+                ratio = (row.short_share or 0.0) + (row.empty_share or 0.0)
+                short.add_metric([row.partner_id], ratio)
+        return [alert, last_new, short]
+
+
 class ServeMetrics:
     """`/metrics` of one server: its own request counter plus the store's series."""
 
     def __init__(
-        self, store_factory: Callable[[], MetricStore], partner_ids: Collection[str]
+        self,
+        store_factory: Callable[[], MetricStore],
+        partner_ids: Collection[str],
+        health: Callable[[], Sequence[PartnerHealth]] | None = None,
     ) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
         self._requests = Counter(
@@ -354,6 +394,8 @@ class ServeMetrics:
         )
         self._by_code: dict[int, Callable[[], None]] = {}
         self.registry.register(StoreCollector(store_factory, partner_ids))
+        if health is not None:
+            self.registry.register(HealthCollector(health))
 
     def request(self, code: int) -> None:
         """Count one answered request (on the I/O thread too: a dict lookup and an add)."""
@@ -373,6 +415,7 @@ __all__ = [
     "HELP",
     "HISTOGRAMS",
     "OUTCOMES",
+    "HealthCollector",
     "MetricStore",
     "Pending",
     "ServeMetrics",

@@ -85,6 +85,10 @@ class PartnerFeed:
     category_map: tuple[tuple[str, str], ...] = ()
     urgent_categories: tuple[str, ...] = ()
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    # Status page ([health] gives the defaults): seconds without a new item before the
+    # partner is flagged quiet, failed polls in a row before it is flagged failing.
+    idle_alert: int | None = None
+    failure_alert: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,3 +304,46 @@ class MetricDelta:
     labels: str  # canonical encoding of the label set, made by syndication.metrics
     value: float
     mode: Literal["add", "max"] = "add"
+
+
+# --- partner health (syndication/health.py) ----------------------------------------------
+
+HealthKind = Literal["seen", "new", "article", "page_failed", "poll_failed"]
+EVENT_KINDS: tuple[HealthKind, ...] = ("article", "page_failed", "poll_failed")
+
+
+@dataclass(frozen=True, slots=True)
+class HealthNote:
+    """One thing the status page needs to know about a partner, noted by ingest.
+
+    "seen" (the first poll of this process: when we started watching), "new" (`count`
+    new items in one poll) update the partner's counters; "article" (one article built,
+    with its page time and body length), "page_failed" and "poll_failed" are also kept
+    as the partner's recent events, for a week.
+    """
+
+    partner_id: str
+    at: dt.datetime
+    kind: HealthKind
+    count: int = 0
+    url: str | None = None
+    title: str | None = None
+    seconds: float | None = None  # fetching and scraping the article page
+    body_chars: int | None = None  # letters of body text the article ended with
+    error_class: str | None = None  # e.g. FetchError, FeedParseError, bug: KeyError
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthRecord:
+    """What the store keeps about one partner's health (partner_health and friends)."""
+
+    partner_id: str
+    first_seen_at: dt.datetime | None = None
+    last_new_item_at: dt.datetime | None = None
+    last_error_at: dt.datetime | None = None
+    last_error_class: str | None = None
+    last_error: str | None = None
+    hourly: tuple[tuple[dt.datetime, int], ...] = ()  # (UTC hour, new items), oldest first
+    page_seconds: tuple[float, ...] = ()  # page times of the latest articles, newest first
+    body_chars: tuple[int, ...] = ()  # body lengths of the latest articles, newest first

@@ -5,6 +5,7 @@
     GET /healthz     → JSON, 200 or 503 (see health.py)
     GET /metrics     → Prometheus text (syndication.metrics): this server's requests and
                        the pipeline's series, read from the store on each scrape
+    GET /status…     → the partner health page, for token holders (see status.py)
     anything but GET/HEAD → 405 with `Allow: GET, HEAD`
 
 Order for a file: method → name → token for private feeds (401) → file (404/503) →
@@ -44,6 +45,7 @@ from syndication.serve.files import (
     feed_key,
 )
 from syndication.serve.health import Health
+from syndication.serve.status import StatusPages, is_status_path
 from syndication.serve.storefiles import StoreFileCache
 
 if TYPE_CHECKING:
@@ -65,8 +67,10 @@ INLINE_MAX_BYTES = 4 * 1024 * 1024  # larger files are answered by worker thread
 
 _STATUS = {
     200: "200 OK",
+    303: "303 See Other",
     304: "304 Not Modified",
     401: "401 Unauthorized",
+    403: "403 Forbidden",
     404: "404 Not Found",
     405: "405 Method Not Allowed",
     500: "500 Internal Server Error",
@@ -116,7 +120,10 @@ class FeedsApp:
         else:
             self.files = FeedDirs(str(output_dir(config)), str(private_output_dir(config)))
         self.health = Health(store_factory, config.serve.stale_after)
-        self.metrics = metrics.ServeMetrics(store_factory, [p.id for p in config.partners])
+        self.status = StatusPages(config, store_factory)
+        self.metrics = metrics.ServeMetrics(
+            store_factory, [p.id for p in config.partners], health=self.status.assess
+        )
         self._prepared: dict[str, _Prepared] = {}
 
     def is_fast(self, method: str, path: str) -> bool:
@@ -125,8 +132,8 @@ class FeedsApp:
         The I/O thread answers such requests itself (see engine.py); a cached file that
         changed since is re-read there once, which is the price of not stat-ing twice.
         """
-        if path in ("/healthz", "/metrics"):
-            return False  # both query the store
+        if path in ("/healthz", "/metrics") or is_status_path(path):
+            return False  # all query the store
         if method not in ("GET", "HEAD"):
             return True
         name = "index.html" if path == "/" else path[1:]
@@ -187,6 +194,9 @@ class FeedsApp:
         path = environ.get("PATH_INFO") or "/"
         if path == "/healthz":
             return (*self._healthz(), None)
+        if is_status_path(path):
+            (status, headers, body), user = self.status.answer(environ, path)
+            return status, headers, body, user
         if path == "/metrics":
             body, content_type = self.metrics.render(environ.get("HTTP_ACCEPT"))
             return (

@@ -5,12 +5,14 @@
         │             tombstones, latest(filters), feed_stamp(filters)
         ├── partners: PartnerState per partner, replaced on every poll
         ├── meta, feed files: small key/value rows, rendered feeds with their ETag
-        └── metric values: the pipeline's counters and gauges (syndication.metrics)
+        ├── metric values: the pipeline's counters and gauges (syndication.metrics)
+        └── partner health: last new item, new items per hour, recent articles and
+                      failures (syndication.health, the status page)
 
 The only user of SQLAlchemy and Alembic. Every public method is one transaction and
 raises `StorageError` (naming the database, password hidden, and what to do) for any
 database failure. Layout: `schema` (tables), `db` (engine, transactions, migrations,
-error translation), `articles`, `partners`, `metricrows` (queries); `Store` below composes
+error translation), `articles`, `partners`, `metricrows`, `health` (queries); `Store` below composes
 them.
 """
 
@@ -20,9 +22,18 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 
 from syndication.errors import StorageError
-from syndication.model import Article, Category, MetricDelta, PartnerState, UpsertResult
+from syndication.model import (
+    Article,
+    Category,
+    HealthNote,
+    HealthRecord,
+    MetricDelta,
+    PartnerState,
+    UpsertResult,
+)
 from syndication.store import articles as _articles
 from syndication.store import db as _db
+from syndication.store import health as _health
 from syndication.store import locks as _locks
 from syndication.store import metricrows as _metricrows
 from syndication.store import partners as _partners
@@ -74,11 +85,15 @@ class Store:
             _partners.save(conn, state)
 
     def save_partner_states(
-        self, states: Sequence[PartnerState], *, metrics: Sequence[MetricDelta] = ()
+        self,
+        states: Sequence[PartnerState],
+        *,
+        metrics: Sequence[MetricDelta] = (),
+        health: Sequence[HealthNote] = (),
     ) -> None:
         """Save many partner states in one transaction (the last one per partner wins),
-        with `metrics` applied in the same transaction."""
-        if not states and not metrics:
+        with `metrics` and `health` notes applied in the same transaction."""
+        if not states and not metrics and not health:
             return
         latest = {state.partner_id: state for state in states}
         with (
@@ -87,6 +102,7 @@ class Store:
         ):
             _partners.save_many(conn, list(latest.values()))
             _metricrows.add(conn, metrics)
+            _health.write(conn, health)
 
     def partner_states(self) -> list[PartnerState]:
         with (
@@ -206,6 +222,43 @@ class Store:
         """(name, labels, value) of every stored metric series."""
         with _db.translate(self.display_url, "reading metrics"), _db.read(self._engine) as conn:
             return _metricrows.all_values(conn)
+
+    # --- partner health ---------------------------------------------------------------
+
+    def add_health(self, notes: Sequence[HealthNote]) -> None:
+        """Write health notes in a transaction of their own (none: no write)."""
+        if not notes:
+            return
+        with (
+            _db.translate(self.display_url, "saving partner health"),
+            _db.write(self._engine) as conn,
+        ):
+            _health.write(conn, notes)
+
+    def health_records(
+        self,
+        *,
+        since: dt.datetime,
+        recent: int = 100,
+        partner_ids: Collection[str] | None = None,
+    ) -> dict[str, HealthRecord]:
+        """partner id → its health record: new items per hour from `since` on, page times
+        and body lengths of its latest `recent` articles (one read transaction)."""
+        with (
+            _db.translate(self.display_url, "reading partner health"),
+            _db.read(self._engine) as conn,
+        ):
+            return _health.records(conn, since=since, recent=recent, partner_ids=partner_ids)
+
+    def health_events(self, partner_id: str, *, limit: int = 50) -> list[HealthNote]:
+        """The partner's latest articles and failures, newest first (a week is kept)."""
+        with (
+            _db.translate(self.display_url, f"reading the events of partner {partner_id}"),
+            _db.read(self._engine) as conn,
+        ):
+            return _health.events(conn, partner_id, limit=limit)
+
+    # --- feed files ---------------------------------------------------------------------
 
     def save_feed_file(self, name: str, body: bytes, etag: str) -> None:
         with (

@@ -179,6 +179,46 @@ metric_values = sa.Table(
     sa.Column("value", sa.Double, nullable=False),  # counts, sums and Unix times
 )
 
+# --- partner health (syndication/health.py, the status page) ---------------------------
+# One row per partner: what outlives the week of events below (when it last sent
+# something new, its last error even after it recovered).
+partner_health = sa.Table(
+    "partner_health",
+    metadata,
+    sa.Column("partner_id", sa.String(255), primary_key=True),
+    sa.Column("first_seen_at", UTCDateTime),  # first poll noted: "quiet since" before any item
+    sa.Column("last_new_item_at", UTCDateTime),
+    sa.Column("last_error_at", UTCDateTime),
+    sa.Column("last_error_class", sa.String(200)),
+    sa.Column("last_error", sa.Text),
+)
+
+# New items per partner per UTC hour (the sparkline, 24 h / 7 d counts); a week is kept.
+partner_hours = sa.Table(
+    "partner_hours",
+    metadata,
+    sa.Column("partner_id", sa.String(255), primary_key=True),
+    sa.Column("hour", UTCDateTime, primary_key=True),
+    sa.Column("new_items", sa.Integer, nullable=False),
+)
+
+# A partner's recent articles (page time, body length) and failures; a week is kept.
+partner_events = sa.Table(
+    "partner_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("partner_id", sa.String(255), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # article, page_failed, poll_failed
+    sa.Column("url", sa.Text),
+    sa.Column("title", sa.Text),
+    sa.Column("seconds", sa.Double),
+    sa.Column("body_chars", sa.Integer),
+    sa.Column("error_class", sa.String(200)),
+    sa.Column("message", sa.Text),
+    sa.Index(None, "partner_id", "kind", "at"),
+)
+
 CHANGE_SEQ = "change_seq"
 
 __all__ = [
@@ -192,6 +232,9 @@ __all__ = [
     "meta",
     "metadata",
     "metric_values",
+    "partner_events",
+    "partner_health",
+    "partner_hours",
     "partner_states",
     "selection_marks",
     "tombstones",
