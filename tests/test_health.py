@@ -14,7 +14,7 @@ from syndication.errors import ConfigError, FetchError
 from syndication.health import assess, error_class
 from syndication.model import HealthNote, PartnerState
 from syndication.store import Store, open_store
-from tests.conftest import build_config
+from tests.support.factories import build_config
 
 NOW = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
 

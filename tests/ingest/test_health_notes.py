@@ -13,9 +13,9 @@ from pathlib import Path
 from syndication import health
 from syndication.ingest import run_ingest
 from syndication.store import open_store
-from tests.conftest import build_config
-from tests.httpsite import Route, Site
-from tests.partnersim import SimPartner, make_articles, serve_partner
+from tests.support.factories import build_config
+from tests.support.httpsite import Route, Site
+from tests.support.partnersim import SimPartner, make_articles, serve_partner
 
 NOW = dt.datetime(2026, 12, 5, 9, 15, tzinfo=dt.UTC)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from syndication.serve import create_server
-from tests.httpsite import Site
 from tests.support.healthsim import STATUS_TOKEN, build
+from tests.support.httpsite import Site
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "docs" / "img" / "status-page.png"

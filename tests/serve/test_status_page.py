@@ -15,8 +15,8 @@ from syndication.config import ServeSettings
 from syndication.model import HealthNote
 from syndication.serve import FeedServer, create_server
 from syndication.store import open_store
-from tests.httpsite import Site
 from tests.support.healthsim import PARTNER_TOKEN, STATUS_TOKEN, Newsroom, build
+from tests.support.httpsite import Site
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,8 @@ from pathlib import Path
 from syndication.config import Config, load
 from syndication.ingest import run_ingest
 from syndication.store import open_store
-from tests.httpsite import Route, Site
-from tests.partnersim import SimPartner, make_articles, serve_partner
+from tests.support.httpsite import Route, Site
+from tests.support.partnersim import SimPartner, make_articles, serve_partner
 
 STATUS_TOKEN = "status-token-0123456789abcdef"
 PARTNER_TOKEN = "partner-token-0123456789abcdef"

@@ -7,9 +7,9 @@ import json
 import re
 from pathlib import Path
 
-from tests.clirun import run_cli
-from tests.httpsite import Site
+from tests.support.clirun import run_cli
 from tests.support.healthsim import build
+from tests.support.httpsite import Site
 
 
 def test_table_flags_the_quiet_and_the_failing(site: Site, tmp_path: Path) -> None:
