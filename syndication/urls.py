@@ -54,11 +54,15 @@ def canonical_url(url: str) -> str:
     """Lower-case scheme and host, drop default ports, fragments and tracking parameters."""
     try:
         parts = urlsplit(url.strip())
+        port = parts.port  # raises for a port that is not a number or out of range
     except ValueError:
         return url.strip()
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port if parts.port not in (None, 80, 443) else None
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps the brackets that make it a host
+    if port in (80, 443):
+        port = None
     netloc = f"{host}:{port}" if port else host
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
