@@ -29,7 +29,7 @@ from .arabic.slug import assign_slugs
 from .arabic.text import clean_text, detect_language, is_urgent_label, strip_urgent_prefix
 from .config import CategoryDef
 from .model import Article, Block, Category, FeedItem, Image, PartnerFeed, Scraped
-from .sanitize import html_to_text, sanitize_html, wrap_rtl
+from .sanitize import html_to_paragraphs, html_to_text, sanitize_html, wrap_rtl
 from .urls import canonical_url, is_web_url
 
 SUMMARY_MAX = 400
@@ -175,9 +175,12 @@ def find_categories(
 def find_blocks(item: FeedItem, scraped: Scraped | None) -> tuple[Block, ...]:
     if scraped is not None and scraped.blocks:
         return scraped.blocks
-    text = html_to_text(sanitize_html(item.content_html)) if item.content_html else ""
-    text = text or (item.summary or "")
-    return tuple(Block("p", clean_text(p)) for p in text.split("\n") if clean_text(p))
+    # One block per paragraph of the feed's content: a story whose page failed keeps its
+    # paragraphs, not one wall of text.
+    paragraphs = html_to_paragraphs(sanitize_html(item.content_html)) if item.content_html else []
+    if not paragraphs and item.summary:
+        paragraphs = html_to_paragraphs(item.summary)
+    return tuple(Block("p", text) for p in paragraphs if (text := clean_text(p)))
 
 
 def find_summary(item: FeedItem, scraped: Scraped | None, blocks: tuple[Block, ...]) -> str:

@@ -173,6 +173,19 @@ def wrap_rtl(html: str, lang: str = "ar") -> str:
     return f'<div dir="rtl" lang="{lang}">{html}</div>'
 
 
+def html_to_paragraphs(html: str) -> list[str]:
+    """The text of *html* one paragraph per block (p, li, br, h2, …), each as
+    `html_to_text` would give it; empty blocks left out."""
+    if not html:
+        return []
+    broken = _BLOCK_TAG_RE.sub("\n<", _drop_controls(html))
+    text = nh3.clean(
+        broken, tags=set(), clean_content_tags=set(CLEAN_CONTENT_TAGS), strip_comments=True
+    )
+    paragraphs = (" ".join(line.split()) for line in htmllib.unescape(text).split("\n"))
+    return [p for p in paragraphs if p]
+
+
 def html_to_text(html: str) -> str:
     """Plain text of *html* (e.g. for summaries): no markup, entities decoded, whitespace
     collapsed to single spaces; block boundaries become spaces. Script/style contents and

@@ -220,8 +220,9 @@ def test_summary_is_plain_text_of_at_most_its_limit() -> None:
 def test_blocks_are_the_pages_else_the_feed_content_else_the_summary() -> None:
     assert find_blocks(item(), page()) == page().blocks
     from_content = find_blocks(item(content_html="<p>الأولى</p><p>الثانية</p>"), page(blocks=()))
-    assert {b.kind for b in from_content} == {"p"}
-    assert " ".join(b.text for b in from_content) == "الأولى الثانية"
+    assert from_content == (Block("p", "الأولى"), Block("p", "الثانية"))
+    lines = find_blocks(item(content_html="سطر أول<br>سطر &amp; ثان<script>x</script>"), None)
+    assert lines == (Block("p", "سطر أول"), Block("p", "سطر & ثان"))
     assert find_blocks(item(summary="ملخص فقط"), None) == (Block("p", "ملخص فقط"),)
 
 
