@@ -181,7 +181,7 @@ class Daemon:
 
 
 def run_daemon(config: Config) -> int:
-    store = open_store(config.storage_url)
+    store = open_store(config.storage_url, stories=config.stories)
     daemon = Daemon(config, store)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
