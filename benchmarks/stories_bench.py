@@ -149,7 +149,10 @@ def main() -> int:
             without = timed(store, off)
             stored = store.count_articles()
             joined = len(store.story_members([a.id for a in on]))
-    print(f"{stored:,} articles stored; {joined} of the {len(on)} timed articles joined a story")
+    print(
+        f"{stored:,} articles stored; {joined} of the {len(on)} timed articles "
+        "are in a story of several"
+    )
     print(summary("upsert, stories on", with_stories))
     print(summary("upsert, stories off", without))
     print(f"{'sketch alone':<34} mean {sketch_ms:6.2f} ms")

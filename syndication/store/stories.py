@@ -1,14 +1,14 @@
 """Stories: the article → story assignment, and the members of the stories of a feed.
 
 A new article is compared with the articles of other partners published within the
-window around it that share at least `MIN_SHARED` of its sketch values (story_keys, an
-inverted index; the `CANDIDATES` sharing most), and joins the story of the one it
-resembles most if that one reaches the threshold (`syndication.stories.same_story`); else
-it starts a story of its own, named by its id. Another partner only: one partner's own
-near-identical items (a follow-up, a live page, a template) are its editorial choice, not
-several wires of one story. The assignment is made once, when the article is first
-stored: an edit does not move an article between stories (a feed item must not jump
-around).
+window around it that share at least `MIN_SHARED` of its indexed sketch values
+(story_keys, an inverted index over the smallest values; the `CANDIDATES` sharing most),
+and joins the story of the one it resembles most if that one reaches the threshold
+(`syndication.stories.same_story`); else it starts a story of its own, named by its id.
+Another partner only: one partner's own near-identical items (a follow-up, a live page,
+a template) are its editorial choice, not several wires of one story. The assignment is
+made once, when the article is first stored: an edit does not move an article between
+stories (a feed item must not jump around).
 
 Runs inside the article's upsert transaction (Store.upsert_article): the article, its
 story row and the marks that make the story's feeds render again commit together.
@@ -32,9 +32,8 @@ from syndication.store.schema import (
     story_keys,
     story_members,
 )
-from syndication.stories import Sketch, containment, same_story
+from syndication.stories import MIN_SHARED, Sketch, containment, index_keys, same_story
 
-MIN_SHARED = 2  # sketch values in common before the sketches are compared at all
 CANDIDATES = 20  # compared at most, those sharing most values first
 
 
@@ -57,7 +56,7 @@ def assign(conn: Connection, article: Article, sketch: Sketch, settings: StorySe
     if sketch.usable:
         conn.execute(
             sa.insert(story_keys),
-            [{"hash": h, "article_id": article.id} for h in sorted(set(sketch.hashes))],
+            [{"hash": h, "article_id": article.id} for h in sorted(set(index_keys(sketch)))],
         )
     if story_id != article.id:
         _touch_story(conn, story_id, article.id)
@@ -73,7 +72,7 @@ def _best_match(
         sa.select(story_keys.c.article_id, shared)
         .join(story_members, story_members.c.article_id == story_keys.c.article_id)
         .where(
-            story_keys.c.hash.in_(sorted(set(sketch.hashes))),
+            story_keys.c.hash.in_(sorted(set(index_keys(sketch)))),
             story_members.c.partner_id != article.partner_id,
             story_members.c.published.between(
                 article.published - window, article.published + window
@@ -197,4 +196,4 @@ def members(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[StoryMember
     return out
 
 
-__all__ = ["CANDIDATES", "MIN_SHARED", "assign", "members"]
+__all__ = ["CANDIDATES", "assign", "members"]

@@ -13,6 +13,7 @@ in the main and category feeds with its other sources (syndication/publish/selec
     minhash.resemblance(a, b) → float      estimated Jaccard similarity of the shingle sets
     minhash.containment(a, b) → float      estimated share of the shorter text in the other
     minhash.same_story(a, b)               both long enough, containment ≥ THRESHOLD
+    minhash.index_keys(s), candidates(a, b) what a store indexes, and whether two meet
 
 Pure functions of the standard library and `syndication.arabic`: no I/O, so the store,
 the benchmarks and the evaluation script use the same code.
@@ -21,12 +22,25 @@ the benchmarks and the evaluation script use the same code.
 from __future__ import annotations
 
 from syndication.stories.minhash import (
+    MIN_SHARED,
     THRESHOLD,
     Sketch,
+    candidates,
     containment,
+    index_keys,
     resemblance,
     same_story,
     sketch,
 )
 
-__all__ = ["THRESHOLD", "Sketch", "containment", "resemblance", "same_story", "sketch"]
+__all__ = [
+    "MIN_SHARED",
+    "THRESHOLD",
+    "Sketch",
+    "candidates",
+    "containment",
+    "index_keys",
+    "resemblance",
+    "same_story",
+    "sketch",
+]

@@ -22,6 +22,11 @@ from syndication.stories.fold import words
 
 SHINGLE = 3  # words per shingle: short enough to survive small edits, long enough to be rare
 K = 64  # hashes kept per article
+# The smallest INDEXED of them go into the store's inverted index, and two articles are
+# compared only when they share MIN_SHARED of those: on the labelled set, 32 keys miss no
+# pair the decision accepts (16 miss 11) at half the index of 64.
+INDEXED = 32
+MIN_SHARED = 2
 MIN_WORDS = 12  # a text shorter than this is too little evidence (a photo caption, a teaser)
 _MASK = (1 << 63) - 1
 
@@ -62,6 +67,16 @@ def sketch(title: str, text: str) -> Sketch:
         return Sketch(())
     shingles = {" ".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)}
     return Sketch(tuple(heapq.nsmallest(K, {_hash(s) for s in shingles})), len(shingles))
+
+
+def index_keys(sketch: Sketch) -> tuple[int, ...]:
+    """The sketch values a store indexes to find candidates (the smallest INDEXED)."""
+    return sketch.hashes[:INDEXED]
+
+
+def candidates(a: Sketch, b: Sketch) -> bool:
+    """Whether the index would put `a` and `b` side by side for comparison."""
+    return len(set(index_keys(a)) & set(index_keys(b))) >= MIN_SHARED
 
 
 def resemblance(a: Sketch, b: Sketch) -> float:
