@@ -655,7 +655,7 @@ def cmd_partners_export(args: argparse.Namespace) -> int:
 def _open_store(cfg: Config) -> Any:
     from .store import open_store
 
-    return _closing(open_store(cfg.storage_url))
+    return _closing(open_store(cfg.storage_url, stories=cfg.stories))
 
 
 class _closing:

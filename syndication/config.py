@@ -25,7 +25,14 @@ from urllib.parse import unquote, urlsplit
 from .arabic.slug import RESERVED_SLUGS, is_safe_slug, slugify
 from .arabic.text import clean_text
 from .errors import ConfigError
-from .model import ALL_FORMATS, FeedSpec, FetchSettings, PartnerFeed, ScrapeRules
+from .model import (
+    ALL_FORMATS,
+    FeedSpec,
+    FetchSettings,
+    PartnerFeed,
+    ScrapeRules,
+    StorySettings,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +128,7 @@ class Config:
     categories: tuple[CategoryDef, ...] = field(default=())
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
     health: HealthSettings = field(default_factory=HealthSettings)
+    stories: StorySettings = field(default_factory=StorySettings)
 
     def partner(self, partner_id: str) -> PartnerFeed | None:
         for p in self.partners:
@@ -283,6 +291,7 @@ class _Loader:
                 "feeds",
                 "cluster",
                 "health",
+                "stories",
             ),
         )
         storage = self.table(data.get("storage", {}), "storage")
@@ -300,6 +309,7 @@ class _Loader:
         storage_url = self.storage_url(url)
         cluster = self.cluster(data.get("cluster", {}), storage_url)
         health = self.health(data.get("health", {}))
+        stories = self.stories(data.get("stories", {}))
         return Config(
             path=self.path,
             base_dir=str(self.base_dir),
@@ -313,6 +323,7 @@ class _Loader:
             categories=categories,
             cluster=cluster,
             health=health,
+            stories=stories,
         )
 
     def storage_url(self, url: str) -> str:
@@ -457,6 +468,20 @@ class _Loader:
         self.check_range(f"{key}.short_body", result.short_body, 1, 100_000)
         self.check_range(f"{key}.poor_share", result.poor_share, 0.01, 1)
         self.check_range(f"{key}.poor_sample", result.poor_sample, 1, 100)
+        return result
+
+    def stories(self, value: object) -> StorySettings:
+        key = "stories"
+        table = self.table(value, key)
+        self.known(table, key, (f.name for f in dataclasses.fields(StorySettings)))
+        result = StorySettings(**self.fields(StorySettings, table, key))
+        self.check_range(f"{key}.window", result.window, 1, 720)
+        if not 0 < result.threshold <= 1:  # NaN fails too
+            self.fail(
+                f"{key}.threshold",
+                f"{result.threshold} is out of range",
+                "use a share above 0 and at most 1, e.g. 0.4 (see docs/clustering.md)",
+            )
         return result
 
     def cluster(self, value: object, storage_url: str) -> ClusterSettings:
@@ -629,7 +654,15 @@ class _Loader:
             for required in ("key", "title", "kind"):
                 if required not in table:
                     self.fail(f"{key}.{required}", "missing")
-            vals = self.fields(FeedSpec, table, key, skip=("formats", "kind"))
+            vals = self.fields(FeedSpec, table, key, skip=("formats", "kind", "dedupe"))
+            if "dedupe" in table:
+                if table["dedupe"] not in ("cluster", "none"):
+                    self.fail(
+                        f"{key}.dedupe",
+                        f"{table['dedupe']!r} is not one of cluster, none",
+                        '"cluster": one item per story; "none": every article',
+                    )
+                vals["dedupe"] = table["dedupe"]
             kind = table["kind"]
             if kind not in _FEED_KINDS:
                 self.fail(f"{key}.kind", f"{kind!r} is not one of {', '.join(_FEED_KINDS)}")

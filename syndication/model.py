@@ -19,6 +19,7 @@ from typing import Literal
 
 FeedKind = Literal["main", "urgent", "category", "partner"]
 FeedFormat = Literal["rss", "atom", "json"]
+Dedupe = Literal["cluster", "none"]
 BlockKind = Literal["p", "h2", "h3", "quote"]
 # "stopped": the run was stopping, so the partner was not polled (or its poll was cut
 # short before its feed was read); it is polled again on the next start.
@@ -108,6 +109,24 @@ class FeedSpec:
     # Hours: an item published longer ago leaves the feed. None: no limit. config.toml
     # gives urgent feeds 48 when the key is absent (old breaking news is not breaking).
     max_item_age: float | None = None
+    # "cluster": one item per story (its first article, with the other sources listed);
+    # "none": every article. None: "none" for partner feeds, "cluster" for the others.
+    dedupe: Dedupe | None = None
+
+    @property
+    def deduplicated(self) -> bool:
+        if self.dedupe is None:
+            return self.kind != "partner"
+        return self.dedupe == "cluster"
+
+
+@dataclass(frozen=True, slots=True)
+class StorySettings:
+    """[stories] in config.toml: when two articles are one story (syndication/stories)."""
+
+    window: float = 48.0  # hours either side of an article's publication time
+    threshold: float = 0.4  # containment of the shorter text in the other (0–1]
+    enabled: bool = True
 
 
 # --- pipeline values ------------------------------------------------------------------
@@ -215,6 +234,31 @@ class Scraped:
 
 
 @dataclass(frozen=True, slots=True)
+class StorySource:
+    """Another partner's article of the same story, as a deduplicated feed lists it."""
+
+    partner_id: str
+    name: str  # the partner's name, for readers
+    url: str  # the partner's article
+    title: str
+    feed_url: str  # our feed of that partner (RSS <source url>)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryMember:
+    """One stored article of a story, with what a feed selection filters on."""
+
+    article_id: str
+    story_id: str  # the id of the story's first article
+    partner_id: str
+    url: str
+    title: str
+    published: dt.datetime
+    urgent: bool
+    category_slugs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """The normalized record we store and publish."""
 
@@ -235,6 +279,9 @@ class Article:
     language: str
     content_hash: str  # over title, body, images, urgent, categories, author
     item_hash: str = ""  # hash of the partner's feed entry: a change means "re-scrape"
+    # Set by the publisher only, for a deduplicated feed: the story's other sources. Not
+    # stored, not in content_hash.
+    sources: tuple[StorySource, ...] = ()
 
     @property
     def body_text(self) -> str:

@@ -256,7 +256,7 @@ def run_daemon(config: Config, signals: StopSignals | None = None) -> int:
         with StopSignals() as own:
             return run_daemon(config, own)
     started = time.monotonic()
-    store = open_store(config.storage_url)
+    store = open_store(config.storage_url, stories=config.stories)
     daemon = Daemon(config, store, stop=signals.event)
     try:
         code = daemon.run()

@@ -181,7 +181,10 @@ _TIME = (
     r"|a\.?m\.?|p\.?m\.?|ق\.?\s?ظ|ب\.?\s?ظ)" + _NOT_LETTER_AFTER + r")?"
 )
 # Between a date and the time that follows it: "T", " - ", " | ", "، الساعة ", " at ".
-_TIME_AFTER_RE = re.compile(r"(?:\s*t\s*|[\s,،\-–—|@/]*(?:(?:الساعه|ساعه|at|في|ساعت)\s*)?)" + _TIME)
+# Maghrebi bylines say "على الساعة 17:05" ("at the hour"), as Gulf ones say "الساعة".
+_TIME_AFTER_RE = re.compile(
+    r"(?:\s*t\s*|[\s,،\-–—|@/]*(?:(?:(?:علي\s*)?الساعه|ساعه|at|في|ساعت)\s*)?)" + _TIME
+)
 # A time right before the date: "GMT 17:27 17.03.2020".
 _TIME_BEFORE_RE = re.compile(_TIME + r"[\s,،\-–—|@/]*$")
 

@@ -199,7 +199,7 @@ class ClusterScheduler:
 def run_scheduler(config: Config) -> int:
     """The `syndication scheduler` process: until SIGTERM/SIGINT."""
     settings = require_cluster(config)
-    store = open_store(config.storage_url)
+    store = open_store(config.storage_url, stories=config.stories)
     client = redis_client(settings)
     app = make_celery(config)
     scheduler = ClusterScheduler(config, store, app, client)

@@ -86,7 +86,7 @@ class Runtime:
         if settings.host_rate_limit > 0:
             limiter = HostLimiter(client, rate=settings.host_rate_limit, prefix=settings.key_prefix)
             gate = limiter.slot
-        store = open_store(self.config.storage_url, migrate=False)
+        store = open_store(self.config.storage_url, migrate=False, stories=self.config.stories)
         fetcher = Fetcher(self.config.fetch, host_gate=gate)
         # Pages are scraped in this (Celery worker) process: Celery scales by processes
         # already, and its pool's children may not start processes of their own.

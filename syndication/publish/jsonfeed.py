@@ -96,6 +96,13 @@ def _item(article: Article, settings: PublishSettings, now: dt.datetime) -> dict
             for i in images
         ],
     }
+    sources = sel.sources_of(article)
+    if sources:
+        # The story's other wires (a deduplicated feed shows the story once).
+        item["_also_in"] = [
+            {"partner": s.partner_id, "name": s.name, "url": s.url, "title": s.title}
+            for s in sources
+        ]
     author = sel.author_of(article)
     if author:
         item["authors"] = [{"name": author}]

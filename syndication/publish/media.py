@@ -83,6 +83,8 @@ class EntryExtension:
     modified: str | None = None  # RFC 3339, RSS only (Atom has <updated>)
     lang: str | None = None  # set only when it differs from the feed's language
     links: list[AtomLink] = field(default_factory=list)  # Atom entry links, complete
+    # RSS <source url="feed">name</source>, one per other wire of the story
+    sources: list[tuple[str, str]] = field(default_factory=list)
 
     def extend_ns(self) -> dict[str, str]:
         return {}
@@ -92,6 +94,8 @@ class EntryExtension:
             etree.SubElement(item, f"{{{DC_NS}}}creator").text = self.creator
         if self.modified:
             etree.SubElement(item, f"{{{DCTERMS_NS}}}modified").text = self.modified
+        for url, name in self.sources:
+            etree.SubElement(item, "source", url=url).text = name
         self._media(item)
         return item
 

@@ -110,6 +110,7 @@ def rss_entry(
         entry.enclosure(url=lead.url, length=str(lead.length or 0), type=sel.image_type(lead))
     ext.creator = sel.author_of(article)
     ext.modified = sel.rfc3339(sel.updated_of(article, now))
+    ext.sources = [(s.feed_url, s.name) for s in sel.sources_of(article)]
     return entry, {marker: body}
 
 
@@ -134,6 +135,10 @@ def atom_entry(article: Article, settings: PublishSettings, now: dt.datetime) ->
                 length=str(lead.length or 0),
             )
         )
+    links.extend(
+        AtomLink(href=s.url, rel="related", type="text/html", title=s.name)
+        for s in sel.sources_of(article)
+    )
     ext.links = links
     lang = sel.language_of(article, settings)
     if lang.lower() != settings.language.lower():

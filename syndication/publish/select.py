@@ -21,7 +21,16 @@ from urllib.parse import urljoin, urlsplit
 
 from syndication.arabic.slug import assign_slugs, is_safe_slug, slugify
 from syndication.config import Config, PublishSettings
-from syndication.model import Article, Category, FeedFormat, FeedSpec, Image, MetricDelta
+from syndication.model import (
+    Article,
+    Category,
+    FeedFormat,
+    FeedSpec,
+    Image,
+    MetricDelta,
+    StoryMember,
+    StorySource,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +88,10 @@ class StoreReader(Protocol):
     ) -> str: ...
 
     def categories(self) -> list[Category]: ...
+
+    def story_members(
+        self, article_ids: Collection[str]
+    ) -> dict[str, tuple[StoryMember, ...]]: ...
 
     def get_meta(self, key: str) -> str | None: ...
 
@@ -227,16 +240,19 @@ class Selection:
     urgent: bool | None = None
     category_slug: str | None = None
     partner_id: str | None = None
+    dedupe: bool = False  # one item per story (not a store filter: see deduplicate)
 
 
 def selection(config: Config, store: StoreReader, spec: FeedSpec) -> Selection:
+    dedupe = spec.deduplicated
     if spec.kind == "urgent":
-        return Selection(urgent=True)
+        return Selection(urgent=True, dedupe=dedupe)
     if spec.kind == "category":
-        return Selection(category_slug=category_slug(config, store.categories(), spec.value or ""))
+        slug = category_slug(config, store.categories(), spec.value or "")
+        return Selection(category_slug=slug, dedupe=dedupe)
     if spec.kind == "partner":
-        return Selection(partner_id=spec.value or "")
-    return Selection()
+        return Selection(partner_id=spec.value or "", dedupe=dedupe)
+    return Selection(dedupe=dedupe)
 
 
 def stamp(store: StoreReader, selected: Selection) -> str:
@@ -266,7 +282,17 @@ def select(
         known = reads.get(selected, stamp, limit)
         if known is not None:
             return known[:limit]
-    articles = newest_first(
+    if selected.dedupe:
+        articles = _deduplicated(config, store, selected, limit)
+    else:
+        articles = _read(store, selected, limit)
+    if reads is not None and stamp is not None:
+        reads.put(selected, stamp, limit, articles)
+    return articles
+
+
+def _read(store: StoreReader, selected: Selection, limit: int) -> list[Article]:
+    return newest_first(
         store.latest(
             limit=limit,
             urgent=selected.urgent,
@@ -274,9 +300,72 @@ def select(
             partner_id=selected.partner_id,
         )
     )[:limit]
-    if reads is not None and stamp is not None:
-        reads.put(selected, stamp, limit, articles)
-    return articles
+
+
+MAX_READ_FACTOR = 8  # a deduplicated feed reads at most this many times its limit
+
+
+def _deduplicated(
+    config: Config, store: StoreReader, selected: Selection, limit: int
+) -> list[Article]:
+    """The newest `limit` stories of the selection, each as its first article with the
+    story's other sources. Later wires of a story drop out, so the store is read again,
+    twice as deep, until `limit` stories are found or the store has no more."""
+    depth = limit
+    while True:
+        read = _read(store, selected, depth)
+        kept = deduplicate(config, selected, read, store.story_members([a.id for a in read]))
+        if len(kept) >= limit or len(read) < depth or depth >= limit * MAX_READ_FACTOR:
+            return kept[:limit]
+        depth *= 2
+
+
+def deduplicate(
+    config: Config,
+    selected: Selection,
+    articles: list[Article],
+    members: dict[str, tuple[StoryMember, ...]],
+) -> list[Article]:
+    """One item per story: the story's first article that this feed selects (the one
+    readers saw first; a later wire never replaces it, so the item keeps its id), with
+    every other member as a source. An article whose story's first selected member is
+    older than the read is dropped too: that story is already further down the feed, or
+    was in it before."""
+    out: list[Article] = []
+    for article in articles:
+        story = members.get(article.id)
+        if not story:
+            out.append(article)
+            continue
+        eligible = [m for m in story if _selects(selected, m)]
+        first = eligible[0] if eligible else None
+        if first is None or first.article_id != article.id:
+            continue
+        others = [m for m in story if m.article_id != article.id]
+        out.append(replace(article, sources=tuple(_source(config, m) for m in others)))
+    return out
+
+
+def _selects(selected: Selection, member: StoryMember) -> bool:
+    if selected.urgent is not None and member.urgent != selected.urgent:
+        return False
+    if selected.category_slug is not None and selected.category_slug not in (
+        member.category_slugs
+    ):
+        return False
+    return selected.partner_id is None or member.partner_id == selected.partner_id
+
+
+def _source(config: Config, member: StoryMember) -> StorySource:
+    partner = config.partner(member.partner_id)
+    name = partner.name if partner is not None else member.partner_id
+    return StorySource(
+        partner_id=member.partner_id,
+        name=name,
+        url=member.url,
+        title=member.title,
+        feed_url=self_url(config.publish, f"partner-{member.partner_id}{FILE_SUFFIX['rss']}"),
+    )
 
 
 class SelectionReads:
@@ -524,12 +613,46 @@ def body_of(article: Article, settings: PublishSettings) -> str:
         for img in images_of(article)
         if img.url not in body and html.escape(img.url, quote=True) not in body
     ]
-    figures = "".join(_figure(img) for img in missing)
+    figures = "".join(_figure(img) for img in missing) + also_in(article)
     if re.match(r"<div\b[^>]*\bdir=", body, flags=re.IGNORECASE) and body.endswith("</div>"):
         if not figures:
             return body
         return body[: -len("</div>")] + figures + "</div>"
     return f'<div dir="{direction(lang)}" lang="{lang}">{body}{figures}</div>'
+
+
+ALSO_IN_LABEL = "أيضا في"
+
+
+def sources_of(article: Article) -> list[StorySource]:
+    """The story's other sources we can link to: an http(s) URL, a clean name, each once."""
+    out: list[StorySource] = []
+    seen: set[str] = set()
+    for source in article.sources:
+        if not is_web_url(source.url) or source.url in seen:
+            continue
+        seen.add(source.url)
+        out.append(
+            replace(
+                source,
+                name=plain(source.name, limit=200) or source.partner_id,
+                title=plain(source.title, limit=TITLE_MAX),
+            )
+        )
+    return out
+
+
+def also_in(article: Article) -> str:
+    """The "أيضا في: …" line under a story's body: the other wires, linked."""
+    sources = sources_of(article)
+    if not sources:
+        return ""
+    links = "، ".join(
+        f'<a href="{html.escape(s.url, quote=True)}" title="{html.escape(s.title, quote=True)}">'
+        f"{html.escape(s.name)}</a>"
+        for s in sources
+    )
+    return f'<p class="also-in">{ALSO_IN_LABEL}: {links}</p>'
 
 
 def _figure(image: Image) -> str:

@@ -46,6 +46,7 @@ from .extract import (
     find_urgent,
     nearest_h1,
 )
+from .headline import headline_element
 from .images import FoundImages, find_images
 from .page import FullTreeNeeded, PrunedSoup, common_ancestor, parse_page, text_of
 from .prune import PRUNER  # the fast path; `PRUNER = None` instead builds every page whole
@@ -190,6 +191,8 @@ def _extract(
             hint="not an article page, or set a body selector in the partner's rules",
         )
     h1 = _optional("title", url, None, lambda: nearest_h1(doc, roots))
+    if h1 is None:  # a headline in a div/h2/td: the element <title> names
+        h1 = _optional("title", url, None, lambda: headline_element(doc, roots))
     raw_title, title_el = find_title(doc, h1)
     title, prefixed = strip_urgent_prefix(raw_title) if raw_title else (None, False)
     header, scope = _scopes(title_el, roots)

@@ -34,6 +34,7 @@ from .rules import (
     READ_ALSO_RE,
 )
 from .scoring import INLINE, TOKEN_SPLIT, is_junk_label
+from .siblings import sibling_run
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,8 @@ def find_body_roots(page: Page) -> list[Tag]:
         for known in matches[selector]:
             if _contains(known, best) and len(text_of(known)) < 4 * best_len + 2000:
                 return [*_lead_before(known), known]
-    return [*_lead_before(best), best]
+    run = sibling_run(best)  # text blocks interleaved with image blocks (siblings.py)
+    return [*_lead_before(run[0]), *run]
 
 
 def _lead_before(root: Tag) -> list[Tag]:
@@ -86,6 +88,8 @@ def _lead_before(root: Tag) -> list[Tag]:
     if previous is None or previous.name not in ("div", "p", "section"):
         return []
     names = classes_and_id(previous)
+    if previous.find(["img", "picture", "figure"]) is not None:
+        return []  # a "lead-image" block: its text is the caption, read with the image
     if "lead" in names and 40 <= len(text_of(previous)) <= 1500:
         return [previous]
     return []

@@ -29,6 +29,7 @@ from bs4.element import NavigableString
 
 from ..arabic.text import clean_text, matching_key
 from ..model import Image
+from . import captions
 from .credits import split_credit
 from .meta import unescape
 from .page import Page, classes_and_id, named, text_of
@@ -245,25 +246,16 @@ def _caption_element(img: Tag, page: Page, wrappers: list[Tag]) -> Tag | None:
         for tag in wrapper.find_all(True):
             if _has_class(tag, CAPTION_CLASSES) and text_of(tag):
                 return tag
-    # The element right after the image inside its own wrapper (almadenahnews div.red).
+    # The element right after the image inside its own wrapper (almadenahnews div.red,
+    # a lazy image's p.img-desc), or the next cell of a layout table (captions.py).
     node = img
     while node.parent is not None and node.parent.name in ("a", "picture"):
         node = node.parent
     if wrappers and node.parent is wrappers[0]:
-        for sibling in node.find_next_siblings():
-            if sibling.name in ("noscript", "br", "script", "style"):
-                continue
-            text = text_of(sibling)
-            if not text:
-                continue
-            if (
-                sibling.find(["img", "h1", "h2", "h3"]) is None
-                and sibling.name not in ("h1", "h2", "h3", "p", "ul", "ol", "table")
-                and len(text) <= _MAX_CAPTION
-            ):
-                return sibling
-            break
-    return None
+        found = captions.after_image(node, wrappers[0])
+        if found is not None:
+            return found
+    return captions.in_table(node)
 
 
 def _ld_captions(page: Page) -> dict[str, str]:

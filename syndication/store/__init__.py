@@ -3,6 +3,8 @@
     open_store(url) → Store
         ├── articles: upsert by Article.id (content_hash decides new/updated/unchanged),
         │             tombstones, latest(filters), feed_stamp(filters)
+        ├── stories: a new article joins the story of a near-duplicate from another wire
+        │            (syndication.stories), story_members(ids) for deduplicated feeds
         ├── partners: PartnerState per partner, replaced on every poll
         ├── meta, feed files: small key/value rows, rendered feeds with their ETag
         ├── metric values: the pipeline's counters and gauges (syndication.metrics)
@@ -12,8 +14,8 @@
 The only user of SQLAlchemy and Alembic. Every public method is one transaction and
 raises `StorageError` (naming the database, password hidden, and what to do) for any
 database failure. Layout: `schema` (tables), `db` (engine, transactions, migrations,
-error translation), `articles`, `partners`, `metricrows`, `health` (queries); `Store` below composes
-them.
+error translation), `articles`, `stories`, `partners`, `metricrows`, `health` (queries);
+`Store` below composes them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from syndication.model import (
     HealthRecord,
     MetricDelta,
     PartnerState,
+    StoryMember,
+    StorySettings,
     UpsertResult,
 )
 from syndication.store import articles as _articles
@@ -37,7 +41,9 @@ from syndication.store import health as _health
 from syndication.store import locks as _locks
 from syndication.store import metricrows as _metricrows
 from syndication.store import partners as _partners
+from syndication.store import stories as _stories
 from syndication.store.locks import AdvisoryLock
+from syndication.stories import sketch as story_sketch
 
 
 def _now() -> dt.datetime:
@@ -47,9 +53,16 @@ def _now() -> dt.datetime:
 class Store:
     """A connection pool to one database; safe to share between threads."""
 
-    def __init__(self, url: str, *, busy_timeout: float = _db.DEFAULT_BUSY_TIMEOUT) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout: float = _db.DEFAULT_BUSY_TIMEOUT,
+        stories: StorySettings | None = None,
+    ) -> None:
         self.url = url  # as given (may hold a password); `display_url` is for messages
         self.display_url = _db.redact(url)
+        self.stories = stories or StorySettings()
         self._engine = _db.create_engine(url, busy_timeout=busy_timeout)
 
     def __repr__(self) -> str:
@@ -126,12 +139,29 @@ class Store:
     def upsert_article(self, article: Article) -> UpsertResult:
         """Store one article in one transaction: "new", "updated", "unchanged" or
         "tombstoned" (deleted before: nothing written). An update keeps the stored
-        `published` and takes `article.updated`."""
+        `published` and takes `article.updated`. A new article joins its story in the same
+        transaction (see store/stories.py)."""
+        # Sketched before the transaction: CPU work need not hold the write lock.
+        sketch = story_sketch(article.title, article.body_text)
         with (
             _db.translate(self.display_url, f"storing article {article.id} ({article.url})"),
             _db.write(self._engine) as conn,
         ):
-            return _articles.upsert(conn, article)
+            result = _articles.upsert(conn, article)
+            if result == "new":
+                _stories.assign(conn, article, sketch, self.stories)
+            return result
+
+    def story_members(self, article_ids: Collection[str]) -> dict[str, tuple[StoryMember, ...]]:
+        """article id → the members of its story, oldest first, for each of the given
+        articles whose story has more than one member."""
+        if not article_ids:
+            return {}
+        with (
+            _db.translate(self.display_url, "reading stories"),
+            _db.read(self._engine) as conn,
+        ):
+            return _stories.members(conn, list(article_ids))
 
     def delete_article(self, article_id: str, reason: str = "") -> bool:
         """Remove an article and tombstone its id so it never comes back. True if it existed."""
@@ -317,7 +347,11 @@ class Store:
 
 
 def open_store(
-    url: str, *, migrate: bool = True, busy_timeout: float = _db.DEFAULT_BUSY_TIMEOUT
+    url: str,
+    *,
+    migrate: bool = True,
+    busy_timeout: float = _db.DEFAULT_BUSY_TIMEOUT,
+    stories: StorySettings | None = None,
 ) -> Store:
     """Open (and by default migrate) the store at `url`.
 
@@ -325,8 +359,9 @@ def open_store(
     `postgresql+psycopg://user@host/db`. `busy_timeout` is how many seconds a write waits
     for another process's lock (SQLite) or for the connection (PostgreSQL) before
     failing with `StorageError`. With `migrate=False` the schema must already be current.
+    `stories` ([stories] in config.toml) decides when two articles are one story.
     """
-    store = Store(url, busy_timeout=busy_timeout)
+    store = Store(url, busy_timeout=busy_timeout, stories=stories)
     try:
         action = "upgrading the schema" if migrate else "checking the schema"
         with _db.translate(store.display_url, action):

@@ -154,6 +154,11 @@ def _next_seq(conn: Connection) -> int:
 
 
 def _mark(conn: Connection, keys: Iterable[str], seq: int) -> None:
+    mark(conn, keys, seq)
+
+
+def mark(conn: Connection, keys: Iterable[str], seq: int) -> None:
+    """Record change number `seq` on these feed selections (their stamps change)."""
     db.upsert(conn, selection_marks, [{"key": k, "seq": seq} for k in sorted(keys)], ["key"])
 
 
@@ -444,6 +449,7 @@ __all__ = [
     "get",
     "known_item_hashes",
     "latest",
+    "mark",
     "selection_keys",
     "unique_categories",
     "upsert",

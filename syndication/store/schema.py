@@ -219,6 +219,44 @@ partner_events = sa.Table(
     sa.Index(None, "partner_id", "kind", "at"),
 )
 
+# --- stories (syndication/stories): one story from many wires ----------------------------
+
+# One row per article clustered since the stories tables exist: the story it belongs to
+# (the id of the story's first article) and its text sketch, read back to compare a newer
+# article with it. An article without a row is a story of its own.
+story_members = sa.Table(
+    "story_members",
+    metadata,
+    sa.Column(
+        "article_id",
+        sa.String(255),
+        sa.ForeignKey("articles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("story_id", sa.String(255), nullable=False),
+    # Copies of articles.partner_id and .published: candidates are filtered on them
+    # without reading articles.
+    sa.Column("partner_id", sa.String(255), nullable=False),
+    sa.Column("published", UTCDateTime, nullable=False),
+    sa.Column("sketch", sa.LargeBinary, nullable=False),
+    sa.Index(None, "story_id"),
+)
+
+# Inverted index over the sketch values: articles that share several of them are the
+# candidates a new article is compared with (one index probe per value, whatever the
+# size of the store).
+story_keys = sa.Table(
+    "story_keys",
+    metadata,
+    sa.Column("hash", sa.BigInteger, primary_key=True),
+    sa.Column(
+        "article_id",
+        sa.String(255),
+        sa.ForeignKey("articles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
 CHANGE_SEQ = "change_seq"
 
 __all__ = [
@@ -237,5 +275,7 @@ __all__ = [
     "partner_hours",
     "partner_states",
     "selection_marks",
+    "story_keys",
+    "story_members",
     "tombstones",
 ]

@@ -55,7 +55,9 @@ def record(s: Scraped) -> dict[str, Any]:
 
 
 def scraped(entry: dict[str, Any]) -> Scraped:
-    return scrape((PAGES / entry["html"]).read_bytes(), entry["url"])
+    return scrape(
+        (PAGES / entry["html"]).read_bytes(), entry["url"], timezone=entry.get("timezone", "UTC")
+    )
 
 
 def truth(entry: dict[str, Any], index: int = 0) -> Any:

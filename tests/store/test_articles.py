@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from syndication.errors import StorageError
-from syndication.model import Article, Category
+from syndication.model import Article, Block, Category
 from syndication.store import Store, open_store
 from tests.support.factories import T0, make_stored_article
 
@@ -208,6 +208,12 @@ def test_feed_stamp_changes_only_for_affected_selections(store: Store) -> None:
 
     before = stamps()
     urgent = make_stored_article(3, partner_id="ahram", urgent=True, categories=(POLITICS,))
+    # Another story: the same text would join masrawy's story and touch its feeds too
+    # (tests/store/test_stories.py).
+    urgent = dataclasses.replace(
+        urgent,
+        blocks=(Block("p", "أعلنت هيئة الأرصاد الجوية عن موجة حارة تضرب البلاد بدءا من غد الاثنين وتستمر حتى نهاية الأسبوع."),),
+    )
     store.upsert_article(urgent)
     after = stamps()
     changed = {key for key in before if before[key] != after[key]}

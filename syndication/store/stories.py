@@ -1,0 +1,199 @@
+"""Stories: the article → story assignment, and the members of the stories of a feed.
+
+A new article is compared with the articles of other partners published within the
+window around it that share at least `MIN_SHARED` of its indexed sketch values
+(story_keys, an inverted index over the smallest values; the `CANDIDATES` sharing most),
+and joins the story of the one it resembles most if that one reaches the threshold
+(`syndication.stories.same_story`); else it starts a story of its own, named by its id.
+Another partner only: one partner's own near-identical items (a follow-up, a live page,
+a template) are its editorial choice, not several wires of one story. The assignment is
+made once, when the article is first stored: an edit does not move an article between
+stories (a feed item must not jump around).
+
+Runs inside the article's upsert transaction (Store.upsert_article): the article, its
+story row and the marks that make the story's feeds render again commit together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from syndication.model import Article, StoryMember, StorySettings
+from syndication.store import articles as _articles
+from syndication.store.schema import (
+    CHANGE_SEQ,
+    article_categories,
+    articles,
+    counters,
+    story_keys,
+    story_members,
+)
+from syndication.stories import MIN_SHARED, Sketch, containment, index_keys, same_story
+
+CANDIDATES = 20  # compared at most, those sharing most values first
+
+
+def assign(conn: Connection, article: Article, sketch: Sketch, settings: StorySettings) -> str:
+    """Record the story of a newly stored article; returns its story id."""
+    story_id = article.id
+    if settings.enabled and sketch.usable:
+        best = _best_match(conn, article, sketch, settings)
+        if best is not None:
+            story_id = best
+    conn.execute(
+        sa.insert(story_members).values(
+            article_id=article.id,
+            story_id=story_id,
+            partner_id=article.partner_id,
+            published=article.published,
+            sketch=sketch.to_bytes(),
+        )
+    )
+    if sketch.usable:
+        conn.execute(
+            sa.insert(story_keys),
+            [{"hash": h, "article_id": article.id} for h in sorted(set(index_keys(sketch)))],
+        )
+    if story_id != article.id:
+        _touch_story(conn, story_id, article.id)
+    return story_id
+
+
+def _best_match(
+    conn: Connection, article: Article, sketch: Sketch, settings: StorySettings
+) -> str | None:
+    window = dt.timedelta(hours=settings.window)
+    shared = sa.func.count().label("shared")
+    candidates = (
+        sa.select(story_keys.c.article_id, shared)
+        .join(story_members, story_members.c.article_id == story_keys.c.article_id)
+        .where(
+            story_keys.c.hash.in_(sorted(set(index_keys(sketch)))),
+            story_members.c.partner_id != article.partner_id,
+            story_members.c.published.between(
+                article.published - window, article.published + window
+            ),
+        )
+        .group_by(story_keys.c.article_id)
+        .having(shared >= MIN_SHARED)
+        .order_by(shared.desc(), story_keys.c.article_id)
+        .limit(CANDIDATES)
+        .subquery()
+    )
+    rows = conn.execute(
+        sa.select(story_members.c.article_id, story_members.c.story_id, story_members.c.sketch)
+        .join(candidates, candidates.c.article_id == story_members.c.article_id)
+        .order_by(story_members.c.article_id)
+    ).all()
+    best: tuple[float, str] | None = None
+    for _, story_id, blob in rows:
+        other = Sketch.from_bytes(bytes(blob))
+        if not same_story(sketch, other, settings.threshold):
+            continue
+        score = containment(sketch, other)
+        if best is None or score > best[0]:
+            best = (score, str(story_id))
+    return best[1] if best is not None else None
+
+
+def _touch_story(conn: Connection, story_id: str, newcomer: str) -> None:
+    """Mark the feed selections of the story's earlier members as changed: the item that
+    shows the story lists one more source now, wherever it is (another category, another
+    urgent flag than the newcomer's). The newcomer's upsert took this transaction's
+    change number; the marks reuse it."""
+    seq = conn.execute(
+        sa.select(counters.c.value).where(counters.c.name == CHANGE_SEQ)
+    ).scalar_one()
+    rows = conn.execute(
+        sa.select(articles.c.id, articles.c.partner_id, articles.c.urgent)
+        .join(story_members, story_members.c.article_id == articles.c.id)
+        .where(story_members.c.story_id == story_id, articles.c.id != newcomer)
+    ).all()
+    keys: set[str] = set()
+    slugs = _slugs(conn, [row.id for row in rows])
+    for row in rows:
+        keys |= _articles.selection_keys(row.partner_id, bool(row.urgent), slugs.get(row.id, ()))
+    _articles.mark(conn, keys, int(seq))
+
+
+def _slugs(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    if not ids:
+        return {}
+    rows = conn.execute(
+        sa.select(article_categories.c.article_id, article_categories.c.slug)
+        .where(article_categories.c.article_id.in_(list(ids)))
+        .order_by(article_categories.c.article_id, article_categories.c.position)
+    )
+    for article_id, slug in rows:
+        out.setdefault(article_id, []).append(slug)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def members(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[StoryMember, ...]]:
+    """article id → every member of its story (itself included), oldest first, for the
+    given ids that are in a story of more than one article."""
+    unique = sorted(set(ids))
+    story_of: dict[str, str] = {}
+    for start in range(0, len(unique), _articles.IN_CHUNK):
+        chunk = unique[start : start + _articles.IN_CHUNK]
+        rows = conn.execute(
+            sa.select(story_members.c.article_id, story_members.c.story_id).where(
+                story_members.c.article_id.in_(chunk)
+            )
+        )
+        story_of.update((str(a), str(s)) for a, s in rows)
+    stories = sorted(set(story_of.values()))
+    by_story: dict[str, list[StoryMember]] = {}
+    found: list[tuple[str, str, str, str, str, dt.datetime, bool]] = []
+    for start in range(0, len(stories), _articles.IN_CHUNK):
+        chunk = stories[start : start + _articles.IN_CHUNK]
+        found_rows = conn.execute(
+            sa.select(
+                story_members.c.story_id,
+                articles.c.id,
+                articles.c.partner_id,
+                articles.c.url,
+                articles.c.title,
+                articles.c.published,
+                articles.c.urgent,
+            )
+            .join(articles, articles.c.id == story_members.c.article_id)
+            .where(story_members.c.story_id.in_(chunk))
+        ).all()
+        found.extend(
+            (str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5], bool(r[6]))
+            for r in found_rows
+        )
+    counts: dict[str, int] = {}
+    for row in found:
+        counts[row[0]] = counts.get(row[0], 0) + 1
+    shared = [row for row in found if counts[row[0]] > 1]
+    slugs = _slugs(conn, [row[1] for row in shared])
+    for story_id, article_id, partner_id, url, title, published, urgent in shared:
+        by_story.setdefault(story_id, []).append(
+            StoryMember(
+                article_id=article_id,
+                story_id=story_id,
+                partner_id=partner_id,
+                url=url,
+                title=title,
+                published=published,
+                urgent=bool(urgent),
+                category_slugs=slugs.get(article_id, ()),
+            )
+        )
+    out: dict[str, tuple[StoryMember, ...]] = {}
+    for group in by_story.values():
+        ordered = tuple(sorted(group, key=lambda m: (m.published, m.article_id)))
+        for member in ordered:
+            if member.article_id in story_of:
+                out[member.article_id] = ordered
+    return out
+
+
+__all__ = ["CANDIDATES", "assign", "members"]

@@ -1,0 +1,83 @@
+"""Arabic folding and sketches: spelling variants match, different stories do not, and the
+labelled set (tests/data/stories, built by benchmarks/story_pairs.py) meets the target."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from syndication.stories import (
+    THRESHOLD,
+    Sketch,
+    candidates,
+    containment,
+    resemblance,
+    same_story,
+    sketch,
+)
+from syndication.stories.fold import words
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "stories"
+
+STORY = (
+    "أعلنت وزارة الصحة المصرية اليوم تسجيل 120 إصابة جديدة بفيروس كورونا في محافظات "
+    "القاهرة والجيزة والإسكندرية، وأكدت أن الحالات مستقرة وتتلقى العلاج في مستشفيات العزل. "
+    "وقال المتحدث باسم الوزارة إن فرق الترصد تتابع المخالطين وتجري لهم الفحوص اللازمة."
+)
+
+
+def test_fold_makes_spelling_variants_one_word() -> None:
+    assert words("أعلنَ الرئيــس إجراءات جديدة في ٢٠٢٦") == words(
+        "اعلن الرئيس اجراءات جديده في 2026"
+    )
+    assert words("مستشفى") == words("مستشفي")
+    assert words("والوزارة") == words("الوزاره") == words("وزارة")
+
+
+def test_same_story_with_small_edits_matches() -> None:
+    edited = (
+        "القاهرة - (أ ش أ): اعلنت وزارة الصحه المصريه اليوم تسجيل ١٢٠ اصابة جديدة بفيروس "
+        "كورونا في محافظات القاهرة والجيزة والاسكندرية، واكدت ان الحالات مستقرة وتتلقى "
+        "العلاج في مستشفيات العزل. وأفاد المتحدث باسم الوزارة إن فرق الترصد تتابع المخالطين."
+    )
+    a, b = sketch("مصر تسجل 120 إصابة بكورونا", STORY), sketch("الصحة: 120 إصابة", edited)
+    assert resemblance(a, b) > 0.4
+    assert same_story(a, b)
+
+
+def test_different_story_on_the_same_topic_does_not_match() -> None:
+    other = (
+        "أعلنت وزارة الصحة الأردنية تسجيل حالتي وفاة و45 إصابة جديدة بفيروس كورونا، "
+        "مشيرة إلى ارتفاع نسبة الفحوص الإيجابية في عمان والزرقاء خلال الأسبوع الماضي. "
+        "ودعت الوزارة المواطنين إلى تلقي الجرعة المعززة من اللقاح في المراكز الصحية."
+    )
+    a, b = sketch("مصر تسجل 120 إصابة", STORY), sketch("الأردن: وفاتان بكورونا", other)
+    assert containment(a, b) < THRESHOLD
+    assert not same_story(a, b)
+
+
+def test_short_texts_are_not_evidence_and_sketches_round_trip() -> None:
+    short = sketch("عاجل", "انفجار في بيروت")
+    assert not short.usable
+    assert not same_story(short, short)
+    full = sketch("عنوان", STORY)
+    assert Sketch.from_bytes(full.to_bytes()) == full
+
+
+def test_labelled_set_meets_the_target() -> None:
+    docs = {}
+    for line in (DATA / "documents.jsonl").read_text("utf-8").splitlines():
+        doc = json.loads(line)
+        docs[doc["id"]] = sketch(doc["title"], doc["text"])
+    pairs = [json.loads(line) for line in (DATA / "pairs.jsonl").read_text("utf-8").splitlines()]
+    assert len(pairs) >= 200
+    assert {p["kind"] for p in pairs} >= {"rewrite", "capture", "same-topic", "other-story"}
+    tp = fp = fn = 0
+    for pair in pairs:
+        a, b = docs[pair["a"]], docs[pair["b"]]
+        predicted = candidates(a, b) and same_story(a, b)
+        tp += predicted and pair["same"]
+        fp += predicted and not pair["same"]
+        fn += pair["same"] and not predicted
+    assert tp / (tp + fp) >= 0.95
+    assert tp / (tp + fn) >= 0.8
