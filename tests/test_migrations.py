@@ -26,7 +26,7 @@ def test_upgrade_head_matches_the_schema_module(store_url: str) -> None:
                 "ck_article_categories_slug_not_empty",
                 "ck_article_categories_label_not_empty",
             }
-            assert context.get_current_heads() == ("0002",)
+            assert context.get_current_heads() == ("0003",)
     finally:
         engine.dispose()
 

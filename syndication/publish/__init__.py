@@ -5,9 +5,10 @@
         public name in the store), and files in the private directory of feeds no longer
         private, are removed first
       for each FeedSpec (configured + one per category + one per partner):
-        store.feed_stamp(selection) unchanged, no item aged out since, files present
-          → skip (no render, no write)
-        select(FeedSpec) → [Article] newest first, ≤ limit, within max_item_age
+        store.feed_stamp(selection) unchanged, no item aged out and no embargo ended since,
+          files present → skip (no render, no write)
+        select(FeedSpec) → [Article] newest first, ≤ limit, within max_item_age, none
+          killed or still under embargo (docs/editorial.md)
           (a per-run store read per distinct selection and stamp: select.SelectionReads)
         → render_rss / render_atom (feedgen + our media extension) / render_json; each
           article's item is rendered once per format and reused by every feed carrying
@@ -118,6 +119,9 @@ def publish_all(
     reads = sel.SelectionReads()
     # Every feed's recorded stamp in one query (not one per feed).
     stamps = store.meta_with_prefix(STAMP_PREFIX)
+    # An embargo ending changes what a feed shows without any write to the store: each
+    # feed records the next one, and is rendered again once it has passed.
+    embargo_next = store.next_embargo(now)
 
     results: list[Published] = []
     failures: list[PublishError] = []
@@ -135,6 +139,7 @@ def publish_all(
                     cache=cache,
                     reads=reads,
                     recorded=_load_meta(stamps.get(STAMP_PREFIX + spec.key)),
+                    embargo_next=embargo_next,
                 )
             except (StorageError, KeyboardInterrupt):
                 raise
@@ -197,6 +202,7 @@ def _publish_one(
     cache: ItemCache,
     reads: sel.SelectionReads,
     recorded: dict[str, object],
+    embargo_next: dt.datetime | None = None,
 ) -> list[Published]:
     settings = config.publish
     if not sel.is_safe_key(spec.key):
@@ -216,6 +222,7 @@ def _publish_one(
         and recorded.get("stamp") == stamp
         and recorded.get("config") == fingerprint
         and not _aged_out(recorded.get("ages_out"), now)
+        and not _embargo_ended(recorded.get("embargo_next"), now)
         and all(p.is_file() for p in paths.values())
     ):
         entries = recorded.get("entries")
@@ -226,7 +233,9 @@ def _publish_one(
         ]
 
     # Filter here once, so a skipped article is logged once, not once per format.
-    selected_articles = sel.select(config, store, spec, selected=selected, reads=reads, stamp=stamp)
+    selected_articles = sel.select(
+        config, store, spec, selected=selected, reads=reads, stamp=stamp, now=now
+    )
     articles = sel.publishable(spec, sel.within_age(spec, selected_articles, now))
     ages_out = sel.ages_out_at(spec, articles)
     cache.hold(spec.key, (a.id for a in articles))
@@ -253,6 +262,7 @@ def _publish_one(
         "config": fingerprint,
         "entries": counts,
         "ages_out": ages_out.isoformat() if ages_out is not None else None,
+        "embargo_next": embargo_next.isoformat() if embargo_next is not None else None,
     }
     store.set_meta(meta_key, json.dumps(record, sort_keys=True))
     return out
@@ -268,6 +278,18 @@ def _aged_out(recorded: object, now: dt.datetime) -> bool:
     except ValueError:
         return True  # unreadable: render, which records a good value
     return sel.ceiling(now) > moment
+
+
+def _embargo_ended(recorded: object, now: dt.datetime) -> bool:
+    """Whether the embargo that was next when the feed was last rendered has ended (the
+    store shows an article from the moment its embargo_until is reached)."""
+    if recorded is None:
+        return False
+    try:
+        moment = dt.datetime.fromisoformat(str(recorded))
+    except ValueError:
+        return True
+    return now >= moment
 
 
 def _remove_misplaced(

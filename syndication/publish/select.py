@@ -68,7 +68,10 @@ class StoreReader(Protocol):
         urgent: bool | None = None,
         category_slug: str | None = None,
         partner_id: str | None = None,
+        visible_at: dt.datetime | None = None,
     ) -> list[Article]: ...
+
+    def next_embargo(self, after: dt.datetime) -> dt.datetime | None: ...
 
     def feed_stamp(
         self,
@@ -255,8 +258,10 @@ def select(
     selected: Selection | None = None,
     reads: SelectionReads | None = None,
     stamp: str | None = None,
+    now: dt.datetime | None = None,
 ) -> list[Article]:
-    """Newest first, at most spec.limit (the store sorts; we re-sort to be sure).
+    """Newest first, at most spec.limit (the store sorts; we re-sort to be sure); only
+    what is public at `now` (no killed article, none still under embargo).
 
     With `reads` and the `stamp` read just before, feeds of one publish run that select
     the same articles share one store read (see SelectionReads)."""
@@ -272,6 +277,7 @@ def select(
             urgent=selected.urgent,
             category_slug=selected.category_slug,
             partner_id=selected.partner_id,
+            visible_at=now,
         )
     )[:limit]
     if reads is not None and stamp is not None:
