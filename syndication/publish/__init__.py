@@ -17,6 +17,9 @@
         → write: unchanged bytes → untouched; changed → temp file + fsync + os.replace,
                  and a copy with its ETag into the store (stateless serving nodes);
                  one directory fsync per feed, before its stamp is recorded
+        → <key>.ninjs.json beside them: IPTC ninjs 3.0, the same items plus take-down
+          notices (pubStatus canceled) of the selection's kills of the last 48 h
+      → news-sitemap.xml (Google News, last 48 h), when the store or the window changed
       → feed.xsl (package data), index.html (autodiscovery, public feeds only)
       → WebSub ping of the hub with the changed public feed URLs
 
@@ -46,8 +49,8 @@ from syndication import metrics
 from syndication.config import Config, PublishSettings
 from syndication.errors import PublishError, StorageError
 from syndication.model import ALL_FORMATS, Article, FeedFormat, FeedSpec, Published
+from syndication.publish import ninjs, sitemap, websub, write
 from syndication.publish import select as sel
-from syndication.publish import websub, write
 from syndication.publish.index import render_index
 from syndication.publish.items import ItemCache, shared_cache
 from syndication.publish.jsonfeed import render_json
@@ -64,7 +67,7 @@ PRIVATE_STORE_PREFIX = "private/"
 log = logging.getLogger(__name__)
 
 # Bump when the output of the renderers changes, so every feed is rendered again once.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"  # 2: ninjs files
 STATIC_FILES = ("feed.xsl",)
 
 Renderer = Callable[..., bytes]
@@ -122,6 +125,8 @@ def publish_all(
     # An embargo ending changes what a feed shows without any write to the store: each
     # feed records the next one, and is rendered again once it has passed.
     embargo_next = store.next_embargo(now)
+    # Kills the ninjs files announce (pubStatus canceled), read once for every feed.
+    kills = store.killed_since(now - dt.timedelta(hours=ninjs.KILL_NOTICE_HOURS), limit=500)
 
     results: list[Published] = []
     failures: list[PublishError] = []
@@ -140,6 +145,7 @@ def publish_all(
                     reads=reads,
                     recorded=_load_meta(stamps.get(STAMP_PREFIX + spec.key)),
                     embargo_next=embargo_next,
+                    kills=kills,
                 )
             except (StorageError, KeyboardInterrupt):
                 raise
@@ -164,6 +170,7 @@ def publish_all(
         cache.end_run(spec.key for spec in specs)  # drop the items no feed carries
 
     written = sum(1 for p in results if p.changed)
+    written += _publish_sitemap(config, store, out_dir, now=now, embargo_next=embargo_next)
     for name in STATIC_FILES:
         data = resources.files(__package__).joinpath(name).read_bytes()
         written += _write(store, out_dir / name, data, feed_key=name)
@@ -203,6 +210,7 @@ def _publish_one(
     reads: sel.SelectionReads,
     recorded: dict[str, object],
     embargo_next: dt.datetime | None = None,
+    kills: list[Article] | None = None,
 ) -> list[Published]:
     settings = config.publish
     if not sel.is_safe_key(spec.key):
@@ -212,6 +220,9 @@ def _publish_one(
             hint="use lowercase ASCII letters, digits and '-' in [[feeds]] key",
         )
     paths = {fmt: directory / sel.file_name(spec, fmt) for fmt in spec.formats}
+    # ninjs goes to agency systems of public feeds only: a private feed keeps to the
+    # formats its token holders were given.
+    ninjs_path = None if spec.private else directory / (spec.key + ninjs.FILE_SUFFIX)
     mode = write.PRIVATE_FILE_MODE if spec.private else write.FILE_MODE
     selected = sel.selection(config, store, spec)
     stamp = sel.stamp(store, selected)
@@ -224,6 +235,7 @@ def _publish_one(
         and not _aged_out(recorded.get("ages_out"), now)
         and not _embargo_ended(recorded.get("embargo_next"), now)
         and all(p.is_file() for p in paths.values())
+        and (ninjs_path is None or ninjs_path.is_file())
     ):
         entries = recorded.get("entries")
         known = entries if isinstance(entries, dict) else {}
@@ -253,7 +265,14 @@ def _publish_one(
             )
         counts[fmt] = count
         out.append(Published(spec.key, fmt, str(path), changed, count))
-    if any(p.changed for p in out):
+    ninjs_changed = False
+    if ninjs_path is not None:
+        killed = [a for a in kills or () if ninjs.matches(a, spec, selected.category_slug)]
+        body = ninjs.render_ninjs(spec, articles, killed, settings, now=now)
+        ninjs_changed = _write(store, ninjs_path, body, feed_key=spec.key, sync_dir=False)
+        if ninjs_changed:
+            log.info("feed %s: wrote %s (%d items)", spec.key, ninjs_path.name, len(articles))
+    if ninjs_changed or any(p.changed for p in out):
         # One directory fsync for the feed's files, before its stamp is recorded: a crash
         # must not leave old files under a new stamp (they would never be rewritten).
         write.sync_dir(directory)
@@ -280,6 +299,45 @@ def _aged_out(recorded: object, now: dt.datetime) -> bool:
     return sel.ceiling(now) > moment
 
 
+SITEMAP_META = "news_sitemap"
+
+
+def _publish_sitemap(
+    config: Config,
+    store: StoreReader,
+    out_dir: Path,
+    *,
+    now: dt.datetime,
+    embargo_next: dt.datetime | None,
+) -> int:
+    """Write news-sitemap.xml when the store changed, an article left the 48-hour window
+    or an embargo ended since the last one; returns 1 if the file changed."""
+    path = out_dir / sitemap.FILE_NAME
+    stamp = store.feed_stamp()
+    fingerprint = hashlib.sha256(repr((RENDER_VERSION, config.publish)).encode()).hexdigest()
+    recorded = _load_meta(store.get_meta(SITEMAP_META))
+    if (
+        recorded.get("stamp") == stamp
+        and recorded.get("config") == fingerprint[:32]
+        and not _embargo_ended(recorded.get("ages_out"), now)
+        and not _embargo_ended(recorded.get("embargo_next"), now)
+        and path.is_file()
+    ):
+        return 0
+    listed = sitemap.window(store.latest(limit=sitemap.MAX_URLS, visible_at=now), now)
+    body = sitemap.render_news_sitemap(listed, config.publish, now=now)
+    changed = _write(store, path, body, feed_key="news-sitemap")
+    ages_out = sitemap.ages_out_at(listed)
+    record = {
+        "stamp": stamp,
+        "config": fingerprint[:32],
+        "ages_out": ages_out.isoformat() if ages_out else None,
+        "embargo_next": embargo_next.isoformat() if embargo_next else None,
+    }
+    store.set_meta(SITEMAP_META, json.dumps(record, sort_keys=True))
+    return int(changed)
+
+
 def _embargo_ended(recorded: object, now: dt.datetime) -> bool:
     """Whether the embargo that was next when the feed was last rendered has ended (the
     store shows an article from the moment its embargo_until is reached)."""
@@ -303,6 +361,7 @@ def _remove_misplaced(
     private feeds' files remain: a feed made public is not left behind in two places."""
     safe = [spec for spec in specs if sel.is_safe_key(spec.key)]  # names, never paths
     private_names = {sel.file_name(s, fmt) for s in safe if s.private for fmt in ALL_FORMATS}
+    private_names |= {s.key + ninjs.FILE_SUFFIX for s in safe if s.private}
     current = {sel.file_name(s, fmt) for s in safe if s.private for fmt in s.formats}
     touched: set[Path] = set()
     for name in sorted(private_names):

@@ -73,6 +73,8 @@ class StoreReader(Protocol):
 
     def next_embargo(self, after: dt.datetime) -> dt.datetime | None: ...
 
+    def killed_since(self, since: dt.datetime, *, limit: int = 100) -> list[Article]: ...
+
     def feed_stamp(
         self,
         *,
@@ -586,7 +588,7 @@ def file_name(spec: FeedSpec, fmt: FeedFormat) -> str:
 
 def feed_key_of(name: str) -> str | None:
     """`vip.rss.xml` → `vip`; None for a name that is not a feed file's."""
-    for suffix in FILE_SUFFIX.values():
+    for suffix in (".ninjs.json", *FILE_SUFFIX.values()):  # before ".json"
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
     return None
