@@ -17,6 +17,7 @@
         → write: unchanged bytes → untouched; changed → temp file + fsync + os.replace,
                  and a copy with its ETag into the store (stateless serving nodes);
                  one directory fsync per feed, before its stamp is recorded
+        → urgent feeds: RFC 5005 archive pages, one per UTC day, <key>.archive-DAY.atom.xml
         → <key>.ninjs.json beside them: IPTC ninjs 3.0, the same items plus take-down
           notices (pubStatus canceled) of the selection's kills of the last 48 h
       → news-sitemap.xml (Google News, last 48 h), when the store or the window changed
@@ -37,6 +38,7 @@ fatal and propagate.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -49,12 +51,12 @@ from syndication import metrics
 from syndication.config import Config, PublishSettings
 from syndication.errors import PublishError, StorageError
 from syndication.model import ALL_FORMATS, Article, FeedFormat, FeedSpec, Published
-from syndication.publish import ninjs, sitemap, websub, write
+from syndication.publish import archive, ninjs, sitemap, websub, write
 from syndication.publish import select as sel
 from syndication.publish.index import render_index
 from syndication.publish.items import ItemCache, shared_cache
 from syndication.publish.jsonfeed import render_json
-from syndication.publish.render import render_atom, render_rss
+from syndication.publish.render import History, render_atom, render_rss
 from syndication.publish.select import StoreReader, feed_specs
 
 # Read by `syndication serve` for /healthz (the age of the last complete publish).
@@ -251,11 +253,27 @@ def _publish_one(
     articles = sel.publishable(spec, sel.within_age(spec, selected_articles, now))
     ages_out = sel.ages_out_at(spec, articles)
     cache.hold(spec.key, (a.id for a in articles))
+    # RFC 5005: the public urgent feed's Atom document links to its archive pages.
+    days: dict[dt.date, list[Article]] | None = None
+    history = None
+    if spec.kind == "urgent" and not spec.private and "atom" in spec.formats:
+        everything = store.latest(limit=archive.MAX_ARCHIVED, urgent=True, visible_at=now)
+        days = archive.by_day(everything)
+        history = archive.subscription_history(spec, settings, days)
     out: list[Published] = []
     counts: dict[str, int] = {}
     for fmt, path in paths.items():
         url = sel.self_url(settings, path.name)
-        body, count = _fit(fmt, spec, articles, settings, self_url=url, now=now, cache=cache)
+        body, count = _fit(
+            fmt,
+            spec,
+            articles,
+            settings,
+            self_url=url,
+            now=now,
+            cache=cache,
+            history=history if fmt == "atom" else None,
+        )
         changed = _write(
             store, path, body, feed_key=spec.key, sync_dir=False, mode=mode, private=spec.private
         )
@@ -272,6 +290,22 @@ def _publish_one(
         ninjs_changed = _write(store, ninjs_path, body, feed_key=spec.key, sync_dir=False)
         if ninjs_changed:
             log.info("feed %s: wrote %s (%d items)", spec.key, ninjs_path.name, len(articles))
+    if days is not None:
+        ninjs_changed |= (
+            archive.write_pages(
+                spec,
+                days,
+                settings,
+                directory,
+                now=now,
+                cache=cache,
+                write=lambda path, body: _write(
+                    store, path, body, feed_key=spec.key, sync_dir=False
+                ),
+                remove=lambda path: _remove_file(store, path, spec.key),
+            )
+            > 0
+        )
     if ninjs_changed or any(p.changed for p in out):
         # One directory fsync for the feed's files, before its stamp is recorded: a crash
         # must not leave old files under a new stamp (they would never be rewritten).
@@ -297,6 +331,14 @@ def _aged_out(recorded: object, now: dt.datetime) -> bool:
     except ValueError:
         return True  # unreadable: render, which records a good value
     return sel.ceiling(now) > moment
+
+
+def _remove_file(store: StoreReader, path: Path, feed_key: str) -> bool:
+    """A published file that must go (an archive day no longer kept), here and in the
+    store's copies."""
+    gone = write.remove(path, feed_key=feed_key)
+    store.delete_feed_files([path.name])
+    return gone
 
 
 SITEMAP_META = "news_sitemap"
@@ -418,9 +460,12 @@ def _fit(
     self_url: str,
     now: dt.datetime,
     cache: ItemCache,
+    history: History | None = None,
 ) -> tuple[bytes, int]:
     """Render; while the file is over max_bytes, drop the oldest items (logged)."""
     render = RENDERERS[fmt]
+    if history is not None:  # Atom only: RFC 5005 links
+        render = functools.partial(render, history=history)
     items = list(articles)
     body = render(spec, items, settings, self_url=self_url, now=now, cache=cache)
     while len(body) >= settings.max_bytes and items:
