@@ -285,7 +285,10 @@ def _publish_one(
         out.append(Published(spec.key, fmt, str(path), changed, count))
     ninjs_changed = False
     if ninjs_path is not None:
-        killed = [a for a in kills or () if ninjs.matches(a, spec, selected.category_slug)]
+        # Notices for the kills the feed could have carried (its selection and age).
+        killed = sel.within_age(
+            spec, [a for a in kills or () if ninjs.matches(a, spec, selected.category_slug)], now
+        )
         body = ninjs.render_ninjs(spec, articles, killed, settings, now=now)
         ninjs_changed = _write(store, ninjs_path, body, feed_key=spec.key, sync_dir=False)
         if ninjs_changed:
