@@ -116,16 +116,17 @@ class Store:
         ):
             return _articles.known_item_hashes(conn, ids)
 
-    def upsert_article(self, article: Article) -> UpsertResult:
+    def upsert_article(self, article: Article, *, now: dt.datetime | None = None) -> UpsertResult:
         """Store one article in one transaction: "new", "updated", "unchanged" or
         "tombstoned" (deleted or killed before: nothing written). An update keeps the
         stored `published` (moved only to the end of an embargo), takes `article.updated`,
-        keeps an editor's urgent override and embargo, and is logged as a correction."""
+        keeps an editor's urgent override and embargo, and is logged as a correction.
+        `now` (default: the clock) dates the log entries and judges embargo changes."""
         with (
             _db.translate(self.display_url, f"storing article {article.id} ({article.url})"),
             _db.write(self._engine) as conn,
         ):
-            return _articles.upsert(conn, article, _now())
+            return _articles.upsert(conn, article, now or _now())
 
     def delete_article(self, article_id: str, reason: str = "") -> bool:
         """Remove an article and tombstone its id so it never comes back. True if it existed."""

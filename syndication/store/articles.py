@@ -214,6 +214,15 @@ def upsert(conn: Connection, article: Article, now: dt.datetime | None = None) -
         )
         _insert_categories(conn, article, published)
         mark(conn, selection_keys(article.partner_id, article.urgent, new_slugs), seq)
+        if article.embargo_until is not None:
+            record_event(
+                conn,
+                article.id,
+                "embargo",
+                f"until {article.embargo_until.astimezone(dt.UTC).isoformat()}",
+                f"partner:{article.partner_id}",
+                now or article.updated,
+            )
         return "new"
     # An editor's decisions win over what the partner sends.
     if stored.urgent_override is not None:
@@ -236,7 +245,11 @@ def upsert(conn: Connection, article: Article, now: dt.datetime | None = None) -
     old_keys = selection_keys(stored.partner_id, bool(stored.urgent), old_slugs)
     # The first publication time never moves (feeds keep their order, readers their
     # place), except to an embargo's end: the story is first public then.
-    published = embargoed_published(stored.published, embargo)
+    published = (
+        moved_published(stored.published, embargo, now or article.updated)
+        if embargo_moved
+        else stored.published
+    )
     values = _content_values(article)
     if stored.content_hash == article.content_hash:
         values["updated"] = stored_updated(conn, article.id)  # only the embargo moved
@@ -267,7 +280,7 @@ def upsert(conn: Connection, article: Article, now: dt.datetime | None = None) -
             conn,
             article.id,
             "embargo",
-            f"until {embargo.isoformat()}" if embargo else "lifted",
+            f"until {embargo.astimezone(dt.UTC).isoformat()}" if embargo else "lifted",
             f"partner:{article.partner_id}",
             now or article.updated,
         )
@@ -277,6 +290,18 @@ def upsert(conn: Connection, article: Article, now: dt.datetime | None = None) -
 def embargoed_published(published: dt.datetime, embargo: dt.datetime | None) -> dt.datetime:
     """An embargoed story is first published when its embargo ends."""
     return max(published, embargo) if embargo is not None else published
+
+
+def moved_published(
+    stored: dt.datetime, embargo: dt.datetime | None, now: dt.datetime
+) -> dt.datetime:
+    """The publication time after an embargo changed. A stored time still in the future
+    was set by the old embargo: it comes down to the new release moment (now, or the new
+    embargo's end); then it goes up to the new embargo's end, as on insert."""
+    if stored > now:
+        release = embargo if embargo is not None and embargo > now else now
+        stored = min(stored, release)
+    return embargoed_published(stored, embargo)
 
 
 def stored_updated(conn: Connection, article_id: str) -> dt.datetime:
@@ -530,6 +555,7 @@ __all__ = [
     "known_item_hashes",
     "latest",
     "mark",
+    "moved_published",
     "next_seq",
     "public_at",
     "record_event",

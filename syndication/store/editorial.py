@@ -22,8 +22,8 @@ from syndication.store import db
 from syndication.store.articles import (
     _article,
     categories_of,
-    embargoed_published,
     mark,
+    moved_published,
     next_seq,
     record_event,
     selection_keys,
@@ -164,7 +164,7 @@ def set_embargo(
         return False
     published = stored.published
     assert isinstance(published, dt.datetime)
-    published = embargoed_published(published, until)
+    published = moved_published(published, until, now)
     conn.execute(
         sa.update(articles)
         .where(articles.c.id == article_id)

@@ -168,3 +168,27 @@ def test_ids_resolve_from_a_prefix_of_six_or_more_characters(store: Store) -> No
     assert store.resolve_article_id(article.id[:6].upper()) == [article.id]
     assert store.resolve_article_id(article.id[:5]) == []
     assert store.resolve_article_id("%%%%%%%") == []
+
+
+def test_lifting_or_advancing_an_embargo_brings_the_publication_time_back(store: Store) -> None:
+    later = NOW + dt.timedelta(hours=3)
+    article = dataclasses.replace(make_article(1, published=NOW), embargo_until=later)
+    store.upsert_article(article, now=NOW)
+    got = store.get_article(article.id)
+    assert got is not None and got.published == later
+    # The partner moves its embargo earlier: the story is first public then.
+    sooner = NOW + dt.timedelta(hours=1)
+    store.upsert_article(dataclasses.replace(article, embargo_until=sooner, item_hash="b"), now=NOW)
+    got = store.get_article(article.id)
+    assert got is not None and got.published == sooner
+    # An editor lifts it now: published now, not at a time still to come.
+    lifted_at = NOW + dt.timedelta(minutes=20)
+    store.set_embargo(article.id, None, "amira", now=lifted_at)
+    got = store.get_article(article.id)
+    assert got is not None and got.published == lifted_at and got.embargo_until is None
+    assert ids(store.latest(limit=10, visible_at=lifted_at)) == [article.id]
+    assert [(e.action, e.actor) for e in store.article_history(article.id)] == [
+        ("embargo", "partner:ahram"),
+        ("embargo", "partner:ahram"),
+        ("embargo", "amira"),
+    ]
