@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from syndication.model import Article
 from syndication.store import Store, open_store
 from tests.test_store import ECONOMY, POLITICS, edited, make_article
 
@@ -24,7 +25,7 @@ def store(store_url: str) -> Iterator[Store]:
         s.close()
 
 
-def ids(articles: list) -> list[str]:  # type: ignore[type-arg]
+def ids(articles: list[Article]) -> list[str]:
     return [a.id for a in articles]
 
 
