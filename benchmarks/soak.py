@@ -172,6 +172,15 @@ def check_feeds(folder: Path) -> tuple[int, list[str], list[str]]:
         if path.name.startswith("."):
             continue
         data = path.read_bytes()
+        if path.name.endswith(".ninjs.json"):  # IPTC ninjs: a list of news objects
+            checked += 1
+            try:
+                assert isinstance(json.loads(data), list)
+            except (ValueError, AssertionError) as e:
+                problems.append(f"{path.name}: not a ninjs list ({e})")
+            continue
+        if path.name.endswith("-sitemap.xml"):  # not a feed (tests/publish check it)
+            continue
         if path.name.endswith(".json"):
             checked += 1
             try:

@@ -147,7 +147,199 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(handler=cmd_partners_import)
     q = psub.add_parser("export-opml", parents=[common], help="print the partners as OPML")
     q.set_defaults(handler=cmd_partners_export)
+
+    _add_articles_parser(sub, common)
     return parser
+
+
+# -- editorial control: `syndication articles …` (docs/editorial.md) ------------------------
+
+
+def _add_articles_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "articles", parents=[common], help="list, kill, restore, flag or embargo articles"
+    )
+    asub = p.add_subparsers(dest="articles_command", required=True, metavar="ACTION")
+    q = asub.add_parser("list", parents=[common], help="newest articles with their state")
+    q.add_argument("--partner", metavar="ID", help="only this partner's")
+    q.add_argument("--urgent", action="store_true", help="only urgent ones")
+    q.add_argument("--since", metavar="WHEN", help="published since (2h, 1d, 2026-12-05, ISO time)")
+    q.add_argument("--limit", type=_positive, default=50, metavar="N", help="at most N (50)")
+    q.set_defaults(handler=cmd_articles_list)
+    publish = argparse.ArgumentParser(add_help=False)
+    publish.add_argument(
+        "--no-publish", action="store_true", help="change the store only; the next publish shows it"
+    )
+    q = asub.add_parser(
+        "kill", parents=[common, publish], help="take an article out of every feed, for good"
+    )
+    q.add_argument("id", metavar="ID", help="article id (or its first 6+ characters)")
+    q.add_argument("--reason", required=True, metavar="TEXT", help="why (kept in the history)")
+    q.set_defaults(handler=cmd_articles_kill)
+    q = asub.add_parser("unkill", parents=[common, publish], help="bring a killed article back")
+    q.add_argument("id", metavar="ID")
+    q.set_defaults(handler=cmd_articles_unkill)
+    q = asub.add_parser(
+        "urgent", parents=[common, publish], help="set the urgent flag (wins over detection)"
+    )
+    q.add_argument("id", metavar="ID")
+    q.add_argument("value", choices=("on", "off"))
+    q.set_defaults(handler=cmd_articles_urgent)
+    q = asub.add_parser(
+        "embargo", parents=[common, publish], help="hold an article until a time ('none' lifts it)"
+    )
+    q.add_argument("id", metavar="ID")
+    q.add_argument("until", metavar="UNTIL", help="ISO time with offset, a duration (2h), or none")
+    q.set_defaults(handler=cmd_articles_embargo)
+    q = asub.add_parser("history", parents=[common], help="every editorial action on an article")
+    q.add_argument("id", metavar="ID")
+    q.set_defaults(handler=cmd_articles_history)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return value
+
+
+def _moment(text: str, *, ago: bool, option: str) -> dt.datetime:
+    from .editorial import parse_moment
+
+    try:
+        return parse_moment(text, dt.datetime.now(dt.UTC), ago=ago)
+    except ValueError as e:
+        raise SyndicationError(f"{option}: {e}") from None
+
+
+def _article_id(store: Any, text: str) -> str:
+    """The one stored article `text` names, or a ConfigError saying what to type."""
+    found: list[str] = store.resolve_article_id(text)
+    if not found:
+        raise SyndicationError(
+            f"no stored article has the id {text!r}",
+            hint="see `syndication articles list` (an id, or its first 6 or more characters)",
+        )
+    if len(found) > 1:
+        raise SyndicationError(
+            f"{text!r} is the start of {len(found)} article ids: {', '.join(found[:5])}",
+            hint="give more characters of the id",
+        )
+    return found[0]
+
+
+def cmd_articles_list(args: argparse.Namespace) -> int:
+    from .editorial import state_of
+
+    cfg = load_config(args)
+    if args.partner:
+        _check_partner_ids(cfg, [args.partner])
+    since = _moment(args.since, ago=True, option="--since") if args.since else None
+    now = dt.datetime.now(dt.UTC)
+    with _open_store(cfg) as store:
+        found = store.list_articles(
+            limit=args.limit,
+            partner_id=args.partner,
+            urgent=True if args.urgent else None,
+            since=since,
+        )
+    rows = [("ID", "PUBLISHED", "PARTNER", "STATE", "REV", "TITLE")]
+    rows += [
+        (a.id, _when(a.published), a.partner_id, state_of(a, now), str(a.revision), a.title)
+        for a in found
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for r in rows:
+        cells = [cell.ljust(w) for cell, w in zip(r[:-1], widths, strict=True)]
+        print("  ".join([*cells, r[-1][:80]]).rstrip())
+    return EXIT_OK
+
+
+def _edit(
+    args: argparse.Namespace, change: Callable[[Any, str, str], bool], done: str, noop: str
+) -> int:
+    """Resolve the id, apply `change(store, id, actor)`, publish at once (unless
+    --no-publish) so every output follows within this command."""
+    from . import metrics
+    from .editorial import actor
+    from .publish import publish_all
+
+    cfg = load_config(args)
+    with _open_store(cfg) as store, metrics.flushed(store):
+        article_id = _article_id(store, args.id)
+        if not change(store, article_id, actor()):
+            print(f"{article_id}: {noop}; nothing changed")
+            return EXIT_OK
+        article = store.get_article(article_id)
+        title = article.title if article is not None else ""
+        print(f"{article_id}: {done} ({title[:60]})")
+        if args.no_publish:
+            return EXIT_OK
+        published = publish_all(cfg, store, ping=_websub_ping(cfg))
+    changed = sum(1 for p in published if p.changed)
+    print(
+        f"published {_plural(len(published), 'feed file')} ({changed} changed) "
+        f"in {cfg.publish.out_dir}"
+    )
+    return EXIT_OK
+
+
+def cmd_articles_kill(args: argparse.Namespace) -> int:
+    reason = " ".join(args.reason.split())
+    if not reason:
+        raise SyndicationError("--reason: say why the article is killed (it goes in its history)")
+    return _edit(
+        args,
+        lambda store, aid, who: store.kill_article(aid, reason, who),
+        "killed",
+        "already killed",
+    )
+
+
+def cmd_articles_unkill(args: argparse.Namespace) -> int:
+    return _edit(
+        args, lambda store, aid, who: store.unkill_article(aid, who), "restored", "not killed"
+    )
+
+
+def cmd_articles_urgent(args: argparse.Namespace) -> int:
+    on = args.value == "on"
+    return _edit(
+        args,
+        lambda store, aid, who: store.set_urgent(aid, on, who),
+        f"urgent {args.value}",
+        "unknown",
+    )
+
+
+def cmd_articles_embargo(args: argparse.Namespace) -> int:
+    lift = args.until.strip().lower() in ("none", "off", "lift")
+    until = None if lift else _moment(args.until, ago=False, option="UNTIL")
+    text = "embargo lifted" if until is None else f"embargoed until {_when(until)}"
+    return _edit(
+        args, lambda store, aid, who: store.set_embargo(aid, until, who), text, "unknown"
+    )
+
+
+def cmd_articles_history(args: argparse.Namespace) -> int:
+    cfg = load_config(args)
+    with _open_store(cfg) as store:
+        article_id = _article_id(store, args.id)
+        events = store.article_history(article_id)
+    if not events:
+        print(f"{article_id}: no editorial actions recorded")
+        return EXIT_OK
+    rows = [("WHEN", "WHO", "ACTION", "DETAIL")]
+    rows += [(_when(e.at), e.actor, e.action, e.detail) for e in events]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    print(article_id)
+    for r in rows:
+        cells = [cell.ljust(w) for cell, w in zip(r[:3], widths, strict=True)]
+        print("  ".join([*cells, r[3]]).rstrip())
+    return EXIT_OK
 
 
 def _global_options(*, defaults: bool) -> argparse.ArgumentParser:

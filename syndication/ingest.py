@@ -64,7 +64,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from . import health, metrics
+from . import health, metrics, withdraw
 from .config import Config
 from .errors import FetchError, PartnerError, StorageError
 from .fetch import Fetcher
@@ -84,6 +84,7 @@ from .normalize import to_article
 from .parse import (
     ItemDigests,
     ItemScan,
+    deleted_entries,
     guid_values_unreliable,
     guids_unreliable,
     parse_feed,
@@ -137,6 +138,8 @@ class Ingester:
     _pending_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _flush_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _in_flight: int = field(default=0, init=False, repr=False)
+    # Article ids of each partner's feed as just read, for the withdrawal check (editorial).
+    _listed: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
 
     def partner(self, partner: PartnerFeed, *, force: bool = False) -> IngestReport:
         """Poll one partner; never raises for the partner's own problems.
@@ -260,6 +263,7 @@ class Ingester:
                 partner, state, fetched, now, started, force, body_hash
             )
         if quick is not None:
+            self._check_withdrawn(partner, fetched, state.identity, now)
             return quick
         fast = self.fast_path and not partner.encoding
         scan = scan_items(fetched.body) if fast else None
@@ -267,6 +271,7 @@ class Ingester:
         report, complete, identity, hashes = self._items(partner, state, parsed, now)
         if scan is not None:
             self._remember(partner, scan, context, identity, hashes, memo)
+        self._check_withdrawn(partner, fetched, identity, now)
         if not complete:
             # Forget hash and validators, so the next poll re-reads the feed and retries
             # the pages that failed instead of getting a 304.
@@ -382,6 +387,7 @@ class Ingester:
             # The same test as the full path: known and unedited, or deleted by us.
             if stored is None or not (stored == "" or stored == remembered[key][1]):
                 return None
+        self._listed[partner.id] = [key for key, _ in ids]
         return len(ids), identity
 
     def _remember(
@@ -421,6 +427,7 @@ class Ingester:
                 extra={"partner": partner.id},
             )
         keyed = _dedupe((article_id(partner.id, item, identity), item) for item in items)
+        self._listed[partner.id] = [key for key, _ in keyed]
         known = self.store.known_item_hashes([key for key, _ in keyed])
         todo: list[tuple[str, FeedItem, str]] = []
         unchanged = 0
@@ -552,6 +559,26 @@ class Ingester:
                 extra={"partner": partner.id},
             )
         return scraped
+
+    def _check_withdrawn(
+        self, partner: PartnerFeed, fetched: Fetched, identity: str, now: dt.datetime
+    ) -> None:
+        """After new feed bytes were read: what the partner withdrew becomes a kill."""
+        listed = self._listed.pop(partner.id, None)
+        if listed is None:
+            return  # 304 or the same bytes: nothing can have left the feed
+        deleted = [
+            _keyed_id(partner.id, ref, ref, identity) for ref in deleted_entries(fetched.body)
+        ]
+        withdraw.check(
+            self.store,
+            self.fetcher,
+            partner,
+            listed,
+            deleted,
+            now,
+            file_root=_file_root(partner.feed_url),
+        )
 
     # -- partner state -----------------------------------------------------------------
 
@@ -697,6 +724,8 @@ def item_hash(item: FeedItem) -> str:
         list(item.categories),
         [[i.url, i.caption, i.credit] for i in item.images],
     ]
+    if item.embargo is not None:  # only when set: every other item keeps its stored hash
+        payload.append(item.embargo.isoformat())
     raw = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     return hashlib.sha256(raw).hexdigest()
 

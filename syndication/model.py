@@ -90,6 +90,9 @@ class PartnerFeed:
     # partner is flagged quiet, failed polls in a row before it is flagged failing.
     idle_alert: int | None = None
     failure_alert: int | None = None
+    # The feed element (as the partner writes it, "prefix:name") or JSON Feed key holding
+    # an item's embargo time: the story stays out of every output until then.
+    embargo_field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +197,7 @@ class FeedItem:
     categories: tuple[str, ...] = ()
     images: tuple[Image, ...] = ()
     urgent: bool = False  # title prefix "عاجل" (already stripped) or urgent category
+    embargo: dt.datetime | None = None  # from the partner's embargo_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,10 +286,31 @@ class Article:
     # Set by the publisher only, for a deduplicated feed: the story's other sources. Not
     # stored, not in content_hash.
     sources: tuple[StorySource, ...] = ()
+    # Editorial state (see docs/editorial.md): in no public output before `embargo_until`;
+    # a killed article is in none at all. `revision` counts stored versions (corrections).
+    embargo_until: dt.datetime | None = None
+    killed_at: dt.datetime | None = None
+    kill_reason: str | None = None
+    # Store bookkeeping, not content: two records of the same story compare equal.
+    revision: int = field(default=1, compare=False)
 
     @property
     def body_text(self) -> str:
         return "\n".join(block.text for block in self.blocks)
+
+
+EditorialAction = Literal["kill", "unkill", "urgent", "embargo", "withdrawn", "correction"]
+
+
+@dataclass(frozen=True, slots=True)
+class EditorialEvent:
+    """One recorded editorial decision on an article (who, when, what)."""
+
+    article_id: str
+    action: EditorialAction
+    detail: str
+    actor: str  # $USER of an editor, or "partner:<id>" for what ingest detected
+    at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,7 @@ def to_article(
         language=find_language(scraped, title, blocks),
         content_hash="",
         item_hash=item_hash,
+        embargo_until=item.embargo,
     )
     return with_content_hash(article)
 

@@ -1,10 +1,11 @@
 """The daemon: the only APScheduler user.
 
 One interval job per partner (id = partner id, its own interval and jitter, coalesced, never
-two at once), a debounced publish after any ingest that changed the store, and a slow
-fallback publish. After each poll the partner's next run follows its state: back-off after
-failures, Retry-After, and Cache-Control/TTL floors, all computed by ingest into
-`PartnerState.next_check_at`.
+two at once), a debounced publish after any ingest that changed the store, a slow
+fallback publish, and a publish at the moment the next embargo ends (re-armed after every
+publish), so an embargoed story goes out in the first cycle after its time. After each
+poll the partner's next run follows its state: back-off after failures, Retry-After, and
+Cache-Control/TTL floors, all computed by ingest into `PartnerState.next_check_at`.
 
 SIGTERM/SIGINT (see `stopping`) set the stop event: no new jobs start, the fetches and
 scrapes in flight are cut, a running partner stores the articles already built and skips
@@ -25,6 +26,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.base import JobLookupError
@@ -45,14 +47,21 @@ log = logging.getLogger("syndication.schedule")
 
 PUBLISH_JOB = "publish"
 STOP_MARGIN = 5.0  # seconds past the longest fetch deadline for the running jobs to end
+EMBARGO_JOB = "publish-embargo"
 
 
 class Daemon:
     def __init__(
-        self, config: Config, store: Store, *, stop: threading.Event | None = None
+        self,
+        config: Config,
+        store: Store,
+        *,
+        stop: threading.Event | None = None,
+        clock: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.config = config
         self.store = store
+        self.clock = clock  # publishing's idea of "now" (embargoes); tests inject one
         self.stop = stop or threading.Event()
         self.fetcher = Fetcher(config.fetch)
         self.pages = scrape_pool(config)  # workers live as long as the daemon
@@ -186,7 +195,9 @@ class Daemon:
     def _publish(self) -> None:
         with self._publish_lock:
             try:
-                published = publish_all(self.config, self.store)
+                now = self.clock()
+                published = publish_all(self.config, self.store, now=now)
+                self._arm_embargo(now)
             except StorageError as e:
                 self._die(e)
                 return
@@ -196,6 +207,32 @@ class Daemon:
         changed = [p for p in published if p.changed]
         if changed:
             log.info("published %d changed feed files", len(changed))
+
+    def _arm_embargo(self, now: dt.datetime) -> None:
+        """A publish job at the end of the next embargo (replacing any earlier one)."""
+        if not self.scheduler.running:
+            return  # the last publish of a shutdown
+        when = self.store.next_embargo(now)
+        job = self.scheduler.get_job(EMBARGO_JOB)
+        if when is None:
+            if job is not None:
+                try:
+                    self.scheduler.remove_job(EMBARGO_JOB)
+                except JobLookupError:
+                    pass  # it has just started running
+            return
+        if job is not None and job.next_run_time == when:
+            return
+        self.scheduler.add_job(
+            self.publish,
+            "date",
+            run_date=when,
+            id=EMBARGO_JOB,
+            name="publish when an embargo ends",
+            replace_existing=True,
+            misfire_grace_time=None,  # late is still better than never
+        )
+        log.info("next embargo ends at %s: publishing then", when.isoformat())
 
     def _die(self, error: BaseException) -> None:
         log.error("fatal: %s", error)

@@ -143,7 +143,7 @@ def test_failing_partner_gives_exit_1_and_others_are_published(demo: Path) -> No
 
 
 def test_every_subcommand_has_help(demo: Path) -> None:
-    for sub in ("run", "ingest", "publish", "serve", "scrape", "check-config", "partners"):
+    for sub in ("run", "ingest", "publish", "serve", "scrape", "check-config", "partners", "articles"):
         done = run_cli(sub, "--help", cwd=demo)
         assert done.returncode == 0 and "--config" in done.stdout, sub
 

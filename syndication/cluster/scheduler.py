@@ -114,7 +114,9 @@ class ClusterScheduler:
                 assert partner is not None
                 jitter = self.rand.uniform(0, partner.jitter) if partner.jitter else 0.0
                 sent[pid] = ts + partner.interval + jitter
-            if ts - self.last_publish >= self.config.scheduler.publish_interval:
+            if ts - self.last_publish >= self.config.scheduler.publish_interval or (
+                self._embargo_ended(now)
+            ):
                 # The debounce key also covers this one: no extra publish when one is pending.
                 request_publish(self.app, self.config, self.redis)
                 self.last_publish = ts
@@ -124,6 +126,13 @@ class ClusterScheduler:
                 self._save_due(sent)
                 log.debug("enqueued %d polls", len(sent))
         return len(sent)
+
+    def _embargo_ended(self, now: dt.datetime) -> bool:
+        """Whether an embargo has ended since the last publish request: the story goes
+        out on this tick instead of waiting for the periodic publish (docs/editorial.md)."""
+        since = dt.datetime.fromtimestamp(self.last_publish, dt.UTC)
+        upcoming = self.store.next_embargo(since)
+        return upcoming is not None and upcoming <= now
 
     def _save_due(self, sent: dict[str, float]) -> None:
         try:

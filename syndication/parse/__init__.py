@@ -27,6 +27,7 @@ from .common import feed_error, guid_values_unreliable, guids_unreliable, html_t
 from .feedparser_ import parse_xml_feed
 from .jsonfeed import parse_json_feed
 from .scan import ItemDigests, ItemScan, scan_digests, scan_item_keys, scan_items
+from .tombstones import deleted_entries
 
 _HTML_START = re.compile(
     rb"^(?:\xef\xbb\xbf)?(?:\s|<\?xml[^>]*>|<!--.*?-->|<!doctype[^>]*>)*<html[\s>]",
@@ -168,6 +169,7 @@ def _entity_problem(opened: int, entities: list[_Entity], body: bytes) -> str | 
 __all__ = [
     "ItemDigests",
     "ItemScan",
+    "deleted_entries",
     "guid_values_unreliable",
     "guids_unreliable",
     "html_to_text",

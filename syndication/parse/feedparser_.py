@@ -177,7 +177,17 @@ def _item(entry: Entry, raw: _RawItem | None, partner: PartnerFeed, base: str) -
         categories=categories,
         images=_images(entry, raw, base, title),
         urgent=is_urgent(prefixed, categories, partner),
+        embargo=_embargo(entry, partner),
     )
+
+
+def _embargo(entry: Entry, partner: PartnerFeed) -> dt.datetime | None:
+    """The partner's embargo field: feedparser keys a namespaced element "prefix_name"."""
+    if not partner.embargo_field:
+        return None
+    text = _text(entry, partner.embargo_field.replace(":", "_"))
+    when = parse_date(text, tz=partner.timezone) if text else None
+    return when.astimezone(dt.UTC) if when is not None else None
 
 
 def _link(entry: Entry, raw: _RawItem | None, base: str) -> str | None:

@@ -75,6 +75,9 @@ def _item(entry: Json, partner: PartnerFeed, base: str) -> FeedItem:
         categories=categories,
         images=dedupe_images(_images(entry), base, title),
         urgent=is_urgent(prefixed, categories, partner),
+        embargo=_date(_string(entry, partner.embargo_field), partner.timezone)
+        if partner.embargo_field
+        else None,
     )
 
 

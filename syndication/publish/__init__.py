@@ -5,9 +5,10 @@
         public name in the store), and files in the private directory of feeds no longer
         private, are removed first
       for each FeedSpec (configured + one per category + one per partner):
-        store.feed_stamp(selection) unchanged, no item aged out since, files present
-          → skip (no render, no write)
-        select(FeedSpec) → [Article] newest first, ≤ limit, within max_item_age
+        store.feed_stamp(selection) unchanged, no item aged out and no embargo ended since,
+          files present → skip (no render, no write)
+        select(FeedSpec) → [Article] newest first, ≤ limit, within max_item_age, none
+          killed or still under embargo (docs/editorial.md)
           (a per-run store read per distinct selection and stamp: select.SelectionReads)
         → render_rss / render_atom (feedgen + our media extension) / render_json; each
           article's item is rendered once per format and reused by every feed carrying
@@ -16,6 +17,10 @@
         → write: unchanged bytes → untouched; changed → temp file + fsync + os.replace,
                  and a copy with its ETag into the store (stateless serving nodes);
                  one directory fsync per feed, before its stamp is recorded
+        → urgent feeds: RFC 5005 archive pages, one per UTC day, <key>.archive-DAY.atom.xml
+        → <key>.ninjs.json beside them: IPTC ninjs 3.0, the same items plus take-down
+          notices (pubStatus canceled) of the selection's kills of the last 48 h
+      → news-sitemap.xml (Google News, last 48 h), when the store or the window changed
       → feed.xsl (package data), index.html (autodiscovery, public feeds only)
       → WebSub ping of the hub with the changed public feed URLs
 
@@ -33,6 +38,7 @@ fatal and propagate.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -45,12 +51,12 @@ from syndication import metrics
 from syndication.config import Config, PublishSettings
 from syndication.errors import PublishError, StorageError
 from syndication.model import ALL_FORMATS, Article, FeedFormat, FeedSpec, Published
+from syndication.publish import archive, ninjs, sitemap, websub, write
 from syndication.publish import select as sel
-from syndication.publish import websub, write
 from syndication.publish.index import render_index
 from syndication.publish.items import ItemCache, shared_cache
 from syndication.publish.jsonfeed import render_json
-from syndication.publish.render import render_atom, render_rss
+from syndication.publish.render import History, render_atom, render_rss
 from syndication.publish.select import StoreReader, feed_specs
 
 # Read by `syndication serve` for /healthz (the age of the last complete publish).
@@ -63,7 +69,7 @@ PRIVATE_STORE_PREFIX = "private/"
 log = logging.getLogger(__name__)
 
 # Bump when the output of the renderers changes, so every feed is rendered again once.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"  # 2: ninjs files
 STATIC_FILES = ("feed.xsl",)
 
 Renderer = Callable[..., bytes]
@@ -118,6 +124,11 @@ def publish_all(
     reads = sel.SelectionReads()
     # Every feed's recorded stamp in one query (not one per feed).
     stamps = store.meta_with_prefix(STAMP_PREFIX)
+    # An embargo ending changes what a feed shows without any write to the store: each
+    # feed records the next one, and is rendered again once it has passed.
+    embargo_next = store.next_embargo(now)
+    # Kills the ninjs files announce (pubStatus canceled), read once for every feed.
+    kills = store.killed_since(now - dt.timedelta(hours=ninjs.KILL_NOTICE_HOURS), limit=500)
 
     results: list[Published] = []
     failures: list[PublishError] = []
@@ -135,6 +146,8 @@ def publish_all(
                     cache=cache,
                     reads=reads,
                     recorded=_load_meta(stamps.get(STAMP_PREFIX + spec.key)),
+                    embargo_next=embargo_next,
+                    kills=kills,
                 )
             except (StorageError, KeyboardInterrupt):
                 raise
@@ -159,6 +172,7 @@ def publish_all(
         cache.end_run(spec.key for spec in specs)  # drop the items no feed carries
 
     written = sum(1 for p in results if p.changed)
+    written += _publish_sitemap(config, store, out_dir, now=now, embargo_next=embargo_next)
     for name in STATIC_FILES:
         data = resources.files(__package__).joinpath(name).read_bytes()
         written += _write(store, out_dir / name, data, feed_key=name)
@@ -197,6 +211,8 @@ def _publish_one(
     cache: ItemCache,
     reads: sel.SelectionReads,
     recorded: dict[str, object],
+    embargo_next: dt.datetime | None = None,
+    kills: list[Article] | None = None,
 ) -> list[Published]:
     settings = config.publish
     if not sel.is_safe_key(spec.key):
@@ -206,6 +222,9 @@ def _publish_one(
             hint="use lowercase ASCII letters, digits and '-' in [[feeds]] key",
         )
     paths = {fmt: directory / sel.file_name(spec, fmt) for fmt in spec.formats}
+    # ninjs goes to agency systems of public feeds only: a private feed keeps to the
+    # formats its token holders were given.
+    ninjs_path = None if spec.private else directory / (spec.key + ninjs.FILE_SUFFIX)
     mode = write.PRIVATE_FILE_MODE if spec.private else write.FILE_MODE
     selected = sel.selection(config, store, spec)
     stamp = sel.stamp(store, selected)
@@ -216,7 +235,9 @@ def _publish_one(
         and recorded.get("stamp") == stamp
         and recorded.get("config") == fingerprint
         and not _aged_out(recorded.get("ages_out"), now)
+        and not _embargo_ended(recorded.get("embargo_next"), now)
         and all(p.is_file() for p in paths.values())
+        and (ninjs_path is None or ninjs_path.is_file())
     ):
         entries = recorded.get("entries")
         known = entries if isinstance(entries, dict) else {}
@@ -226,15 +247,33 @@ def _publish_one(
         ]
 
     # Filter here once, so a skipped article is logged once, not once per format.
-    selected_articles = sel.select(config, store, spec, selected=selected, reads=reads, stamp=stamp)
+    selected_articles = sel.select(
+        config, store, spec, selected=selected, reads=reads, stamp=stamp, now=now
+    )
     articles = sel.publishable(spec, sel.within_age(spec, selected_articles, now))
     ages_out = sel.ages_out_at(spec, articles)
     cache.hold(spec.key, (a.id for a in articles))
+    # RFC 5005: the public urgent feed's Atom document links to its archive pages.
+    days: dict[dt.date, list[Article]] | None = None
+    history = None
+    if spec.kind == "urgent" and not spec.private and "atom" in spec.formats:
+        everything = store.latest(limit=archive.MAX_ARCHIVED, urgent=True, visible_at=now)
+        days = archive.by_day(everything)
+        history = archive.subscription_history(spec, settings, days)
     out: list[Published] = []
     counts: dict[str, int] = {}
     for fmt, path in paths.items():
         url = sel.self_url(settings, path.name)
-        body, count = _fit(fmt, spec, articles, settings, self_url=url, now=now, cache=cache)
+        body, count = _fit(
+            fmt,
+            spec,
+            articles,
+            settings,
+            self_url=url,
+            now=now,
+            cache=cache,
+            history=history if fmt == "atom" else None,
+        )
         changed = _write(
             store, path, body, feed_key=spec.key, sync_dir=False, mode=mode, private=spec.private
         )
@@ -244,7 +283,33 @@ def _publish_one(
             )
         counts[fmt] = count
         out.append(Published(spec.key, fmt, str(path), changed, count))
-    if any(p.changed for p in out):
+    ninjs_changed = False
+    if ninjs_path is not None:
+        # Notices for the kills the feed could have carried (its selection and age).
+        killed = sel.within_age(
+            spec, [a for a in kills or () if ninjs.matches(a, spec, selected.category_slug)], now
+        )
+        body = ninjs.render_ninjs(spec, articles, killed, settings, now=now)
+        ninjs_changed = _write(store, ninjs_path, body, feed_key=spec.key, sync_dir=False)
+        if ninjs_changed:
+            log.info("feed %s: wrote %s (%d items)", spec.key, ninjs_path.name, len(articles))
+    if days is not None:
+        ninjs_changed |= (
+            archive.write_pages(
+                spec,
+                days,
+                settings,
+                directory,
+                now=now,
+                cache=cache,
+                write=lambda path, body: _write(
+                    store, path, body, feed_key=spec.key, sync_dir=False
+                ),
+                remove=lambda path: _remove_file(store, path, spec.key),
+            )
+            > 0
+        )
+    if ninjs_changed or any(p.changed for p in out):
         # One directory fsync for the feed's files, before its stamp is recorded: a crash
         # must not leave old files under a new stamp (they would never be rewritten).
         write.sync_dir(directory)
@@ -253,6 +318,7 @@ def _publish_one(
         "config": fingerprint,
         "entries": counts,
         "ages_out": ages_out.isoformat() if ages_out is not None else None,
+        "embargo_next": embargo_next.isoformat() if embargo_next is not None else None,
     }
     store.set_meta(meta_key, json.dumps(record, sort_keys=True))
     return out
@@ -270,6 +336,65 @@ def _aged_out(recorded: object, now: dt.datetime) -> bool:
     return sel.ceiling(now) > moment
 
 
+def _remove_file(store: StoreReader, path: Path, feed_key: str) -> bool:
+    """A published file that must go (an archive day no longer kept), here and in the
+    store's copies."""
+    gone = write.remove(path, feed_key=feed_key)
+    store.delete_feed_files([path.name])
+    return gone
+
+
+SITEMAP_META = "news_sitemap"
+
+
+def _publish_sitemap(
+    config: Config,
+    store: StoreReader,
+    out_dir: Path,
+    *,
+    now: dt.datetime,
+    embargo_next: dt.datetime | None,
+) -> int:
+    """Write news-sitemap.xml when the store changed, an article left the 48-hour window
+    or an embargo ended since the last one; returns 1 if the file changed."""
+    path = out_dir / sitemap.FILE_NAME
+    stamp = store.feed_stamp()
+    fingerprint = hashlib.sha256(repr((RENDER_VERSION, config.publish)).encode()).hexdigest()
+    recorded = _load_meta(store.get_meta(SITEMAP_META))
+    if (
+        recorded.get("stamp") == stamp
+        and recorded.get("config") == fingerprint[:32]
+        and not _embargo_ended(recorded.get("ages_out"), now)
+        and not _embargo_ended(recorded.get("embargo_next"), now)
+        and path.is_file()
+    ):
+        return 0
+    listed = sitemap.window(store.latest(limit=sitemap.MAX_URLS, visible_at=now), now)
+    body = sitemap.render_news_sitemap(listed, config.publish, now=now)
+    changed = _write(store, path, body, feed_key="news-sitemap")
+    ages_out = sitemap.ages_out_at(listed)
+    record = {
+        "stamp": stamp,
+        "config": fingerprint[:32],
+        "ages_out": ages_out.isoformat() if ages_out else None,
+        "embargo_next": embargo_next.isoformat() if embargo_next else None,
+    }
+    store.set_meta(SITEMAP_META, json.dumps(record, sort_keys=True))
+    return int(changed)
+
+
+def _embargo_ended(recorded: object, now: dt.datetime) -> bool:
+    """Whether the embargo that was next when the feed was last rendered has ended (the
+    store shows an article from the moment its embargo_until is reached)."""
+    if recorded is None:
+        return False
+    try:
+        moment = dt.datetime.fromisoformat(str(recorded))
+    except ValueError:
+        return True
+    return now >= moment
+
+
 def _remove_misplaced(
     store: StoreReader, specs: list[FeedSpec], out_dir: Path, private_dir: Path
 ) -> None:
@@ -281,6 +406,7 @@ def _remove_misplaced(
     private feeds' files remain: a feed made public is not left behind in two places."""
     safe = [spec for spec in specs if sel.is_safe_key(spec.key)]  # names, never paths
     private_names = {sel.file_name(s, fmt) for s in safe if s.private for fmt in ALL_FORMATS}
+    private_names |= {s.key + ninjs.FILE_SUFFIX for s in safe if s.private}
     current = {sel.file_name(s, fmt) for s in safe if s.private for fmt in s.formats}
     touched: set[Path] = set()
     for name in sorted(private_names):
@@ -337,9 +463,12 @@ def _fit(
     self_url: str,
     now: dt.datetime,
     cache: ItemCache,
+    history: History | None = None,
 ) -> tuple[bytes, int]:
     """Render; while the file is over max_bytes, drop the oldest items (logged)."""
     render = RENDERERS[fmt]
+    if history is not None:  # Atom only: RFC 5005 links
+        render = functools.partial(render, history=history)
     items = list(articles)
     body = render(spec, items, settings, self_url=self_url, now=now, cache=cache)
     while len(body) >= settings.max_bytes and items:

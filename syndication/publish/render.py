@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from dataclasses import dataclass
 from typing import Any, cast
 
 from feedgen.entry import FeedEntry
@@ -33,6 +34,20 @@ from syndication.publish.media import AtomLink, EntryExtension, FeedExtension, M
 
 GENERATOR = "syndication"
 STYLESHEET = "feed.xsl"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """RFC 5005 links of an Atom document: the subscription feed names its newest archive
+    page (prev-archive); an archive page is marked fh:archive and names the subscription
+    feed (current) and its neighbours."""
+
+    current: str | None = None
+    prev_archive: str | None = None
+    next_archive: str | None = None
+    archive: bool = False
 
 
 def render_rss(
@@ -64,17 +79,38 @@ def render_atom(
     self_url: str,
     now: dt.datetime,
     cache: ItemCache | None = None,
+    history: History | None = None,
 ) -> bytes:
-    """Atom 1.0 (RFC 4287) with media: extension elements."""
+    """Atom 1.0 (RFC 4287) with media: extension elements, and RFC 5005 links."""
     items = sel.publishable(spec, articles)
     memo = for_run(cache, settings)
     fg = _feed(spec, items, settings, self_url=self_url, now=now, fmt="atom")
     root, doc = fg._create_atom()
+    if history is not None:
+        _history(root, history)
     nsmap = root.nsmap
     body = b"".join(
         memo.xml("atom", a, now, lambda a: _atom_item(a, settings, now, nsmap)) for a in items
     )
     return _splice(_serialize(root, doc, settings), b"</feed>", body)
+
+
+def _history(root: etree._Element, history: History) -> None:
+    """Feed-level links and the archive marker; the entries are spliced in after them."""
+    links = (
+        ("current", history.current),
+        ("prev-archive", history.prev_archive),
+        ("next-archive", history.next_archive),
+    )
+    for rel, href in links:
+        if href:
+            link = etree.SubElement(root, f"{{{ATOM_NS}}}link")
+            link.set("rel", rel)
+            link.set("type", "application/atom+xml")
+            link.set("href", href)
+    if history.archive:
+        nsmap: dict[Any, str] = {"fh": HISTORY_NS}
+        root.append(etree.Element(f"{{{HISTORY_NS}}}archive", nsmap=nsmap))
 
 
 def _rss_item(

@@ -77,7 +77,12 @@ class StoreReader(Protocol):
         urgent: bool | None = None,
         category_slug: str | None = None,
         partner_id: str | None = None,
+        visible_at: dt.datetime | None = None,
     ) -> list[Article]: ...
+
+    def next_embargo(self, after: dt.datetime) -> dt.datetime | None: ...
+
+    def killed_since(self, since: dt.datetime, *, limit: int = 100) -> list[Article]: ...
 
     def feed_stamp(
         self,
@@ -271,8 +276,10 @@ def select(
     selected: Selection | None = None,
     reads: SelectionReads | None = None,
     stamp: str | None = None,
+    now: dt.datetime | None = None,
 ) -> list[Article]:
-    """Newest first, at most spec.limit (the store sorts; we re-sort to be sure).
+    """Newest first, at most spec.limit (the store sorts; we re-sort to be sure); only
+    what is public at `now` (no killed article, none still under embargo).
 
     With `reads` and the `stamp` read just before, feeds of one publish run that select
     the same articles share one store read (see SelectionReads)."""
@@ -283,21 +290,24 @@ def select(
         if known is not None:
             return known[:limit]
     if selected.dedupe:
-        articles = _deduplicated(config, store, selected, limit)
+        articles = _deduplicated(config, store, selected, limit, now)
     else:
-        articles = _read(store, selected, limit)
+        articles = _read(store, selected, limit, now)
     if reads is not None and stamp is not None:
         reads.put(selected, stamp, limit, articles)
     return articles
 
 
-def _read(store: StoreReader, selected: Selection, limit: int) -> list[Article]:
+def _read(
+    store: StoreReader, selected: Selection, limit: int, now: dt.datetime | None
+) -> list[Article]:
     return newest_first(
         store.latest(
             limit=limit,
             urgent=selected.urgent,
             category_slug=selected.category_slug,
             partner_id=selected.partner_id,
+            visible_at=now,
         )
     )[:limit]
 
@@ -306,14 +316,14 @@ MAX_READ_FACTOR = 8  # a deduplicated feed reads at most this many times its lim
 
 
 def _deduplicated(
-    config: Config, store: StoreReader, selected: Selection, limit: int
+    config: Config, store: StoreReader, selected: Selection, limit: int, now: dt.datetime | None
 ) -> list[Article]:
     """The newest `limit` stories of the selection, each as its first article with the
     story's other sources. Later wires of a story drop out, so the store is read again,
     twice as deep, until `limit` stories are found or the store has no more."""
     depth = limit
     while True:
-        read = _read(store, selected, depth)
+        read = _read(store, selected, depth, now)
         kept = deduplicate(config, selected, read, store.story_members([a.id for a in read]))
         if len(kept) >= limit or len(read) < depth or depth >= limit * MAX_READ_FACTOR:
             return kept[:limit]
@@ -703,7 +713,7 @@ def file_name(spec: FeedSpec, fmt: FeedFormat) -> str:
 
 def feed_key_of(name: str) -> str | None:
     """`vip.rss.xml` → `vip`; None for a name that is not a feed file's."""
-    for suffix in FILE_SUFFIX.values():
+    for suffix in (".ninjs.json", *FILE_SUFFIX.values()):  # before ".json"
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
     return None

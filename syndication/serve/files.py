@@ -27,11 +27,14 @@ from dataclasses import dataclass, field
 CONTENT_TYPES: tuple[tuple[str, str, str], ...] = (
     (".rss.xml", "application/rss+xml; charset=utf-8", "feed"),
     (".atom.xml", "application/atom+xml; charset=utf-8", "feed"),
+    # IPTC ninjs has no registered media type of its own: plain JSON (docs/editorial.md).
+    (".ninjs.json", "application/json; charset=utf-8", "feed"),
     (".json", "application/feed+json; charset=utf-8", "feed"),
+    ("-sitemap.xml", "application/xml; charset=utf-8", "sitemap"),
     (".html", "text/html; charset=utf-8", "page"),
     (".xsl", "text/xsl; charset=utf-8", "stylesheet"),
 )
-FEED_SUFFIXES = (".rss.xml", ".atom.xml", ".json")
+FEED_SUFFIXES = (".rss.xml", ".atom.xml", ".ninjs.json", ".json")
 
 _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}\Z")
 GZIP_MIN_BYTES = 256  # below this the gzip header costs more than it saves

@@ -5,6 +5,7 @@
         │             tombstones, latest(filters), feed_stamp(filters)
         ├── stories: a new article joins the story of a near-duplicate from another wire
         │            (syndication.stories), story_members(ids) for deduplicated feeds
+        ├── editorial: kill/unkill, urgent override, embargo, the log of decisions
         ├── partners: PartnerState per partner, replaced on every poll
         ├── meta, feed files: small key/value rows, rendered feeds with their ETag
         ├── metric values: the pipeline's counters and gauges (syndication.metrics)
@@ -14,8 +15,8 @@
 The only user of SQLAlchemy and Alembic. Every public method is one transaction and
 raises `StorageError` (naming the database, password hidden, and what to do) for any
 database failure. Layout: `schema` (tables), `db` (engine, transactions, migrations,
-error translation), `articles`, `stories`, `partners`, `metricrows`, `health` (queries);
-`Store` below composes them.
+error translation), `articles`, `editorial`, `stories`, `partners`, `metricrows`, `health`
+(queries); `Store` below composes them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from syndication.errors import StorageError
 from syndication.model import (
     Article,
     Category,
+    EditorialEvent,
     HealthNote,
     HealthRecord,
     MetricDelta,
@@ -37,6 +39,7 @@ from syndication.model import (
 )
 from syndication.store import articles as _articles
 from syndication.store import db as _db
+from syndication.store import editorial as _editorial
 from syndication.store import health as _health
 from syndication.store import locks as _locks
 from syndication.store import metricrows as _metricrows
@@ -136,18 +139,20 @@ class Store:
         ):
             return _articles.known_item_hashes(conn, ids)
 
-    def upsert_article(self, article: Article) -> UpsertResult:
+    def upsert_article(self, article: Article, *, now: dt.datetime | None = None) -> UpsertResult:
         """Store one article in one transaction: "new", "updated", "unchanged" or
-        "tombstoned" (deleted before: nothing written). An update keeps the stored
-        `published` and takes `article.updated`. A new article joins its story in the same
-        transaction (see store/stories.py)."""
+        "tombstoned" (deleted or killed before: nothing written). An update keeps the
+        stored `published` (moved only to the end of an embargo), takes `article.updated`,
+        keeps an editor's urgent override and embargo, and is logged as a correction. A new
+        article joins its story in the same transaction (see store/stories.py). `now`
+        (default: the clock) dates the log entries and judges embargo changes."""
         # Sketched before the transaction: CPU work need not hold the write lock.
         sketch = story_sketch(article.title, article.body_text)
         with (
             _db.translate(self.display_url, f"storing article {article.id} ({article.url})"),
             _db.write(self._engine) as conn,
         ):
-            result = _articles.upsert(conn, article)
+            result = _articles.upsert(conn, article, now or _now())
             if result == "new":
                 _stories.assign(conn, article, sketch, self.stories)
             return result
@@ -185,8 +190,10 @@ class Store:
         urgent: bool | None = None,
         category_slug: str | None = None,
         partner_id: str | None = None,
+        visible_at: dt.datetime | None = None,
     ) -> list[Article]:
-        """The newest `limit` articles matching every given filter: published DESC, then id."""
+        """The newest `limit` public articles matching every given filter (published
+        DESC, then id): never a killed one, nor one embargoed past `visible_at` (now)."""
         with _db.translate(self.display_url, "selecting articles"), _db.read(self._engine) as conn:
             return _articles.latest(
                 conn,
@@ -194,6 +201,7 @@ class Store:
                 urgent=urgent,
                 category_slug=category_slug,
                 partner_id=partner_id,
+                visible_at=visible_at or _now(),
             )
 
     def feed_stamp(
@@ -218,6 +226,86 @@ class Store:
     def count_articles(self) -> int:
         with _db.translate(self.display_url, "counting articles"), _db.read(self._engine) as conn:
             return _articles.count(conn)
+
+    # --- editorial ----------------------------------------------------------------------
+
+    def resolve_article_id(self, text: str) -> list[str]:
+        """The ids of stored articles `text` names (whole id, or a prefix of 6+ chars)."""
+        with (
+            _db.translate(self.display_url, f"finding article {text}"),
+            _db.read(self._engine) as conn,
+        ):
+            return _editorial.resolve(conn, text)
+
+    def kill_article(
+        self, article_id: str, reason: str, actor: str, now: dt.datetime | None = None
+    ) -> bool:
+        """Out of every output at the next publish, for good (a tombstone keeps the
+        partner from bringing it back); logged. False if unknown or already killed."""
+        with (
+            _db.translate(self.display_url, f"killing article {article_id}"),
+            _db.write(self._engine) as conn,
+        ):
+            return _editorial.kill(conn, article_id, reason, actor, now or _now())
+
+    def unkill_article(self, article_id: str, actor: str, now: dt.datetime | None = None) -> bool:
+        with (
+            _db.translate(self.display_url, f"restoring article {article_id}"),
+            _db.write(self._engine) as conn,
+        ):
+            return _editorial.unkill(conn, article_id, actor, now or _now())
+
+    def set_urgent(
+        self, article_id: str, urgent: bool, actor: str, now: dt.datetime | None = None
+    ) -> bool:
+        with (
+            _db.translate(self.display_url, f"setting the urgent flag of {article_id}"),
+            _db.write(self._engine) as conn,
+        ):
+            return _editorial.set_urgent(conn, article_id, urgent, actor, now or _now())
+
+    def set_embargo(
+        self,
+        article_id: str,
+        until: dt.datetime | None,
+        actor: str,
+        now: dt.datetime | None = None,
+    ) -> bool:
+        with (
+            _db.translate(self.display_url, f"setting the embargo of {article_id}"),
+            _db.write(self._engine) as conn,
+        ):
+            return _editorial.set_embargo(conn, article_id, until, actor, now or _now())
+
+    def article_history(self, article_id: str) -> list[EditorialEvent]:
+        with (
+            _db.translate(self.display_url, f"reading the history of {article_id}"),
+            _db.read(self._engine) as conn,
+        ):
+            return _editorial.history(conn, article_id)
+
+    def list_articles(
+        self,
+        *,
+        limit: int = 50,
+        partner_id: str | None = None,
+        urgent: bool | None = None,
+        since: dt.datetime | None = None,
+    ) -> list[Article]:
+        """Newest first, killed and embargoed ones included (the editors' view)."""
+        with _db.translate(self.display_url, "listing articles"), _db.read(self._engine) as conn:
+            return _editorial.listing(
+                conn, limit=limit, partner_id=partner_id, urgent=urgent, since=since
+            )
+
+    def killed_since(self, since: dt.datetime, *, limit: int = 100) -> list[Article]:
+        with _db.translate(self.display_url, "listing kills"), _db.read(self._engine) as conn:
+            return _editorial.killed_since(conn, since, limit)
+
+    def next_embargo(self, after: dt.datetime) -> dt.datetime | None:
+        """When the next embargo of a live article ends (after `after`), or None."""
+        with _db.translate(self.display_url, "reading embargoes"), _db.read(self._engine) as conn:
+            return _editorial.next_embargo(conn, after)
 
     # --- meta and feed files ------------------------------------------------------------
 

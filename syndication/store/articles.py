@@ -30,6 +30,7 @@ from syndication.store.schema import (
     articles,
     category_counts,
     counters,
+    editorial_events,
     selection_marks,
     tombstones,
 )
@@ -107,6 +108,10 @@ def _article(row: RowMapping, categories: Sequence[Category]) -> Article:
         language=row["language"],
         content_hash=row["content_hash"],
         item_hash=row["item_hash"],
+        embargo_until=row["embargo_until"],
+        killed_at=row["killed_at"],
+        kill_reason=row["kill_reason"],
+        revision=int(row["revision"]),
     )
 
 
@@ -141,7 +146,7 @@ def filter_keys(
     return keys or ["all"]
 
 
-def _next_seq(conn: Connection) -> int:
+def next_seq(conn: Connection) -> int:
     # The counter row is also a lock: concurrent content writes take their numbers in
     # commit order on PostgreSQL, so a stamp never goes backwards.
     value = conn.execute(
@@ -180,13 +185,13 @@ def feed_stamp(
 # --- writes -----------------------------------------------------------------------------
 
 
-def upsert(conn: Connection, article: Article) -> UpsertResult:
+def upsert(conn: Connection, article: Article, now: dt.datetime | None = None) -> UpsertResult:
     db.lock_article(conn, article.id)
     dead = conn.execute(
         sa.select(tombstones.c.article_id).where(tombstones.c.article_id == article.id)
     ).first()
     if dead is not None:
-        return "tombstoned"
+        return "tombstoned"  # deleted or killed: the partner cannot bring it back
     stored = conn.execute(
         sa.select(
             articles.c.partner_id,
@@ -194,23 +199,42 @@ def upsert(conn: Connection, article: Article) -> UpsertResult:
             articles.c.published,
             articles.c.content_hash,
             articles.c.item_hash,
+            articles.c.urgent_override,
+            articles.c.embargo_until,
+            articles.c.embargo_manual,
         ).where(articles.c.id == article.id)
     ).first()
     new_slugs = [c.slug for c in article.categories]
     if stored is None:
-        seq = _next_seq(conn)
+        seq = next_seq(conn)
+        published = embargoed_published(article.published, article.embargo_until)
         conn.execute(
             sa.insert(articles).values(
                 id=article.id,
-                published=article.published,
+                published=published,
                 change_seq=seq,
+                embargo_until=article.embargo_until,
                 **_content_values(article),
             )
         )
-        _insert_categories(conn, article, article.published)
-        _mark(conn, selection_keys(article.partner_id, article.urgent, new_slugs), seq)
+        _insert_categories(conn, article, published)
+        mark(conn, selection_keys(article.partner_id, article.urgent, new_slugs), seq)
+        if article.embargo_until is not None:
+            record_event(
+                conn,
+                article.id,
+                "embargo",
+                f"until {article.embargo_until.astimezone(dt.UTC).isoformat()}",
+                f"partner:{article.partner_id}",
+                now or article.updated,
+            )
         return "new"
-    if stored.content_hash == article.content_hash:
+    # An editor's decisions win over what the partner sends.
+    if stored.urgent_override is not None:
+        article = dataclasses.replace(article, urgent=bool(stored.urgent_override))
+    embargo = stored.embargo_until if stored.embargo_manual else article.embargo_until
+    embargo_moved = embargo != stored.embargo_until
+    if stored.content_hash == article.content_hash and not embargo_moved:
         if stored.item_hash != article.item_hash:
             # The feed entry changed but the article did not: remember it, publish nothing.
             conn.execute(
@@ -221,18 +245,91 @@ def upsert(conn: Connection, article: Article) -> UpsertResult:
         return "unchanged"
     # The counter first, then rows other writers also touch (category counts, marks):
     # every writer takes its locks in the same order, so PostgreSQL cannot deadlock.
-    seq = _next_seq(conn)
+    seq = next_seq(conn)
     old_slugs = _remove_categories(conn, article.id)
     old_keys = selection_keys(stored.partner_id, bool(stored.urgent), old_slugs)
+    # The first publication time never moves (feeds keep their order, readers their
+    # place), except to an embargo's end: the story is first public then.
+    published = (
+        moved_published(stored.published, embargo, now or article.updated)
+        if embargo_moved
+        else stored.published
+    )
+    values = _content_values(article)
+    if stored.content_hash == article.content_hash:
+        values["updated"] = stored_updated(conn, article.id)  # only the embargo moved
     conn.execute(
         sa.update(articles)
         .where(articles.c.id == article.id)
-        .values(change_seq=seq, **_content_values(article))
+        .values(
+            change_seq=seq,
+            published=published,
+            embargo_until=embargo,
+            revision=articles.c.revision + int(stored.content_hash != article.content_hash),
+            **values,
+        )
     )
-    # The first publication time never moves: feeds keep their order, readers their place.
-    _insert_categories(conn, article, stored.published)
-    _mark(conn, old_keys | selection_keys(article.partner_id, article.urgent, new_slugs), seq)
+    _insert_categories(conn, article, published)
+    mark(conn, old_keys | selection_keys(article.partner_id, article.urgent, new_slugs), seq)
+    if stored.content_hash != article.content_hash:
+        record_event(
+            conn,
+            article.id,
+            "correction",
+            "the partner edited the article",
+            f"partner:{article.partner_id}",
+            now or article.updated,
+        )
+    if embargo_moved:
+        record_event(
+            conn,
+            article.id,
+            "embargo",
+            f"until {embargo.astimezone(dt.UTC).isoformat()}" if embargo else "lifted",
+            f"partner:{article.partner_id}",
+            now or article.updated,
+        )
     return "updated"
+
+
+def embargoed_published(published: dt.datetime, embargo: dt.datetime | None) -> dt.datetime:
+    """An embargoed story is first published when its embargo ends."""
+    return max(published, embargo) if embargo is not None else published
+
+
+def moved_published(
+    stored: dt.datetime, embargo: dt.datetime | None, now: dt.datetime
+) -> dt.datetime:
+    """The publication time after an embargo changed. A stored time still in the future
+    was set by the old embargo: it comes down to the new release moment (now, or the new
+    embargo's end); then it goes up to the new embargo's end, as on insert."""
+    if stored > now:
+        release = embargo if embargo is not None and embargo > now else now
+        stored = min(stored, release)
+    return embargoed_published(stored, embargo)
+
+
+def stored_updated(conn: Connection, article_id: str) -> dt.datetime:
+    value = conn.execute(
+        sa.select(articles.c.updated).where(articles.c.id == article_id)
+    ).scalar_one()
+    assert isinstance(value, dt.datetime)
+    return value
+
+
+def record_event(
+    conn: Connection,
+    article_id: str,
+    action: str,
+    detail: str,
+    actor: str,
+    at: dt.datetime,
+) -> None:
+    conn.execute(
+        sa.insert(editorial_events).values(
+            article_id=article_id, action=action, detail=detail, actor=actor[:255], at=at
+        )
+    )
 
 
 def unique_categories(categories: Iterable[Category]) -> tuple[Category, ...]:
@@ -317,10 +414,10 @@ def delete(conn: Connection, article_id: str, reason: str, now: dt.datetime) -> 
     )
     if stored is None:
         return False
-    seq = _next_seq(conn)  # before the shared rows, as in upsert()
+    seq = next_seq(conn)  # before the shared rows, as in upsert()
     slugs = _remove_categories(conn, article_id)
     conn.execute(sa.delete(articles).where(articles.c.id == article_id))
-    _mark(conn, selection_keys(stored.partner_id, bool(stored.urgent), slugs), seq)
+    mark(conn, selection_keys(stored.partner_id, bool(stored.urgent), slugs), seq)
     return True
 
 
@@ -335,9 +432,10 @@ def known_item_hashes(conn: Connection, ids: Collection[str]) -> dict[str, str]:
             conn.exec_driver_sql(_known_sql(conn, _ARTICLES_IN, len(chunk)), tuple(chunk)).all()
         )
     # Tombstones are only looked up for the ids without an article: deleting an article
-    # removes its row in the transaction that writes the tombstone, and a tombstoned id is
-    # never stored again (upsert checks first), so an id is never in both. On the hot
-    # path (every item known) that halves the lookup.
+    # removes its row in the transaction that writes the tombstone, a killed article
+    # (row kept, tombstone written) answers "" from its row, and a tombstoned id is never
+    # stored again (upsert checks first). On the hot path (every item known) that halves
+    # the lookup.
     missing = [article_id for article_id in unique if article_id not in found]
     for chunk in _chunks(missing):
         rows = conn.exec_driver_sql(
@@ -347,7 +445,9 @@ def known_item_hashes(conn: Connection, ids: Collection[str]) -> dict[str, str]:
     return found
 
 
-_ARTICLES_IN = f"SELECT {articles.c.id.name}, {articles.c.item_hash.name} FROM {articles.name} "
+# A killed article answers "" like a tombstone: known, never fetched or scraped again.
+_ARTICLES_IN = f"SELECT {articles.c.id.name}, CASE WHEN {articles.c.killed_at.name} IS NULL "
+_ARTICLES_IN += f"THEN {articles.c.item_hash.name} ELSE '' END FROM {articles.name} "
 _ARTICLES_IN += f"WHERE {articles.c.id.name} IN "
 _TOMBSTONES_IN = f"SELECT {tombstones.c.article_id.name} FROM {tombstones.name} "
 _TOMBSTONES_IN += f"WHERE {tombstones.c.article_id.name} IN "
@@ -369,7 +469,7 @@ def _known_sql(conn: Connection, query: str, n: int) -> str:
     return sql
 
 
-def _categories_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[Category]]:
+def categories_of(conn: Connection, ids: Sequence[str]) -> dict[str, list[Category]]:
     result: dict[str, list[Category]] = {article_id: [] for article_id in ids}
     for chunk in _chunks(ids):
         rows = conn.execute(
@@ -390,7 +490,7 @@ def get(conn: Connection, article_id: str) -> Article | None:
     row = conn.execute(sa.select(articles).where(articles.c.id == article_id)).mappings().first()
     if row is None:
         return None
-    return _article(row, _categories_of(conn, [article_id])[article_id])
+    return _article(row, categories_of(conn, [article_id])[article_id])
 
 
 def latest(
@@ -400,8 +500,10 @@ def latest(
     urgent: bool | None,
     category_slug: str | None,
     partner_id: str | None,
+    visible_at: dt.datetime,
 ) -> list[Article]:
-    """Newest first: published DESC, ties by id (as the publisher orders them).
+    """Newest first: published DESC, ties by id (as the publisher orders them), only
+    what may be public at `visible_at`: not killed, no embargo after it.
 
     The (…, published, id) indexes are read backwards and stop at `limit`; only rows
     with an equal `published` need sorting by id (SQLite and PostgreSQL both do that
@@ -421,9 +523,15 @@ def latest(
         query = query.where(articles.c.urgent == urgent)
     if partner_id is not None:
         query = query.where(articles.c.partner_id == partner_id)
+    query = query.where(articles.c.killed_at.is_(None), public_at(visible_at))
     rows = conn.execute(query.order_by(*order).limit(limit)).mappings().all()
-    categories = _categories_of(conn, [row["id"] for row in rows])
+    categories = categories_of(conn, [row["id"] for row in rows])
     return [_article(row, categories[row["id"]]) for row in rows]
+
+
+def public_at(moment: dt.datetime) -> sa.ColumnElement[bool]:
+    """No embargo, or one that has ended by `moment`."""
+    return sa.or_(articles.c.embargo_until.is_(None), articles.c.embargo_until <= moment)
 
 
 def categories(conn: Connection) -> list[Category]:
@@ -442,14 +550,20 @@ def count(conn: Connection) -> int:
 __all__ = [
     "IN_CHUNK",
     "categories",
+    "categories_of",
     "count",
     "delete",
+    "embargoed_published",
     "feed_stamp",
     "filter_keys",
     "get",
     "known_item_hashes",
     "latest",
     "mark",
+    "moved_published",
+    "next_seq",
+    "public_at",
+    "record_event",
     "selection_keys",
     "unique_categories",
     "upsert",

@@ -72,8 +72,18 @@ articles = sa.Table(
     sa.Column("item_hash", sa.String(128), nullable=False),
     # Value of the global change counter at the last content write (see `counters`).
     sa.Column("change_seq", sa.BigInteger, nullable=False),
+    # Editorial state (migration 0003, docs/editorial.md). urgent_override: an editor's
+    # on/off that wins over detection (`urgent` then holds it); embargo_manual: the
+    # embargo was set by an editor, so the partner's field no longer moves it.
+    sa.Column("urgent_override", sa.Boolean),
+    sa.Column("embargo_until", UTCDateTime),
+    sa.Column("embargo_manual", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("killed_at", UTCDateTime),
+    sa.Column("kill_reason", sa.Text),
+    sa.Column("revision", sa.Integer, nullable=False, server_default="1"),
     # The indexes behind `latest()`: each feed selection is a backward range scan.
     sa.Index(None, "published", "id"),
+    sa.Index(None, "embargo_until"),  # the next embargo to lift (publish, the daemon)
     sa.Index(None, "urgent", "published", "id"),
     sa.Index(None, "partner_id", "published", "id"),
 )
@@ -257,6 +267,20 @@ story_keys = sa.Table(
     ),
 )
 
+# Every editorial decision on an article, newest last: `articles history ID`. No foreign
+# key: the record outlives the article.
+editorial_events = sa.Table(
+    "editorial_events",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("article_id", sa.String(255), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("actor", sa.String(255), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index(None, "article_id", "seq"),
+)
+
 CHANGE_SEQ = "change_seq"
 
 __all__ = [
@@ -266,6 +290,7 @@ __all__ = [
     "articles",
     "category_counts",
     "counters",
+    "editorial_events",
     "feed_files",
     "meta",
     "metadata",

@@ -235,6 +235,8 @@ def test_cluster_end_to_end(tmp_path: Path, pg_url: str, prefix: str, site: Site
                 parsed = feedparser.parse(path.read_bytes())
                 assert not parsed.bozo, (path.name, parsed.get("bozo_exception"))
                 assert parsed.entries, path.name
+            elif path.name.endswith(".ninjs.json"):  # IPTC ninjs: a list of news objects
+                assert json.loads(path.read_bytes()), path.name
             elif path.name.endswith(".json"):
                 assert json.loads(path.read_bytes())["items"], path.name
         for pid in partners:

@@ -119,7 +119,14 @@ def test_nothing_aged_out_no_render_then_the_next_publish_after_ageing_rewrites(
     later = publish_all(config, store, now=NOW + HOUR + dt.timedelta(seconds=1))
     after = snapshot(feeds)
     changed = {name for name in after if after[name] != before[name]}
-    assert changed == {"urgent.rss.xml", "urgent.atom.xml", "urgent.json"}
+    # (and the news sitemap, which lists the last 48 hours too)
+    assert changed == {
+        "urgent.rss.xml",
+        "urgent.atom.xml",
+        "urgent.json",
+        "urgent.ninjs.json",
+        "news-sitemap.xml",
+    }
     assert {p.key for p in later if p.changed} == {"urgent"}
     assert links(urgent) == [FRESH.url]
 

@@ -148,7 +148,7 @@ def test_a_store_change_rewrites_only_the_affected_feeds(config: Config, store: 
     assert changed == {
         f"{key}{suffix}"
         for key in ("main", "category-economy", "partner-akhbar")
-        for suffix in (".rss.xml", ".atom.xml", ".json")
+        for suffix in (".rss.xml", ".atom.xml", ".json", ".ninjs.json")
     }
     assert {p.key for p in published if p.changed} == {"main", "category-economy", "partner-akhbar"}
     [(_, urls)] = pings.calls

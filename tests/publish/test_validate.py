@@ -104,7 +104,8 @@ def test_every_published_xml_feed_passes_the_partner_lint(
 ) -> None:
     _, out = published
     paths = feed_files(out, ".rss.xml") + feed_files(out, ".atom.xml")
-    assert len(paths) == 12  # main, urgent, 3 categories, 1 partner × 2 formats
+    # main, urgent, 3 categories, 1 partner × 2 formats, and the urgent archive page
+    assert len(paths) == 13
     for path in paths:
         result = lint(path)
         errors = [line for line in result.stdout.splitlines() if line.startswith("ERROR")]
@@ -182,7 +183,7 @@ def test_published_feeds_name_the_stylesheet_that_is_published_beside_them(
     published: tuple[Config, Path],
 ) -> None:
     _, out = published
-    for path in feed_files(out, ".xml"):
+    for path in feed_files(out, ".rss.xml") + feed_files(out, ".atom.xml"):
         head = path.read_bytes()[:200]
         assert b'<?xml-stylesheet type="text/xsl" href="feed.xsl"?>' in head
     assert (out / "feed.xsl").is_file()

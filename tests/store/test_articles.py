@@ -4,32 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from syndication.errors import StorageError
-from syndication.model import Article, Block, Category
+from syndication.model import Block, Category
 from syndication.store import Store, open_store
-from tests.support.factories import T0, make_stored_article
+from tests.support.factories import T0, edited_article, make_stored_article
 
 POLITICS = Category(label="سياسة", slug="politics")
 ECONOMY = Category(label="اقتصاد", slug="economy")
 SPORTS = Category(label="رياضة", slug="sports")
 
 
-def edited(article: Article, **changes: object) -> Article:
-    """The same story, edited: new content hash, later `updated`, a different `published`
-    (partners do move it; we must not)."""
-    new = dataclasses.replace(article, **changes)  # type: ignore[arg-type]
-    return dataclasses.replace(
-        new,
-        content_hash=hashlib.sha256((article.content_hash + repr(changes)).encode()).hexdigest(),
-        updated=article.updated + dt.timedelta(hours=1),
-        published=article.published + dt.timedelta(hours=2),
-    )
 
 
 # --- articles ---------------------------------------------------------------------------
@@ -95,7 +84,7 @@ def test_unchanged_costs_no_content_write_but_keeps_new_item_hash(store: Store) 
 def test_update_replaces_content_keeps_published_moves_updated(store: Store) -> None:
     article = make_stored_article(1, categories=(POLITICS,))
     store.upsert_article(article)
-    edit = edited(article, title="تعديل: الوزيران يتفقان على خطة عمل", categories=(ECONOMY,))
+    edit = edited_article(article, title="تعديل: الوزيران يتفقان على خطة عمل", categories=(ECONOMY,))
     assert store.upsert_article(edit) == "updated"
     got = store.get_article(article.id)
     assert got == dataclasses.replace(edit, published=article.published)
@@ -112,7 +101,7 @@ def test_deleted_article_never_comes_back(store: Store) -> None:
     assert store.delete_article(article.id, reason="طلب الشريك الحذف") is True
     assert store.get_article(article.id) is None
     assert store.upsert_article(article) == "tombstoned"
-    assert store.upsert_article(edited(article, title="نسخة جديدة")) == "tombstoned"
+    assert store.upsert_article(edited_article(article, title="نسخة جديدة")) == "tombstoned"
     assert store.get_article(article.id) is None
     assert store.count_articles() == 0
     assert store.latest(limit=10) == []
@@ -180,7 +169,7 @@ def test_categories_are_distinct_sorted_and_follow_edits(store: Store) -> None:
     store.upsert_article(first)
     store.upsert_article(second)
     assert store.categories() == [ECONOMY, POLITICS, SPORTS]
-    store.upsert_article(edited(first, categories=(POLITICS,)))
+    store.upsert_article(edited_article(first, categories=(POLITICS,)))
     assert store.categories() == [ECONOMY, POLITICS]  # nobody is in sports any more
     store.delete_article(second.id)
     assert store.categories() == [POLITICS]
@@ -220,7 +209,7 @@ def test_feed_stamp_changes_only_for_affected_selections(store: Store) -> None:
     assert changed == {"main", "urgent", "politics", "ahram"}
 
     # An edit that moves the story to another category touches the old and the new one.
-    store.upsert_article(edited(urgent, categories=(ECONOMY,)))
+    store.upsert_article(edited_article(urgent, categories=(ECONOMY,)))
     again = stamps()
     assert {key for key in after if after[key] != again[key]} == {
         "main",
@@ -267,7 +256,7 @@ def test_failed_write_leaves_nothing_half_written(store: Store) -> None:
 
     good = make_stored_article(2)
     store.upsert_article(good)
-    bad_edit = edited(good, title="عنوان جديد", categories=(Category(label="", slug="x"),))
+    bad_edit = edited_article(good, title="عنوان جديد", categories=(Category(label="", slug="x"),))
     with pytest.raises(StorageError):
         store.upsert_article(bad_edit)
     assert store.get_article(good.id) == good

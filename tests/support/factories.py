@@ -375,3 +375,14 @@ def cluster_config(cfg: Config, prefix: str, **changes: Any) -> Config:
         enabled=True, broker_url=REDIS_URL, queue=prefix, key_prefix=prefix, **changes
     )
     return dataclasses.replace(cfg, cluster=settings)
+
+def edited_article(article: Article, **changes: object) -> Article:
+    """The same story, edited: new content hash, later `updated`, a different `published`
+    (partners do move it; we must not)."""
+    new = dataclasses.replace(article, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(
+        new,
+        content_hash=hashlib.sha256((article.content_hash + repr(changes)).encode()).hexdigest(),
+        updated=article.updated + dt.timedelta(hours=1),
+        published=article.published + dt.timedelta(hours=2),
+    )

@@ -1,7 +1,7 @@
 """Partner health: per-partner counters, new items per hour, recent articles and failures.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-05
 
 Written by hand, like 0001: a revision is history and must keep building the same tables.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | None = None
 depends_on: str | None = None
 

@@ -3,7 +3,7 @@
 Articles stored before this revision have no row: each is a story of its own.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-05
 """
 
