@@ -494,7 +494,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.soak",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--partners", type=int, help="partners (cron 200, daemon 40)")
     parser.add_argument("--items", type=int, help="items per feed at first (cron 50, daemon 10)")

@@ -104,18 +104,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_serve)
 
-    p = sub.add_parser("scheduler", parents=[common],
-                       help="cluster mode: enqueue due partner polls (one active, others stand by)")
+    p = sub.add_parser(
+        "scheduler",
+        parents=[common],
+        help="cluster mode: enqueue due partner polls (one active, others stand by)",
+    )
     p.set_defaults(handler=cmd_scheduler)
 
-    p = sub.add_parser("worker", parents=[common],
-                       help="cluster mode: a Celery worker running polls and publishes")
-    p.add_argument("--concurrency", type=int, default=None, metavar="N",
-                   help="tasks at once in this worker (default: number of CPUs)")
-    p.add_argument("--pool", choices=("prefork", "threads", "solo"), default="prefork",
-                   help="Celery pool (default prefork: one process per task slot)")
-    p.add_argument("--hostname", default=None, metavar="NAME",
-                   help="worker name (default celery@<host>)")
+    p = sub.add_parser(
+        "worker", parents=[common], help="cluster mode: a Celery worker running polls and publishes"
+    )
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="tasks at once in this worker (default: number of CPUs)",
+    )
+    p.add_argument(
+        "--pool",
+        choices=("prefork", "threads", "solo"),
+        default="prefork",
+        help="Celery pool (default prefork: one process per task slot)",
+    )
+    p.add_argument(
+        "--hostname", default=None, metavar="NAME", help="worker name (default celery@<host>)"
+    )
     p.set_defaults(handler=cmd_worker)
 
     p = sub.add_parser("scrape", parents=[common], help="scrape one article page, print the record")
@@ -319,9 +333,7 @@ def cmd_articles_embargo(args: argparse.Namespace) -> int:
     lift = args.until.strip().lower() in ("none", "off", "lift")
     until = None if lift else _moment(args.until, ago=False, option="UNTIL")
     text = "embargo lifted" if until is None else f"embargoed until {_when(until)}"
-    return _edit(
-        args, lambda store, aid, who: store.set_embargo(aid, until, who), text, "unknown"
-    )
+    return _edit(args, lambda store, aid, who: store.set_embargo(aid, until, who), text, "unknown")
 
 
 def cmd_articles_history(args: argparse.Namespace) -> int:

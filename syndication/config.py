@@ -491,31 +491,48 @@ class _Loader:
         result = ClusterSettings(**self.fields(ClusterSettings, table, key))
         broker = urlsplit(result.broker_url).scheme
         if broker not in ("redis", "rediss", "amqp", "amqps"):
-            self.fail(f"{key}.broker_url", f"unsupported broker URL {result.broker_url!r}",
-                      "use redis://host:6379/0 or amqp://user@host//")
+            self.fail(
+                f"{key}.broker_url",
+                f"unsupported broker URL {result.broker_url!r}",
+                "use redis://host:6379/0 or amqp://user@host//",
+            )
         redis_url = result.redis_url or result.broker_url
         if urlsplit(redis_url).scheme not in ("redis", "rediss"):
-            self.fail(f"{key}.redis_url", "the shared limiter needs Redis",
-                      "set redis_url = \"redis://host:6379/0\" when the broker is RabbitMQ")
+            self.fail(
+                f"{key}.redis_url",
+                "the shared limiter needs Redis",
+                'set redis_url = "redis://host:6379/0" when the broker is RabbitMQ',
+            )
         if not _ID_RE.match(result.queue):
-            self.fail(f"{key}.queue", f"{result.queue!r} is not a valid queue name",
-                      "use lowercase ASCII letters, digits, '-' and '_'")
+            self.fail(
+                f"{key}.queue",
+                f"{result.queue!r} is not a valid queue name",
+                "use lowercase ASCII letters, digits, '-' and '_'",
+            )
         if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", result.key_prefix):
-            self.fail(f"{key}.key_prefix", f"{result.key_prefix!r} is not a valid key prefix",
-                      "use ASCII letters, digits and '_.:-' (max 64)")
+            self.fail(
+                f"{key}.key_prefix",
+                f"{result.key_prefix!r} is not a valid key prefix",
+                "use ASCII letters, digits and '_.:-' (max 64)",
+            )
         self.check_range(f"{key}.host_rate_limit", result.host_rate_limit, 0, 1000)
         self.check_range(f"{key}.visibility_timeout", result.visibility_timeout, 5, 86400)
         self.check_range(f"{key}.task_time_limit", result.task_time_limit, 1, 86400)
         if result.task_time_limit >= result.visibility_timeout:
-            self.fail(f"{key}.task_time_limit",
-                      "must be shorter than visibility_timeout",
-                      "otherwise a running poll is delivered to a second worker")
+            self.fail(
+                f"{key}.task_time_limit",
+                "must be shorter than visibility_timeout",
+                "otherwise a running poll is delivered to a second worker",
+            )
         self.check_range(f"{key}.leader_poll", result.leader_poll, 0.1, 60)
         self.check_range(f"{key}.dispatch_interval", result.dispatch_interval, 0.1, 60)
         if result.enabled and not storage_url.startswith("postgresql"):
-            self.fail(f"{key}.enabled", "cluster mode needs PostgreSQL as the shared store",
-                      "set [storage] url = \"postgresql+psycopg://user@host/db\" "
-                      "(SQLite cannot be shared between machines)")
+            self.fail(
+                f"{key}.enabled",
+                "cluster mode needs PostgreSQL as the shared store",
+                'set [storage] url = "postgresql+psycopg://user@host/db" '
+                "(SQLite cannot be shared between machines)",
+            )
         return result
 
     def categories(self, value: object) -> tuple[CategoryDef, ...]:

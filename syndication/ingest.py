@@ -538,6 +538,7 @@ class Ingester:
             http_charset=charset,
             base_url=partner.site_url,
         )
+
         def timed(seconds: float) -> None:
             metrics.observe_scrape(self.store, seconds)
 

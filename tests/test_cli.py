@@ -143,7 +143,16 @@ def test_failing_partner_gives_exit_1_and_others_are_published(demo: Path) -> No
 
 
 def test_every_subcommand_has_help(demo: Path) -> None:
-    for sub in ("run", "ingest", "publish", "serve", "scrape", "check-config", "partners", "articles"):
+    for sub in (
+        "run",
+        "ingest",
+        "publish",
+        "serve",
+        "scrape",
+        "check-config",
+        "partners",
+        "articles",
+    ):
         done = run_cli(sub, "--help", cwd=demo)
         assert done.returncode == 0 and "--config" in done.stdout, sub
 
@@ -186,7 +195,11 @@ def test_port_in_the_range_is_accepted(port: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["sqlite:///vra/syndication.db", "sqlite:///var/db/syndication.db", "sqlite:///{tmp}/gone/s.db"],
+    [
+        "sqlite:///vra/syndication.db",
+        "sqlite:///var/db/syndication.db",
+        "sqlite:///{tmp}/gone/s.db",
+    ],
     ids=["typo", "below-var", "absolute"],
 )
 def test_sqlite_directory_that_does_not_exist_is_refused(demo: Path, url: str) -> None:
@@ -210,8 +223,9 @@ def test_shipped_var_directory_is_created_beside_the_config(demo: Path, tmp_path
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     assert not (demo / "var").exists()
-    done = run_cli("ingest", "--partner", "nile-post", "--config", str(demo / "config.toml"),
-                   cwd=elsewhere)
+    done = run_cli(
+        "ingest", "--partner", "nile-post", "--config", str(demo / "config.toml"), cwd=elsewhere
+    )
     assert done.returncode == 0, done.stderr
     assert (demo / "var" / "syndication.db").is_file()
     assert not (elsewhere / "var").exists()
@@ -292,8 +306,9 @@ def test_unknown_postgresql_role_is_named_not_blamed_on_the_server(tmp_path: Pat
 def test_ingest_of_a_partner_not_due_says_until_when(demo: Path) -> None:
     first = run_cli("ingest", "--partner", "nile-post", cwd=demo)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("ingested 1 partner: 5 new, 0 updated, 0 partners failed, "
-                                   "0 article pages failed\n"), first.stdout
+    assert first.stdout.startswith(
+        "ingested 1 partner: 5 new, 0 updated, 0 partners failed, 0 article pages failed\n"
+    ), first.stdout
     state = _partner_state(demo, "nile-post")
     assert state.next_check_at is not None
     # due a tenth of the 300 s interval early (pollpolicy.is_due)

@@ -71,7 +71,9 @@ def test_text_lines_name_the_partner_once(logs: None, capsys: pytest.CaptureFixt
     logger.info("partner ahram disabled", extra={"partner": "ahram"})
     logger.info("publish done")
     first, second, third = lines(capsys)
-    assert first.startswith("[ahram] ") and first.endswith("INFO syndication.ingest: feed unchanged")
+    assert first.startswith("[ahram] ") and first.endswith(
+        "INFO syndication.ingest: feed unchanged"
+    )
     assert not second.startswith("[") and second.endswith("partner ahram disabled")
     assert not third.startswith("[") and third.endswith("publish done")
 
@@ -87,7 +89,11 @@ def test_setup_replaces_the_handlers_and_sets_the_level(logs: None) -> None:
 
 @pytest.mark.parametrize(
     ("level", "noisy"),
-    [(logging.DEBUG, logging.WARNING), (logging.INFO, logging.WARNING), (logging.ERROR, logging.ERROR)],
+    [
+        (logging.DEBUG, logging.WARNING),
+        (logging.INFO, logging.WARNING),
+        (logging.ERROR, logging.ERROR),
+    ],
 )
 def test_library_chatter_is_held_at_warning_or_above(logs: None, level: int, noisy: int) -> None:
     log.setup("text", level)

@@ -275,9 +275,7 @@ def test_the_page_caption_wins_over_the_feeds() -> None:
 
 
 def build(feed: FeedItem, scraped: Scraped | None = None) -> Article:
-    return to_article(
-        PARTNER, feed, scraped or page(), article_id="a1", item_hash="h1", now=NOW
-    )
+    return to_article(PARTNER, feed, scraped or page(), article_id="a1", item_hash="h1", now=NOW)
 
 
 def test_to_article_hashes_what_readers_see_not_dates_or_ids() -> None:

@@ -329,8 +329,7 @@ def test_controls_dropped_over_every_code_point() -> None:
     expected = "".join(
         c
         for c in every.replace("\r", "\n")
-        if c in "\n\t"
-        or not (unicodedata.category(c) in ("Cc", "Cs") or c in "\ufffe\uffff")
+        if c in "\n\t" or not (unicodedata.category(c) in ("Cc", "Cs") or c in "\ufffe\uffff")
     )
     assert sanitize_mod._drop_controls(every) == expected
     assert sanitize_mod._drop_controls("a\r\nb\rc") == "a\nb\nc"

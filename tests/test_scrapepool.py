@@ -142,9 +142,7 @@ def test_in_thread_and_worker_ingest_store_the_same_articles(site: Site, tmp_pat
         base = tmp_path / str(processes)
         base.mkdir()
         config = build_config(base, [("p", url)])
-        config = replace(
-            config, scheduler=replace(config.scheduler, scrape_processes=processes)
-        )
+        config = replace(config, scheduler=replace(config.scheduler, scrape_processes=processes))
         store = open_store(config.storage_url)
         try:
             reports = run_ingest(config, store, clock=lambda: NOW)

@@ -94,17 +94,13 @@ class StoreReader(Protocol):
 
     def categories(self) -> list[Category]: ...
 
-    def story_members(
-        self, article_ids: Collection[str]
-    ) -> dict[str, tuple[StoryMember, ...]]: ...
+    def story_members(self, article_ids: Collection[str]) -> dict[str, tuple[StoryMember, ...]]: ...
 
     def get_meta(self, key: str) -> str | None: ...
 
     def meta_with_prefix(self, prefix: str) -> dict[str, str]: ...
 
-    def set_meta(
-        self, key: str, value: str, *, metrics: Sequence[MetricDelta] = ()
-    ) -> None: ...
+    def set_meta(self, key: str, value: str, *, metrics: Sequence[MetricDelta] = ()) -> None: ...
 
     def save_feed_file(self, name: str, body: bytes, etag: str) -> None: ...
 
@@ -359,9 +355,7 @@ def deduplicate(
 def _selects(selected: Selection, member: StoryMember) -> bool:
     if selected.urgent is not None and member.urgent != selected.urgent:
         return False
-    if selected.category_slug is not None and selected.category_slug not in (
-        member.category_slugs
-    ):
+    if selected.category_slug is not None and selected.category_slug not in (member.category_slugs):
         return False
     return selected.partner_id is None or member.partner_id == selected.partner_id
 

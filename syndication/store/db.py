@@ -370,8 +370,7 @@ def _explain_postgresql(said: str, url: sa.URL, where: str) -> tuple[str, str] |
     if "no pg_hba.conf entry" in text:
         return (
             "PostgreSQL does not accept this client (no pg_hba.conf entry)",
-            "add a pg_hba.conf line for this host, user and database on the server, "
-            "then reload it",
+            "add a pg_hba.conf line for this host, user and database on the server, then reload it",
         )
     if "permission denied for database" in text or "connect privilege" in text:
         return (

@@ -183,9 +183,7 @@ def test_private_files_an_older_version_left_in_feeds_are_removed(
     assert "vip.rss.xml" in caplog.text and "private" in caplog.text
 
 
-def test_private_modes_are_enforced_on_existing_dir_and_files(
-    tmp_path: Path, store: Store
-) -> None:
+def test_private_modes_are_enforced_on_existing_dir_and_files(tmp_path: Path, store: Store) -> None:
     private = tmp_path / "feeds-private"
     private.mkdir(mode=0o755)
     os.chmod(private, 0o755)  # as an operator's mkdir leaves it
@@ -237,9 +235,7 @@ def test_serve_needs_the_token_and_nothing_private_is_reachable_without_it(
     def factory() -> Store:
         return open_store(config.storage_url, migrate=False)
 
-    server = create_server(
-        config, "127.0.0.1", 0, store_factory=factory, from_store=from_store
-    )
+    server = create_server(config, "127.0.0.1", 0, store_factory=factory, from_store=from_store)
     with server:
         server.start()
         auth = {"Authorization": f"Bearer {TOKEN}"}
@@ -290,7 +286,11 @@ def test_cli_publish_on_the_demo_with_a_private_feed(tmp_path: Path) -> None:
     done = run_cli("run", "--once", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     public, private = tmp_path / "feeds", tmp_path / "feeds-private"
-    assert sorted(files_under(private)) == ["platform.atom.xml", "platform.json", "platform.rss.xml"]
+    assert sorted(files_under(private)) == [
+        "platform.atom.xml",
+        "platform.json",
+        "platform.rss.xml",
+    ]
     assert mode(private) == 0o700 and mode(private / "platform.rss.xml") == 0o600
     assert "main.rss.xml" in files_under(public)
     assert not [name for name in files_under(public) if "platform" in name]

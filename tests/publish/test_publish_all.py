@@ -182,7 +182,6 @@ def test_publish_all_leaves_no_temp_files(config: Config, store: Store) -> None:
     assert not [p.name for p in out_dir(config).iterdir() if p.name.startswith(".")]
 
 
-
 def test_publish_removes_the_temp_files_of_killed_writers(config: Config, store: Store) -> None:
     """A publisher killed between writing its temporary file and the rename leaves the file;
     the next publish removes it, and only it: a live writer's file is its own business."""

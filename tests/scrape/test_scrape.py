@@ -424,12 +424,21 @@ def test_failure_in_one_optional_field_is_logged_not_fatal(
 def test_credit_keeps_its_own_parentheses_and_is_not_doubled() -> None:
     from syndication.scrape.credits import split_credit
 
-    assert split_credit("© وكالة الأنباء (تجريبية)", credit_only=True) == (None, "وكالة الأنباء (تجريبية)")
+    assert split_credit("© وكالة الأنباء (تجريبية)", credit_only=True) == (
+        None,
+        "وكالة الأنباء (تجريبية)",
+    )
     assert split_credit("صورة المحطة (تصوير: أحمد علي)") == ("صورة المحطة", "أحمد علي")
-    html = """<html><body><article><h1>عنوان الخبر التجريبي</h1>
+    html = (
+        """<html><body><article><h1>عنوان الخبر التجريبي</h1>
     <div class="news-photo"><img src="https://img.example/a.jpg" width="900" height="600">
     <div class="caption">مسافرون في المحطة</div><div class="photo-credit">© وكالة (تجريبية)</div></div>
-    <div class="text"><p>""" + "فقرة طويلة من نص الخبر. " * 20 + "</p></div></article></body></html>"
-    rules = ScrapeRules(credit="div.news-photo div.photo-credit", caption="div.news-photo div.caption")
+    <div class="text"><p>"""
+        + "فقرة طويلة من نص الخبر. " * 20
+        + "</p></div></article></body></html>"
+    )
+    rules = ScrapeRules(
+        credit="div.news-photo div.photo-credit", caption="div.news-photo div.caption"
+    )
     image = scrape(html, "https://a.example/n/1", rules).images[0]
     assert (image.caption, image.credit) == ("مسافرون في المحطة", "وكالة (تجريبية)")

@@ -19,8 +19,6 @@ ECONOMY = Category(label="اقتصاد", slug="economy")
 SPORTS = Category(label="رياضة", slug="sports")
 
 
-
-
 # --- articles ---------------------------------------------------------------------------
 
 
@@ -84,7 +82,9 @@ def test_unchanged_costs_no_content_write_but_keeps_new_item_hash(store: Store) 
 def test_update_replaces_content_keeps_published_moves_updated(store: Store) -> None:
     article = make_stored_article(1, categories=(POLITICS,))
     store.upsert_article(article)
-    edit = edited_article(article, title="تعديل: الوزيران يتفقان على خطة عمل", categories=(ECONOMY,))
+    edit = edited_article(
+        article, title="تعديل: الوزيران يتفقان على خطة عمل", categories=(ECONOMY,)
+    )
     assert store.upsert_article(edit) == "updated"
     got = store.get_article(article.id)
     assert got == dataclasses.replace(edit, published=article.published)
@@ -201,7 +201,12 @@ def test_feed_stamp_changes_only_for_affected_selections(store: Store) -> None:
     # (tests/store/test_stories.py).
     urgent = dataclasses.replace(
         urgent,
-        blocks=(Block("p", "أعلنت هيئة الأرصاد الجوية عن موجة حارة تضرب البلاد بدءا من غد الاثنين وتستمر حتى نهاية الأسبوع."),),
+        blocks=(
+            Block(
+                "p",
+                "أعلنت هيئة الأرصاد الجوية عن موجة حارة تضرب البلاد بدءا من غد الاثنين وتستمر حتى نهاية الأسبوع.",
+            ),
+        ),
     )
     store.upsert_article(urgent)
     after = stamps()

@@ -376,6 +376,7 @@ def cluster_config(cfg: Config, prefix: str, **changes: Any) -> Config:
     )
     return dataclasses.replace(cfg, cluster=settings)
 
+
 def edited_article(article: Article, **changes: object) -> Article:
     """The same story, edited: new content hash, later `updated`, a different `published`
     (partners do move it; we must not)."""
