@@ -10,6 +10,8 @@ For each document the fast path answers for, with a real SQLite store:
 4. one stored article edited behind our back: the full path finds work (an update), and
    `skip` refuses.
 
+The memo's decisions one by one are in test_memo.py.
+
 Plus end-to-end polls over the `site` fixture: new bytes with known items skip
 feedparser and save the new validators; an edited item goes through feedparser.
 """
