@@ -612,11 +612,7 @@ def bench_cycles(scale: Scale, work: Path) -> tuple[Config, Store, Simulator, Cl
         sim.touch()
         clock.tick()
         ingester = Ingester(config, store, Fetcher(FETCH), clock=clock, fast_path=fast)
-        ingester.prefetched = {s.partner_id: s for s in store.partner_states()}
-        if fast:
-            from syndication.ingest import MEMO_PREFIX
-
-            ingester.prefetched_memos = store.meta_with_prefix(MEMO_PREFIX)
+        ingester.prefetch(memos=fast)  # as run_ingest does for a cycle of many partners
         with ThreadPoolExecutor(CYCLE_WORKERS) as pool:
             start = time.perf_counter()
             reports = list(pool.map(ingester.partner, partners))

@@ -5,10 +5,12 @@ For each document the fast path answers for, with a real SQLite store:
 
 1. ids: `fast_ids` (from the scan) == the ids the full path derives from `parse_feed`;
 2. first poll (full path) stores every item and remembers its digests;
-3. the same bytes again: the full path finds nothing to do, and the fast path skips
+3. the same bytes again: the full path finds nothing to do, and the memo's `skip` skips
    feedparser with the same count of unchanged items;
 4. one stored article edited behind our back: the full path finds work (an update), and
-   the fast path refuses to skip.
+   `skip` refuses.
+
+The memo's decisions one by one are in test_memo.py.
 
 Plus end-to-end polls over the `site` fixture: new bytes with known items skip
 feedparser and save the new validators; an edited item goes through feedparser.
@@ -25,8 +27,11 @@ import pytest
 
 from syndication.errors import FeedParseError
 from syndication.fetch import Fetcher
-from syndication.ingest import Ingester, _context, _dedupe, article_id, fast_ids
-from syndication.model import Fetched, ParsedFeed, PartnerFeed, PartnerState
+from syndication.ingest import Ingester, article_id, fast_ids, poll
+from syndication.ingest.ids import dedupe
+from syndication.ingest.memo import Memo, Skip, memo_context
+from syndication.ingest.poll import Quick
+from syndication.model import Fetched, IngestReport, ParsedFeed, PartnerFeed, PartnerState
 from syndication.parse import guids_unreliable, parse_feed, scan_digests, scan_items
 from syndication.store import Store, open_store
 from tests.support import DATA
@@ -51,6 +56,21 @@ def _partner(n: int, url: str) -> PartnerFeed:
     return PartnerFeed(id=f"c{n}", name="corpus", feed_url=url, max_items=10**6, scrape=False)
 
 
+def _full(ingester: Ingester, partner: PartnerFeed, parsed: ParsedFeed) -> IngestReport:
+    """The full path's items and store stages; the report, asserting every item taken."""
+    stored = ingester._store(
+        partner, ingester._items(partner, PartnerState(partner.id), parsed), NOW
+    )
+    assert stored.complete
+    return stored.report
+
+
+def _skip(ingester: Ingester, partner: PartnerFeed, memo: Memo, fetched: Fetched) -> Skip | None:
+    context = memo_context(partner, fetched)
+    known = ingester.store.known_item_hashes
+    return memo.skip(partner, context, fetched.body, by_url=False, stored=known)
+
+
 def _check(ingester: Ingester, partner: PartnerFeed, fetched: Fetched) -> str:
     """Run the four steps for one document; returns "skipped" or why it was not compared."""
     scan = scan_items(fetched.body)
@@ -67,7 +87,7 @@ def _check(ingester: Ingester, partner: PartnerFeed, fetched: Fetched) -> str:
         return "rejected"
     items = list(parsed.items)
     identity = "url" if guids_unreliable(items) else "guid"
-    full_ids = [key for key, _ in _dedupe((article_id(partner.id, i, identity), i) for i in items)]
+    full_ids = [key for key, _ in dedupe((article_id(partner.id, i, identity), i) for i in items)]
     plan = fast_ids(partner, scan)
     if plan is None:
         return "no ids"  # guid-less, link-less items: only the full path can name them
@@ -75,21 +95,22 @@ def _check(ingester: Ingester, partner: PartnerFeed, fetched: Fetched) -> str:
     assert [key for key, _ in plan[0]] == full_ids, partner.feed_url
     assert plan[1] == identity, partner.feed_url
 
-    state = PartnerState(partner.id)
     # 2. first poll, full path: everything new
-    report, complete, ident, hashes = ingester._items(partner, state, parsed, NOW)
-    assert complete and report.new == len(full_ids)
-    context = _context(partner, fetched)
-    ingester._remember(partner, scan, context, ident, hashes, None)
+    named = ingester._items(partner, PartnerState(partner.id), parsed)
+    stored = ingester._store(partner, named, NOW)
+    assert stored.complete and stored.report.new == len(full_ids)
+    context = memo_context(partner, fetched)
+    ingester._remember(partner, scan, Quick(None, None, context), named)
     if not full_ids:
         return "empty"
     memo = ingester._memo(partner.id)
-    assert memo is not None and memo["context"] == context
+    assert memo is not None and memo.context == context
 
     # 3. the same document again: both paths see nothing to do
-    report, _, _, _ = ingester._items(partner, state, parsed, NOW)
+    report = _full(ingester, partner, parsed)
     assert report.new == report.updated == 0 and report.unchanged == len(full_ids)
-    assert ingester._all_known(partner, digests, memo) == (len(full_ids), identity)
+    skip = Skip(len(full_ids), identity, digests.ttl)
+    assert _skip(ingester, partner, memo, fetched) == skip
 
     # 4. an article edited behind our back: the full path updates it, the fast path refuses
     first = ingester.store.get_article(full_ids[0])
@@ -98,10 +119,10 @@ def _check(ingester: Ingester, partner: PartnerFeed, fetched: Fetched) -> str:
         first, title=first.title + " (edited)", content_hash="tampered", item_hash="tampered"
     )
     assert ingester.store.upsert_article(tampered) == "updated"
-    assert ingester._all_known(partner, digests, memo) is None
-    report, _, _, _ = ingester._items(partner, state, parsed, NOW)
+    assert _skip(ingester, partner, memo, fetched) is None
+    report = _full(ingester, partner, parsed)
     assert report.updated == 1 and report.unchanged == len(full_ids) - 1
-    assert ingester._all_known(partner, digests, memo) == (len(full_ids), identity)
+    assert _skip(ingester, partner, memo, fetched) == skip
     return "skipped"
 
 
@@ -183,8 +204,6 @@ def _feed(items: list[tuple[str, str]], build: int) -> bytes:
 def test_new_bytes_with_known_items_skip_feedparser_and_keep_validators(
     site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import syndication.ingest as ingest
-
     items = [("a1", "البنك المركزي يبقي الفائدة"), ("a2", "افتتاح معرض الكتاب")]
     url = site.add("/feed.xml", Route(_feed(items, 0), etag=True))
     config = build_config(tmp_path, [("p1", url)], scrape=False, interval=60)
@@ -195,7 +214,7 @@ def test_new_bytes_with_known_items_skip_feedparser_and_keep_validators(
         parses.append(partner.id)
         return parse_feed(fetched, partner)
 
-    monkeypatch.setattr(ingest, "parse_feed", counted)
+    monkeypatch.setattr(poll, "parse_feed", counted)  # the module whose poll calls it
     clock = [NOW]
     with Fetcher(config.fetch) as fetcher:
         ingester = Ingester(config, store, fetcher, clock=lambda: clock[0])

@@ -12,8 +12,8 @@ import feedparser
 import pytest
 
 from syndication.config import Config
-from syndication.ingest import article_id, run_ingest
-from syndication.model import FeedItem, IngestReport
+from syndication.ingest import run_ingest
+from syndication.model import IngestReport
 from syndication.publish import publish_all
 from syndication.store import Store, open_store
 from tests.support.factories import build_config
@@ -249,14 +249,6 @@ def test_permanent_redirect_updates_the_feed_url(site: Site, store: Store, tmp_p
     ingest(config, store, Clock())
     state = store.get_partner_state("p")
     assert state is not None and state.feed_url == new_url
-
-
-def test_article_id_is_stable_and_never_mentions_urgent() -> None:
-    item = FeedItem("p", "urn:x:1", "https://a.example/x?utm_source=tw", "عنوان", urgent=True)
-    assert article_id("p", item) == article_id("p", replace(item, title="عنوان آخر"))
-    by_url = article_id("p", item, "url")
-    assert by_url == article_id("p", replace(item, url="https://a.example/x"), "url")
-    assert "عاجل" not in by_url
 
 
 def test_the_next_tick_a_moment_early_still_polls(site: Site, store: Store, tmp_path: Path) -> None:
