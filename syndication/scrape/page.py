@@ -27,6 +27,7 @@ from ..errors import ScrapeError
 from ..model import ScrapeRules
 from .meta import PageMeta, collect_meta
 from .scoring import MAX_DEPTH
+from .soup import whole_soup
 
 _WEB = ("http", "https")
 
@@ -277,7 +278,7 @@ def parse_page(
     pruned: PrunedSoup | None = None,
 ) -> Page:
     """The parsed page of *text*: the whole tree, or *pruned*'s soup built from it."""
-    soup, pruning = (BeautifulSoup(text, "lxml"), None) if pruned is None else pruned
+    soup, pruning = (whole_soup(text), None) if pruned is None else pruned
     _flatten(soup)
     meta = collect_meta(soup)
     return Page(
