@@ -22,6 +22,8 @@ from bs4.element import Comment, NavigableString
 
 from syndication.model import Scraped, ScrapeRules
 from syndication.scrape import _extract, _text, scrape
+from syndication.scrape.page import parse_page
+from syndication.scrape.rules import DATE_SELECTORS
 from syndication.scrape.soup import TreeSoupBuilder, parse_tree, whole_soup
 from tests.support import DATA
 from tests.support import simulator as SIM
@@ -203,3 +205,17 @@ def test_comment_class_and_tail_of_left_out_element() -> None:
     assert isinstance(p, Tag)
     assert [str(c) for c in p.contents] == ["a", "b", "c"]
     assert isinstance(p.contents[2], Comment)
+
+
+@pytest.mark.parametrize("index", range(len(PAGE_LIST)), ids=[p[0] for p in PAGE_LIST])
+def test_select_each_under_a_root_is_soupsieves(index: int) -> None:
+    """Page.select_each(selectors, root), one walk for all selectors (when.py's date
+    search), finds what soupsieve's select finds under that root, selector by selector."""
+    _name, text, url = PAGE_LIST[index]
+    page = parse_page(text, url, ScrapeRules(), "UTC", None)
+    tags = page.soup.find_all(True)
+    roots = [page.soup, *tags[:: max(1, len(tags) // 25)]]
+    for root in roots:
+        found = page.select_each(DATE_SELECTORS, root)
+        for selector in DATE_SELECTORS:
+            assert found[selector] == list(root.css.select(selector)), selector
