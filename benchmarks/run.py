@@ -12,7 +12,8 @@ process. Stores are SQLite files in a temporary directory. Every figure is the m
 the rounds, printed beside a baseline measured in the same run on the same input:
 
   stages   feedparser.parse (bare) vs parse_feed vs the lxml scan vs lxml parsing (floor);
-           BeautifulSoup(page, "lxml") vs scrape(); feedgen's own render vs ours;
+           BeautifulSoup(page, "lxml") vs scrape(); scrape() vs trafilatura on the
+           corpus pages (tests/data/pages); feedgen's own render vs ours;
            `syndication serve` vs Python's http.server (benchmarks/serve_bench.py)
   cycles   (a) unchanged feeds: half 304, half the same bytes without validators;
            (b) changed feeds whose items are all known (fast path), vs the same cycle
@@ -416,6 +417,55 @@ def bench_scrape(scale: Scale) -> None:
         30,
         higher=False,
         note="pruned soup; see docs/performance.md",
+    )
+    bench_scrape_corpus(scale)
+
+
+def bench_scrape_corpus(scale: Scale) -> None:
+    """scrape() beside trafilatura on the real pages of tests/data/pages, interleaved."""
+    from syndication.scrape import scrape
+
+    try:
+        import trafilatura  # the bench extra: pip install -e '.[bench]'
+    except ImportError:
+        print("  trafilatura not installed (pip install -e '.[bench]'): corpus peer skipped")
+        return
+    pages_dir = ROOT / "tests" / "data" / "pages"
+    index = json.loads((pages_dir / "index.json").read_text(encoding="utf-8"))
+    pages = [
+        ((pages_dir / e["html"]).read_bytes(), e["url"], e.get("timezone", "UTC")) for e in index
+    ]
+    size = sum(len(p) for p, _, _ in pages) / 1e6
+    print(f"\n== scrape: the {len(pages)} corpus pages of tests/data/pages ({size:.1f} MB) ==")
+
+    def ours() -> None:
+        for page, url, zone in pages:
+            scrape(page, url, timezone=zone)
+
+    def peer() -> None:
+        for page, url, _ in pages:
+            trafilatura.extract(page, url=url, include_images=True)
+
+    # Interleaved rounds: both see the same moments of a shared machine.
+    ours()  # warm-up: imports, caches
+    peer()
+    t_ours: list[float] = []
+    t_peer: list[float] = []
+    for _ in range(max(scale.rounds, 3)):
+        for fn, times in ((ours, t_ours), (peer, t_peer)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    n = len(pages)
+    rate_peer = n / statistics.median(t_peer)
+    row("trafilatura.extract(include_images=True) (peer)", rate_peer, "pages/s")
+    row("scrape() (ours)", n / statistics.median(t_ours), "pages/s", "trafilatura", rate_peer)
+    target(
+        "scrape: corpus pages/s vs trafilatura's",
+        statistics.median(p / o for o, p in zip(t_ours, t_peer, strict=True)),
+        "×",
+        1.5,
+        note="median of the per-round ratios; quality: docs/extraction.md",
     )
 
 

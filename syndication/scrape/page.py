@@ -27,6 +27,7 @@ from ..errors import ScrapeError
 from ..model import ScrapeRules
 from .meta import PageMeta, collect_meta
 from .scoring import MAX_DEPTH
+from .soup import whole_soup
 
 _WEB = ("http", "https")
 
@@ -130,23 +131,27 @@ class Page:
                 hint="fix the partner's [partners.rules] in config.toml",
             ) from exc
 
-    def select_each(self, selectors: tuple[str, ...]) -> dict[str, list[Tag]]:
-        """``{s: self.select(s)}`` for built-in *selectors*, from one walk of the tree."""
+    def select_each(
+        self, selectors: tuple[str, ...], root: Tag | None = None
+    ) -> dict[str, list[Tag]]:
+        """``{s: self.select(s, root)}`` for built-in *selectors*, from one walk of the tree
+        under *root* (the whole page by default)."""
+        scope = root if root is not None else self.soup
         keys = [selector_keys(s) for s in selectors]
         if None in keys:
-            return {s: self.select(s) for s in selectors}
+            return {s: self.select(s, root) for s in selectors}
         checks = [(s, k, self.soup.css.compile(s)) for s, k in zip(selectors, keys, strict=True)]
         union = SelectorKeys(
             *(frozenset().union(*(getattr(k, f) for k in keys)) for f in SelectorKeys.FIELDS)
         )
         found: dict[str, list[Tag]] = {s: [] for s in selectors}
-        stack = list(reversed(self.soup.contents))
+        stack = list(reversed(scope.contents))
         while stack:
             el = stack.pop()
             if not isinstance(el, Tag):
                 continue
             if el.name.lower() == "template":
-                return {s: self.select(s) for s in selectors}
+                return {s: self.select(s, root) for s in selectors}
             if union.may_match(el):
                 for selector, key, sieve in checks:
                     if key is not None and key.may_match(el) and sieve.match(el):
@@ -176,7 +181,9 @@ class SelectorKeys:
         if tag.name in self.names:
             return True
         attrs = tag.attrs
-        if any(a in attrs for a in self.attrs):
+        if not attrs:
+            return False  # most tags: nothing below can match
+        if not self.attrs.isdisjoint(attrs):
             return True
         if self.classes:
             cls = attrs.get("class")
@@ -277,7 +284,7 @@ def parse_page(
     pruned: PrunedSoup | None = None,
 ) -> Page:
     """The parsed page of *text*: the whole tree, or *pruned*'s soup built from it."""
-    soup, pruning = (BeautifulSoup(text, "lxml"), None) if pruned is None else pruned
+    soup, pruning = (whole_soup(text), None) if pruned is None else pruned
     _flatten(soup)
     meta = collect_meta(soup)
     return Page(

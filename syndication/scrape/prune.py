@@ -42,7 +42,6 @@ from typing import cast
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Tag
-from bs4.builder._lxml import LXMLTreeBuilder
 from lxml import etree
 
 from ..model import ScrapeRules
@@ -61,6 +60,7 @@ from .scoring import (
     junk_names,
     words,
 )
+from .soup import DoctypeInfo, TreeSoupBuilder, parse_tree
 
 Element = etree._Element  # lxml's element (comments and PIs too: their tag is not a str)
 
@@ -350,7 +350,7 @@ class Plan:
     elements: int  # elements in the page
     left_out: int  # elements in the left-out chrome
     # As the parser reports it: the ids may be None.
-    doctype: tuple[str, str | None, str | None] | None = None
+    doctype: DoctypeInfo | None = None
 
     def worth_it(self) -> bool:
         """Is enough chrome left out to pay for the pruning builder (and for the full
@@ -416,14 +416,10 @@ def plan(text: str, rules: ScrapeRules) -> Plan | None:
     (partner rules that read or drop chrome, or lxml refuses it)."""
     if rules.drop or rules.categories:
         return None
-    parser = etree.HTMLParser(recover=True, huge_tree=False)
-    try:
-        parser.feed(text)
-        root: Element | None = parser.close()
-    except (etree.ParserError, ValueError):
+    parsed = parse_tree(text)
+    if parsed is None:
         return None
-    if root is None:
-        return None
+    root, doctype = parsed
     skip: dict[Element, Pruned] = {}
     left_out = 0
     # cast: lxml-stubs type every XPath result as one union; a node-set is a list.
@@ -440,13 +436,6 @@ def plan(text: str, rules: ScrapeRules) -> Plan | None:
         skip[el] = Pruned(el.tag, inner, text_bound, blocks, by_class)
         left_out += 1 + _count(el, "count(.//*)")
     elements = _count(root, "count(//*)")
-    doctype = None
-    if _DOCTYPE.search(text, 0, 4096):
-        # The tree holds a default DTD when the page has none; the parser reports only a
-        # real one, and bs4 keeps what it reports.
-        info = root.getroottree().docinfo
-        system_url: str | None = info.system_url  # type: ignore[attr-defined]  # not in lxml-stubs
-        doctype = (info.root_name or "", info.public_id, system_url)
     return Plan(root, skip, elements, left_out, doctype)
 
 
@@ -454,71 +443,31 @@ def _count(el: Element, xpath: str) -> int:
     return int(cast(float, el.xpath(xpath)))  # an XPath count() is a float
 
 
-_DOCTYPE = re.compile(r"<!doctype", re.IGNORECASE)
 _CANDIDATE_XPATH = "//nav | //aside | //footer | //marquee | //header | //*[@class or @id]"
 
 
-class TreeBuilder(LXMLTreeBuilder):
+class TreeBuilder(TreeSoupBuilder):
     """Builds the soup from the tree `plan` parsed, instead of parsing the page a second
-    time: bs4's own lxml builder is called as the parser would call it (start, data, end
-    in document order, text and tails included), for every element but the planned ones,
-    comments, and scripts and styles other than JSON-LD. A left-out element ends the text
-    before it, as removing it from the tree would (the strings on either side stay two).
-    tests/scrape/test_prune.py checks the soup is the one a parser-driven builder makes.
-
-    What the parser reports that the tree does not keep is whitespace between a page's
-    top-level elements (after ``</html>``), which no step reads.
+    time (soup.py makes bs4's objects from lxml's tree), for every element but the planned
+    ones, comments, and scripts and styles other than JSON-LD. A left-out element ends the
+    text before it, as removing it from the tree would (the strings on either side stay
+    two). tests/scrape/test_prune.py checks the soup is the one a parser-driven builder
+    makes.
     """
 
     def __init__(self, planned: Plan) -> None:
-        super().__init__()
+        super().__init__(planned.root, planned.doctype)
         self.planned = planned
 
-    def feed(self, markup: str | bytes) -> None:
-        root = self.planned.root
-        if self.planned.doctype is not None:
-            # The parser passes None for a missing id too, which bs4 handles.
-            self.doctype(*self.planned.doctype)  # type: ignore[arg-type]
-        before = reversed(list(root.itersiblings(preceding=True)))
-        for node in (*before, root, *root.itersiblings()):
-            self._walk(node)
-        self.close()
-
-    def _walk(self, top: Element) -> None:
-        soup = self.soup
-        assert soup is not None
-        skip = self.planned.skip
-        stack: list[tuple[Element, bool]] = [(top, False)]
-        while stack:
-            el, closing = stack.pop()
-            if closing:
-                self.end(el.tag)
-                if el.tail:
-                    self.data(el.tail)
-                continue
-            tag = el.tag
-            if not isinstance(tag, str):
-                if isinstance(el, etree._ProcessingInstruction):
-                    self.pi(el.target, el.text or "")
-                else:
-                    soup.endData()  # a comment: left out
-                if el.tail:
-                    self.data(el.tail)
-                continue
-            planned = skip.get(el)
-            if planned is not None or _left_out(tag, el.get("type")):
-                if planned is not None:
-                    planned.parent = soup.currentTag
-                soup.endData()
-                if el.tail:
-                    self.data(el.tail)
-                continue
-            # bs4 reads the attributes with .items(), which lxml's attribute view has.
-            self.start(tag, el.attrib, {})  # type: ignore[arg-type]
-            if el.text:
-                self.data(el.text)
-            stack.append((el, True))
-            stack.extend((child, False) for child in reversed(el))
+    def leave_out(self, el: Element, parent: Tag) -> bool:
+        tag = el.tag
+        if not isinstance(tag, str):
+            return not isinstance(el, etree._ProcessingInstruction)  # a comment
+        planned = self.planned.skip.get(el)
+        if planned is not None:
+            planned.parent = parent
+            return True
+        return _left_out(tag, el.get("type"))
 
 
 def _left_out(tag: str, kind: str | None) -> bool:

@@ -83,9 +83,11 @@ def _from_rule(selector: str | None, page: Page) -> dt.datetime | None:
 
 
 def _in_scope(page: Page, scope: list[Tag], selectors: tuple[str, ...]) -> dt.datetime | None:
+    # One walk per container for all the selectors (they are tried selector by selector).
+    matches = [page.select_each(selectors, container) for container in scope]
     for selector in selectors:
-        for container in scope:
-            for tag in page.select(selector, container):
+        for found_in in matches:
+            for tag in found_in[selector]:
                 found = _from_element(tag, page)
                 if found is not None:
                     return found

@@ -258,3 +258,16 @@ def test_controls_dropped_over_every_code_point() -> None:
         )
     )
     assert text_mod._drop_controls(every) == expected
+
+
+@pytest.mark.parametrize("keep_zwnj", [False, True])
+def test_invisibles_dropped_over_every_code_point(keep_zwnj: bool) -> None:
+    """The one-regex invisible filter deletes exactly the listed characters, as the
+    translate table it replaced did, code point by code point."""
+    from syndication.arabic import text as text_mod
+
+    every = "".join(map(chr, range(0x110000)))
+    table = dict.fromkeys(map(ord, text_mod._INVISIBLE))
+    if keep_zwnj:
+        del table[0x200C]
+    assert strip_invisible(every, keep_zwnj=keep_zwnj) == every.translate(table)

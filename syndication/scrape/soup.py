@@ -1,0 +1,220 @@
+"""The BeautifulSoup tree of a page, built straight from lxml's tree.
+
+bs4's lxml builder is driven by the parser's events: for every tag and string it goes
+through ``handle_starttag``/``endData``/``object_was_parsed``, which check parse filters,
+namespaces, the open-tag counter and relink the tree, all in Python. That was over a third
+of a scrape. Here libxml2 builds its own tree (C, a millisecond or two a page) and the
+bs4 objects are made from it directly, each field set to the value bs4's builder would
+have given it: the same classes (``Script``, ``Stylesheet``, ``TemplateString``, ruby
+strings, ``Comment``…), the same attribute dict and split ``class``/``rel`` lists, the
+charset substitutions in ``<meta>``, whitespace-only strings collapsed outside
+``<pre>``/``<textarea>``, and the same next/previous element and sibling links.
+
+What the parser reports and lxml's tree does not keep (a page's whitespace after
+``</html>``; a bare boolean attribute's value: "" from the parser, its name in the tree)
+is read by no scraping step. tests/scrape/test_soup.py compares both builds node by node
+and the records scraped from them on every test page.
+
+``TreeSoupBuilder.leave_out`` is the hook the pruned build (prune.py) uses to skip chrome.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bs4 import BeautifulSoup, Tag
+from bs4.builder._lxml import LXMLTreeBuilder
+from bs4.element import (
+    AttributeValueList,
+    Comment,
+    NavigableString,
+    PageElement,
+    ProcessingInstruction,
+)
+from lxml import etree
+
+Element = etree._Element  # lxml's element (comments and PIs too: their tag is not a str)
+# The parser's doctype report: (name, public id, system URL); the ids may be None.
+DoctypeInfo = tuple[str, str | None, str | None]
+
+_DOCTYPE = re.compile(r"<!doctype", re.IGNORECASE)
+_NON_SPACE = re.compile(r"\S+")  # bs4's nonwhitespace_re: how it splits class="a  b"
+_ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"  # BeautifulSoup.ASCII_SPACES
+
+
+def parse_tree(text: str) -> tuple[Element, DoctypeInfo | None] | None:
+    """lxml's tree of *text* and the doctype the parser would report; None when lxml
+    refuses the page."""
+    parser = etree.HTMLParser(recover=True, huge_tree=False)
+    try:
+        parser.feed(text)
+        root: Element | None = parser.close()
+    except (etree.ParserError, ValueError):
+        return None
+    if root is None:
+        return None
+    doctype = None
+    if _DOCTYPE.search(text, 0, 4096):
+        # The tree holds a default DTD when the page has none; the parser reports only a
+        # real one, and bs4 keeps what it reports.
+        info = root.getroottree().docinfo
+        system_url: str | None = info.system_url  # type: ignore[attr-defined]  # not in lxml-stubs
+        doctype = (info.root_name or "", info.public_id, system_url)
+    return root, doctype
+
+
+def _collapsed(text: str) -> str:
+    """BeautifulSoup.endData outside <pre>/<textarea>: a string of ASCII spaces only
+    becomes one newline (if it held one) or one space."""
+    if text.strip(_ASCII_SPACES):
+        return text
+    return "\n" if "\n" in text else " "
+
+
+class TreeSoupBuilder(LXMLTreeBuilder):
+    """Makes the soup's objects from an lxml tree, as bs4's lxml builder would from the
+    parse of the same page (``BeautifulSoup(text, builder=TreeSoupBuilder(root, doctype))``).
+    """
+
+    def __init__(self, root: Element, doctype: DoctypeInfo | None) -> None:
+        super().__init__()
+        self.root, self.doctype_info = root, doctype
+
+    def leave_out(self, el: Element, parent: Tag) -> bool:
+        """Is *el* (a tag, comment or PI under *parent*) left out of the soup? Its tail
+        is kept, as a string of its own. Nothing is, here; prune.py leaves out chrome."""
+        return False
+
+    def feed(self, markup: Any) -> None:
+        soup = self.soup
+        assert soup is not None
+        if self.doctype_info is not None:
+            # The parser passes None for a missing id too, which bs4 handles.
+            self.doctype(*self.doctype_info)  # type: ignore[arg-type]
+        root = self.root
+        before = reversed(list(root.itersiblings(preceding=True)))
+        self._build(soup, [*before, root, *root.itersiblings()])
+
+    def _build(self, soup: BeautifulSoup, top: list[Element]) -> None:
+        builder_attrs = self.attribute_dict_class
+        cdata = self.cdata_list_attributes or {}
+        universal = cdata.get("*", set())
+        containers = self.string_containers
+        empty = self.empty_element_tags or set()
+        keep_space = self.preserve_whitespace_tags or set()
+        main_types = Tag.MAIN_CONTENT_STRING_TYPES
+        # What Tag.__init__ sets alike on every tag this builder makes.
+        common = {
+            "parser_class": soup.__class__,
+            "namespace": None,
+            "_namespaces": self.active_namespace_prefixes[-1],
+            "prefix": None,
+            "sourceline": None,
+            "sourcepos": None,
+            "attribute_value_list_class": self.attribute_value_list_class,
+            "known_xml": self.is_xml,
+            "hidden": False,
+            "cdata_list_attributes": self.cdata_list_attributes,
+            "preserve_whitespace_tags": self.preserve_whitespace_tags,
+            "next_element": None,
+            "next_sibling": None,
+        }
+        new_tag = Tag.__new__
+        new_string = str.__new__
+        leave_out = self.leave_out
+        last: PageElement | None = soup._most_recent_element
+
+        def add_string(cls: type[NavigableString], text: str, parent: Tag, raw: bool) -> None:
+            nonlocal last
+            s = new_string(cls, text if raw else _collapsed(text))
+            siblings = parent.contents
+            previous = siblings[-1] if siblings else None
+            s.__dict__ = {
+                "hidden": False,
+                "parent": parent,
+                "previous_element": last,
+                "next_element": None,
+                "previous_sibling": previous,
+                "next_sibling": None,
+            }
+            if last is not None:
+                last.next_element = s
+            if previous is not None:
+                previous.next_sibling = s
+            siblings.append(s)
+            last = s
+
+        # Work items: (element, the tag it goes under, the string class for text there,
+        # inside <pre>/<textarea>, closing); closing: the element's tag is built and its
+        # children are, so its tail (a string of the tag's parent) comes next.
+        Item = tuple[Element, Tag, type[NavigableString], bool, bool]
+        stack: list[Item] = [(el, soup, NavigableString, False, False) for el in reversed(top)]
+        while stack:
+            el, parent, text_class, raw, closing = stack.pop()
+            if closing:
+                if el.tail:
+                    holder = parent.parent
+                    assert holder is not None
+                    add_string(text_class, el.tail, holder, raw)
+                continue
+            name = el.tag
+            if leave_out(el, parent):
+                if el.tail:
+                    add_string(text_class, el.tail, parent, raw)
+                continue
+            if not isinstance(name, str):
+                if isinstance(el, etree._ProcessingInstruction):
+                    # LXMLTreeBuilder.pi: "target data", whitespace rules as any string.
+                    data = f"{el.target} {el.text or ''}"
+                    add_string(ProcessingInstruction, data, parent, raw)
+                else:
+                    add_string(Comment, el.text or "", parent, raw)
+                if el.tail:
+                    add_string(text_class, el.tail, parent, raw)
+                continue
+            attrs = builder_attrs(el.attrib)
+            if attrs:
+                specific = cdata.get(name.lower())
+                for key in list(attrs):
+                    if key in universal or (specific and key in specific):
+                        attrs[key] = AttributeValueList(_NON_SPACE.findall(attrs[key]))
+            tag = new_tag(Tag)
+            siblings = parent.contents
+            previous = siblings[-1] if siblings else None
+            container = containers.get(name)
+            tag.__dict__ = {
+                **common,
+                "name": name,
+                "attrs": attrs,
+                "contents": [],
+                "parent": parent,
+                "previous_element": last,
+                "previous_sibling": previous,
+                "can_be_empty_element": name in empty,
+                "interesting_string_types": {container} if container else main_types,
+            }
+            if last is not None:
+                last.next_element = tag
+            if previous is not None:
+                previous.next_sibling = tag
+            siblings.append(tag)
+            last = tag
+            if name == "meta":
+                self.set_up_substitutions(tag)
+            inner_class = container or text_class
+            inner_raw = raw or name in keep_space
+            if el.text:
+                add_string(inner_class, el.text, tag, inner_raw)
+            stack.append((el, tag, text_class, raw, True))
+            stack.extend((child, tag, inner_class, inner_raw, False) for child in reversed(el))
+        soup._most_recent_element = last
+
+
+def whole_soup(text: str) -> BeautifulSoup:
+    """The soup of *text* (the whole page), as ``BeautifulSoup(text, "lxml")`` builds it;
+    that is the build when lxml refuses the page."""
+    parsed = parse_tree(text)
+    if parsed is None:
+        return BeautifulSoup(text, "lxml")
+    return BeautifulSoup(text, builder=TreeSoupBuilder(*parsed))

@@ -1,0 +1,221 @@
+"""soup.py's soup, made from lxml's tree, is the one bs4's lxml builder makes.
+
+* Node by node (every tag, string, comment, doctype…): the same class, name or text,
+  attributes (their dict class, split ``class``/``rel`` lists, ``<meta>`` charset
+  substitutions), every other field bs4 sets on the object, and the same parent,
+  next/previous element and sibling links. Two differences are what lxml's tree does not
+  keep, as for the pruned build (test_prune.py): whitespace after ``</html>`` and the value
+  of a bare boolean attribute; both are set aside before comparing.
+* The record scraped from each soup is the same, on every page in tests/data/pages, the
+  benchmark's pages, and pages built around the builder's special cases.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Set
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+from bs4.element import Comment, NavigableString
+
+from syndication.model import Scraped, ScrapeRules
+from syndication.scrape import _extract, _text, scrape
+from syndication.scrape.page import parse_page
+from syndication.scrape.rules import DATE_SELECTORS
+from syndication.scrape.soup import TreeSoupBuilder, parse_tree, whole_soup
+from tests.support import DATA
+from tests.support import simulator as SIM
+
+PAGES = DATA / "pages"
+INDEX: list[dict[str, Any]] = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))
+BASE = "http://127.0.0.1:1"
+
+# What the builder does differently per tag, one case each.
+SPECIAL = {
+    "whitespace": "<html><body><div> \n <p>  نص  </p>\t<span> </span></div></body></html>",
+    "pre and textarea": (
+        "<html><body><pre> \n <b> </b>\n</pre> \n<textarea>  </textarea>"
+        "<pre><span> \n </span></pre><p> </p></body></html>"
+    ),
+    "string containers": (
+        '<html><head><style> p {} </style><script type="application/ld+json"> {} '
+        "</script><script>var a = 1;</script></head><body><template><p>ق<b>ب</b></p> "
+        "</template><ruby>漢<rp>(</rp><rt>kan</rt><rp>)</rp></ruby></body></html>"
+    ),
+    "comments and PIs": (
+        "<!-- before --><?php echo 1 ?><html><body><!-- in --><p>a<!---->b<?x y?>c</p>"
+        "<pre><!--  --></pre></body></html><!-- after -->"
+    ),
+    "doctype": (
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+        '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html><body><p>x</p></body></html>'
+    ),
+    "attributes": (
+        '<html><head><meta charset="windows-1256"><meta http-equiv="Content-Type" '
+        'content="text/html; charset=utf-8"><link rel="canonical  alternate" href="/a">'
+        '</head><body class=" a  b "><a rel="nofollow noopener" accesskey="x y">l</a>'
+        '<table><tr><td headers="h1 h2">c</td></tr></table><form accept-charset="a b">'
+        '<input type="checkbox" checked data-x="1"></form><br><img src="/i.jpg"></body></html>'
+    ),
+    "markup after html": (
+        "<html><body><nav>x</nav><p>نص</p></body></html>\n<script>1</script><p>بعد</p>"
+    ),
+    "no html element": "<p>فقرة</p><p>أخرى</p>",
+    "entities": "<html><body><p>a &amp; b &lt; &#1575; &nbsp; &unknown; c</p></body></html>",
+}
+
+# libxml2's HTML boolean attributes: its tree stores a bare one with its name as the value,
+# the parser reports "" (no scraping step reads any of them).
+_BOOLEAN = (
+    "checked",
+    "compact",
+    "declare",
+    "defer",
+    "disabled",
+    "ismap",
+    "multiple",
+    "nohref",
+    "noresize",
+    "noshade",
+    "nowrap",
+    "readonly",
+    "selected",
+)
+_LINKS = ("parent", "next_element", "previous_element", "next_sibling", "previous_sibling")
+
+
+def _pages() -> list[tuple[str, str, str]]:
+    """(name, page text, URL) for every page the builders are compared on."""
+    pages = [
+        (e["html"], _text((PAGES / e["html"]).read_bytes(), e["url"], None), e["url"])
+        for e in INDEX
+    ]
+    for n in range(3):
+        url = f"{BASE}/p/p0001/news/{n}.html"
+        pages.append((f"sim{n}", SIM.article_page(BASE, "p0001", n, n == 1).decode(), url))
+    pages += [(name, html, f"{BASE}/{n}") for n, (name, html) in enumerate(SPECIAL.items())]
+    return pages
+
+
+PAGE_LIST = _pages()
+
+
+def _set_aside(soup: BeautifulSoup) -> BeautifulSoup:
+    """*soup* without what lxml's tree does not keep (see the module docstring)."""
+    for child in list(soup.contents):
+        if type(child) is NavigableString and not child.strip():
+            child.extract()
+    for tag in soup.find_all(True):
+        for name in _BOOLEAN:
+            if tag.attrs.get(name) in ("", name):
+                tag.attrs[name] = ""
+    return soup
+
+
+def _nodes(soup: BeautifulSoup) -> list[Any]:
+    """Every node of *soup* in document order, each as what bs4 holds about it."""
+    nodes: list[Any] = [soup, *soup.descendants]
+    # The element links form one chain from the first child on (the soup's own is None).
+    chain: list[Any] = [soup]
+    node = soup.contents[0] if soup.contents else None
+    while node is not None:
+        chain.append(node)
+        node = node.next_element
+    assert [id(n) for n in chain] == [id(n) for n in nodes]
+    at = {id(n): i for i, n in enumerate(nodes)}
+    out = []
+    for node in nodes:
+        fields = dict(vars(node))
+        links = [at.get(id(fields.pop(k)), "elsewhere") if fields.get(k) else None for k in _LINKS]
+        row: list[Any] = [type(node).__name__, links]
+        if isinstance(node, Tag):
+            contents = fields.pop("contents")
+            attrs = fields.pop("attrs")
+            row += [
+                node.name,
+                [at[id(c)] for c in contents],
+                type(attrs).__name__,
+                [
+                    (k, type(v).__name__, list(v) if isinstance(v, list) else str(v))
+                    for k, v in attrs.items()
+                ],
+            ]
+        else:
+            row.append(str(node))
+        if node is not soup:  # the soup's own fields hold its builder and parse state
+            row.append(sorted((k, repr(v)) for k, v in fields.items()))
+        out.append(row)
+    return out
+
+
+@pytest.mark.parametrize("index", range(len(PAGE_LIST)), ids=[p[0] for p in PAGE_LIST])
+def test_soup_from_lxml_tree_is_bs4s_node_by_node(index: int) -> None:
+    _name, text, _url = PAGE_LIST[index]
+    ours = _nodes(_set_aside(whole_soup(text)))
+    reference = _nodes(_set_aside(BeautifulSoup(text, "lxml")))
+    assert len(ours) == len(reference)
+    for mine, theirs in zip(ours, reference, strict=True):
+        assert mine == theirs
+
+
+class _NothingLeftOut:
+    """page.Pruning for a soup that is the whole tree: nothing to doubt."""
+
+    def densest_doubt(
+        self, body: Tag, best: Tag | None, threshold: int, score_of: Callable[[Tag], int | None]
+    ) -> str | None:
+        return None
+
+    def chrome_holders(self) -> Set[int]:
+        return set()
+
+
+def _reference_record(text: str, url: str) -> Scraped:
+    """The whole-tree scrape of *text* on the soup bs4's own lxml builder makes."""
+    soup = BeautifulSoup(text, "lxml")
+    return _extract(text, url, ScrapeRules(), "UTC", None, (soup, _NothingLeftOut()))
+
+
+@pytest.mark.parametrize("index", range(len(PAGE_LIST)), ids=[p[0] for p in PAGE_LIST])
+def test_same_record_from_either_soup(index: int) -> None:
+    name, text, url = PAGE_LIST[index]
+    if name in SPECIAL:
+        return  # not articles: the node-by-node test covers them
+    assert scrape(text, url, prune=False) == _reference_record(text, url)
+
+
+def test_lxml_refusing_a_page_falls_back_to_bs4() -> None:
+    assert parse_tree("") is None  # lxml's HTML parser has no document for it
+    assert str(whole_soup("")) == str(BeautifulSoup("", "lxml"))
+
+
+def test_comment_class_and_tail_of_left_out_element() -> None:
+    """leave_out (the pruned build's hook) keeps the tail, as a string of its own."""
+
+    class NoSpans(TreeSoupBuilder):
+        def leave_out(self, el: Any, parent: Tag) -> bool:
+            return bool(el.tag == "span")
+
+    parsed = parse_tree("<html><body><p>a<span>x</span>b<!--c--></p></body></html>")
+    assert parsed is not None
+    soup = BeautifulSoup("", builder=NoSpans(*parsed))
+    p = soup.find("p")
+    assert isinstance(p, Tag)
+    assert [str(c) for c in p.contents] == ["a", "b", "c"]
+    assert isinstance(p.contents[2], Comment)
+
+
+@pytest.mark.parametrize("index", range(len(PAGE_LIST)), ids=[p[0] for p in PAGE_LIST])
+def test_select_each_under_a_root_is_soupsieves(index: int) -> None:
+    """Page.select_each(selectors, root), one walk for all selectors (when.py's date
+    search), finds what soupsieve's select finds under that root, selector by selector."""
+    _name, text, url = PAGE_LIST[index]
+    page = parse_page(text, url, ScrapeRules(), "UTC", None)
+    tags = page.soup.find_all(True)
+    roots = [page.soup, *tags[:: max(1, len(tags) // 25)]]
+    for root in roots:
+        found = page.select_each(DATE_SELECTORS, root)
+        for selector in DATE_SELECTORS:
+            assert found[selector] == list(root.css.select(selector)), selector
