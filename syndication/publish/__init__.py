@@ -131,12 +131,13 @@ def publish_all(
     kills = store.killed_since(now - dt.timedelta(hours=ninjs.KILL_NOTICE_HOURS), limit=500)
 
     results: list[Published] = []
+    beside = 0  # ninjs files and archive pages written beside the feeds
     failures: list[PublishError] = []
     changed_urls: list[str] = []
     try:
         for spec in specs:
             try:
-                published = _publish_one(
+                published, extra = _publish_one(
                     config,
                     store,
                     spec,
@@ -162,6 +163,7 @@ def publish_all(
                 failures.append(error)
                 continue
             results.extend(published)
+            beside += extra
             if not spec.private:  # the hub is public: it must not learn private URLs
                 changed_urls.extend(
                     sel.self_url(settings, sel.file_name(spec, p.format))
@@ -171,7 +173,7 @@ def publish_all(
     finally:
         cache.end_run(spec.key for spec in specs)  # drop the items no feed carries
 
-    written = sum(1 for p in results if p.changed)
+    written = sum(1 for p in results if p.changed) + beside
     written += _publish_sitemap(config, store, out_dir, now=now, embargo_next=embargo_next)
     for name in STATIC_FILES:
         data = resources.files(__package__).joinpath(name).read_bytes()
@@ -213,7 +215,9 @@ def _publish_one(
     recorded: dict[str, object],
     embargo_next: dt.datetime | None = None,
     kills: list[Article] | None = None,
-) -> list[Published]:
+) -> tuple[list[Published], int]:
+    """The feed's documents, and how many files beside them (ninjs, archive pages)
+    changed."""
     settings = config.publish
     if not sel.is_safe_key(spec.key):
         raise PublishError(
@@ -241,10 +245,11 @@ def _publish_one(
     ):
         entries = recorded.get("entries")
         known = entries if isinstance(entries, dict) else {}
-        return [
+        unchanged = [
             Published(spec.key, fmt, str(path), False, int(known.get(fmt, 0)))
             for fmt, path in paths.items()
         ]
+        return unchanged, 0
 
     # Filter here once, so a skipped article is logged once, not once per format.
     selected_articles = sel.select(
@@ -283,7 +288,7 @@ def _publish_one(
             )
         counts[fmt] = count
         out.append(Published(spec.key, fmt, str(path), changed, count))
-    ninjs_changed = False
+    beside = 0
     if ninjs_path is not None:
         # Notices for the kills the feed could have carried (its selection and age).
         killed = sel.within_age(
@@ -291,25 +296,21 @@ def _publish_one(
         )
         body = ninjs.render_ninjs(spec, articles, killed, settings, now=now)
         ninjs_changed = _write(store, ninjs_path, body, feed_key=spec.key, sync_dir=False)
+        beside += ninjs_changed
         if ninjs_changed:
             log.info("feed %s: wrote %s (%d items)", spec.key, ninjs_path.name, len(articles))
     if days is not None:
-        ninjs_changed |= (
-            archive.write_pages(
-                spec,
-                days,
-                settings,
-                directory,
-                now=now,
-                cache=cache,
-                write=lambda path, body: _write(
-                    store, path, body, feed_key=spec.key, sync_dir=False
-                ),
-                remove=lambda path: _remove_file(store, path, spec.key),
-            )
-            > 0
+        beside += archive.write_pages(
+            spec,
+            days,
+            settings,
+            directory,
+            now=now,
+            cache=cache,
+            write=lambda path, body: _write(store, path, body, feed_key=spec.key, sync_dir=False),
+            remove=lambda path: _remove_file(store, path, spec.key),
         )
-    if ninjs_changed or any(p.changed for p in out):
+    if beside or any(p.changed for p in out):
         # One directory fsync for the feed's files, before its stamp is recorded: a crash
         # must not leave old files under a new stamp (they would never be rewritten).
         write.sync_dir(directory)
@@ -321,7 +322,7 @@ def _publish_one(
         "embargo_next": embargo_next.isoformat() if embargo_next is not None else None,
     }
     store.set_meta(meta_key, json.dumps(record, sort_keys=True))
-    return out
+    return out, beside
 
 
 def _aged_out(recorded: object, now: dt.datetime) -> bool:
