@@ -174,8 +174,8 @@ def wrap_rtl(html: str, lang: str = "ar") -> str:
 
 
 def html_to_paragraphs(html: str) -> list[str]:
-    """The text of *html* one paragraph per block (p, li, br, h2, …), each as
-    `html_to_text` would give it; empty blocks left out."""
+    """The text of *html* one paragraph per block (p, li, br, h2, …): no markup, entities
+    decoded, whitespace collapsed to single spaces; empty blocks left out."""
     if not html:
         return []
     broken = _BLOCK_TAG_RE.sub("\n<", _drop_controls(html))
@@ -193,10 +193,4 @@ def html_to_text(html: str) -> str:
 
     The result is text, not HTML: escape it before putting it into markup.
     """
-    if not html:
-        return ""
-    spaced = _BLOCK_TAG_RE.sub(" <", _drop_controls(html))
-    text = nh3.clean(
-        spaced, tags=set(), clean_content_tags=set(CLEAN_CONTENT_TAGS), strip_comments=True
-    )
-    return " ".join(htmllib.unescape(text).split())
+    return " ".join(html_to_paragraphs(html))

@@ -158,10 +158,6 @@ def next_seq(conn: Connection) -> int:
     return int(value)
 
 
-def _mark(conn: Connection, keys: Iterable[str], seq: int) -> None:
-    mark(conn, keys, seq)
-
-
 def mark(conn: Connection, keys: Iterable[str], seq: int) -> None:
     """Record change number `seq` on these feed selections (their stamps change)."""
     db.upsert(conn, selection_marks, [{"key": k, "seq": seq} for k in sorted(keys)], ["key"])
