@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from syndication.store import Store, open_store
 from tests.support import PG_URL
 from tests.support.httpsite import Site
 
@@ -47,6 +48,16 @@ def store_url(request: pytest.FixtureRequest) -> str:
     """Every storage contract test runs on both backends."""
     fixture = "sqlite_url" if request.param == "sqlite" else "pg_url"
     return str(request.getfixturevalue(fixture))
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """An open store on each backend (tests that need their own define `store` locally)."""
+    s = open_store(store_url)
+    try:
+        yield s
+    finally:
+        s.close()
 
 
 @pytest.fixture

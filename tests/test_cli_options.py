@@ -17,25 +17,9 @@ from pathlib import Path
 import pytest
 
 from syndication.cli import main
-from tests.support.clirun import run_cli
+from tests.support import ROOT
+from tests.support.clirun import COMMANDS, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
-
-# Every command, with the positional arguments it needs.
-COMMANDS: list[tuple[str, ...]] = [
-    ("run",),
-    ("run", "--once"),
-    ("ingest",),
-    ("publish",),
-    ("serve",),
-    ("scheduler",),
-    ("worker",),
-    ("scrape", "page.html"),
-    ("check-config",),
-    ("partners", "list"),
-    ("partners", "import-opml", "partners.opml"),
-    ("partners", "export-opml"),
-]
 OPTIONS = ["--config", "--log-format", "-v", "--verbose"]
 
 

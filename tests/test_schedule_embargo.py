@@ -14,17 +14,9 @@ import pytest
 from syndication.config import Config
 from syndication.schedule import EMBARGO_JOB, Daemon
 from syndication.store import Store, open_store
-from tests.support.factories import make_article, make_config
+from tests.support.factories import Clock, make_article, make_config
 
 NOW = dt.datetime(2026, 2, 2, 12, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @pytest.fixture

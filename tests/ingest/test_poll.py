@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,32 +14,12 @@ from syndication.config import Config
 from syndication.ingest import run_ingest
 from syndication.model import IngestReport
 from syndication.publish import publish_all
-from syndication.store import Store, open_store
-from tests.support.factories import build_config
+from syndication.store import Store
+from tests.support.factories import Clock, build_config
 from tests.support.httpsite import Route, Site
 from tests.support.partnersim import SimPartner, edited, make_articles, rss, serve_partner
 
 NOW = dt.datetime(2025, 9, 26, 13, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    """A controllable clock, so back-off and deferral are tested without waiting."""
-
-    def __init__(self, now: dt.datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url)
-    yield s
-    s.close()
 
 
 def ingest(config: Config, store: Store, clock: Clock, **kw: Any) -> dict[str, IngestReport]:
@@ -55,7 +34,7 @@ def test_partners_to_feeds_one_broken_partner_does_not_stop_the_others(
     url = serve_partner(site, good)
     bad_url = site.add("/broken.xml", Route(b"<rss><channel><item>", status=500))
     config = build_config(tmp_path, [("good", url), ("bad", bad_url)])
-    clock = Clock()
+    clock = Clock(NOW)
 
     reports = ingest(config, store, clock)
     assert reports["good"].status == "ok" and reports["good"].new == 4
@@ -93,7 +72,7 @@ def test_unchanged_feed_costs_no_parse_and_304_is_used(
     partner = SimPartner("p", make_articles("p", 3))
     url = serve_partner(site, partner, etag=True)
     config = build_config(tmp_path, [("p", url)], interval=60)
-    clock = Clock()
+    clock = Clock(NOW)
     assert ingest(config, store, clock)["p"].new == 3
     clock.advance(minutes=2)
     report = ingest(config, store, clock)["p"]
@@ -110,7 +89,7 @@ def test_edit_updates_once_under_the_same_id(site: Site, store: Store, tmp_path:
     partner = SimPartner("p", make_articles("p", 2))
     url = serve_partner(site, partner)
     config = build_config(tmp_path, [("p", url)], interval=60)
-    clock = Clock()
+    clock = Clock(NOW)
     ingest(config, store, clock)
     first = store.latest(limit=10)
     original = {a.id: a for a in first}
@@ -139,7 +118,7 @@ def test_deleted_article_does_not_come_back(site: Site, store: Store, tmp_path: 
     partner = SimPartner("p", make_articles("p", 2))
     url = serve_partner(site, partner)
     config = build_config(tmp_path, [("p", url)])
-    clock = Clock()
+    clock = Clock(NOW)
     ingest(config, store, clock)
     victim = store.latest(limit=10)[0]
     assert store.delete_article(victim.id, "legal request")
@@ -156,7 +135,7 @@ def test_missing_guids_switch_to_url_identity(site: Site, store: Store, tmp_path
     partner = SimPartner("p", articles)
     url = serve_partner(site, partner)
     config = build_config(tmp_path, [("p", url)])
-    report = ingest(config, store, Clock())["p"]
+    report = ingest(config, store, Clock(NOW))["p"]
     assert report.new == 3  # the repeated guid did not merge two stories
     state = store.get_partner_state("p")
     assert state is not None and state.identity == "url"
@@ -171,7 +150,7 @@ def test_failed_page_keeps_feed_text_and_is_retried(
     good_page = site.routes[page_path]
     site.add(page_path, Route(b"oops", status=503))
     config = build_config(tmp_path, [("p", url)], interval=60)
-    clock = Clock()
+    clock = Clock(NOW)
     report = ingest(config, store, clock)["p"]
     assert report.new == 1 and len(report.failures) == 1
     stored = store.latest(limit=1)[0]
@@ -192,7 +171,7 @@ def test_urgent_prefix_versus_adjective(site: Site, store: Store, tmp_path: Path
     partner = SimPartner("p", articles)
     url = serve_partner(site, partner)
     config = build_config(tmp_path, [("p", url)])
-    ingest(config, store, Clock())
+    ingest(config, store, Clock(NOW))
     by_title = {a.title: a for a in store.latest(limit=10)}
     assert by_title[articles[0].title].urgent is True
     assert by_title["الحكومة تصدر قرار عاجل بشأن أسعار الخبز"].urgent is False
@@ -202,7 +181,7 @@ def test_gone_disables_and_retry_after_defers(site: Site, store: Store, tmp_path
     gone = site.add("/gone.xml", Route(b"", status=410))
     busy = site.add("/busy.xml", Route(b"", status=429, headers={"Retry-After": "7200"}))
     config = build_config(tmp_path, [("gone", gone), ("busy", busy)], interval=60)
-    clock = Clock()
+    clock = Clock(NOW)
     ingest(config, store, clock)
     gone_state = store.get_partner_state("gone")
     busy_state = store.get_partner_state("busy")
@@ -219,7 +198,7 @@ def test_gone_disables_and_retry_after_defers(site: Site, store: Store, tmp_path
 def test_backoff_grows_then_first_success_resets(site: Site, store: Store, tmp_path: Path) -> None:
     route = site.add("/flaky.xml", Route(b"", status=503))
     config = build_config(tmp_path, [("f", route)], interval=60)
-    clock = Clock()
+    clock = Clock(NOW)
     delays = []
     for _ in range(4):
         ingest(config, store, clock, force=True)
@@ -246,7 +225,7 @@ def test_permanent_redirect_updates_the_feed_url(site: Site, store: Store, tmp_p
     new_url = serve_partner(site, partner)
     old = site.add("/old.xml", Route(b"", status=301, headers={"Location": new_url}))
     config = build_config(tmp_path, [("p", old)])
-    ingest(config, store, Clock())
+    ingest(config, store, Clock(NOW))
     state = store.get_partner_state("p")
     assert state is not None and state.feed_url == new_url
 
@@ -258,7 +237,7 @@ def test_the_next_tick_a_moment_early_still_polls(site: Site, store: Store, tmp_
     partner = SimPartner("p", make_articles("p", 2))
     url = serve_partner(site, partner)
     config = build_config(tmp_path, [("p", url)], interval=60)
-    clock = Clock()
+    clock = Clock(NOW)
     assert ingest(config, store, clock)["p"].status == "ok"
     state = store.get_partner_state("p")
     assert state is not None and state.next_check_at == NOW + dt.timedelta(seconds=60)
@@ -317,7 +296,7 @@ def test_a_stored_item_never_has_its_page_fetched_again(
     partner = SimPartner("p", articles)
     serve_partner(site, partner)
     config = build_config(tmp_path, [("p", _quirky_feed(site, partner, 0, change))], interval=60)
-    clock = Clock()
+    clock = Clock(NOW)
 
     def page_requests() -> int:
         pages = {partner.page_path(a) for a in articles}
@@ -346,7 +325,7 @@ def test_identity_by_url_stays_when_the_repeated_guid_goes(
     partner = SimPartner("p", [*articles, articles[0]])
     url = serve_partner(site, partner)
     config = build_config(tmp_path, [("p", url)])
-    clock = Clock()
+    clock = Clock(NOW)
     assert ingest(config, store, clock, force=True)["p"].new == 3
     pages = {partner.page_path(a) for a in articles}
     fetched = sum(1 for r in site.requests if r.path in pages)

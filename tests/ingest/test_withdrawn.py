@@ -5,7 +5,6 @@ deleted-entry, is killed; an edit is a correction under the same id."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
@@ -13,32 +12,12 @@ import pytest
 
 from syndication.ingest import run_ingest
 from syndication.publish import publish_all
-from syndication.store import Store, open_store
-from tests.support.factories import build_config
+from syndication.store import Store
+from tests.support.factories import Clock, build_config
 from tests.support.httpsite import Route, Site
 from tests.support.partnersim import SimPartner, edited, make_articles, rss, serve_partner
 
 NOW = dt.datetime(2025, 9, 26, 13, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    def __init__(self, now: dt.datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def ids_by_slug(store: Store, partner: SimPartner, site: Site) -> dict[str, str]:
@@ -57,7 +36,7 @@ def test_an_item_gone_from_the_feed_whose_page_is_gone_is_killed(
 ) -> None:
     partner = SimPartner("p", make_articles("p", 4))
     config = build_config(tmp_path, [("p", serve_partner(site, partner))], interval=60)
-    clock = Clock()
+    clock = Clock(NOW)
     run_ingest(config, store, clock=clock)
     ids = ids_by_slug(store, partner, site)
     victim, rolled = partner.articles[1], partner.articles[3]
@@ -93,7 +72,7 @@ def test_a_deleted_entry_in_the_feed_kills_the_item_even_while_listed(
 ) -> None:
     partner = SimPartner("p", make_articles("p", 3))
     config = build_config(tmp_path, [("p", serve_partner(site, partner))], interval=60)
-    clock = Clock()
+    clock = Clock(NOW)
     run_ingest(config, store, clock=clock)
     ids = ids_by_slug(store, partner, site)
     target = partner.articles[2]
@@ -123,7 +102,7 @@ def test_a_partner_edit_is_a_correction_under_the_same_id(
 ) -> None:
     partner = SimPartner("p", make_articles("p", 2))
     config = build_config(tmp_path, [("p", serve_partner(site, partner))], interval=60)
-    clock = Clock()
+    clock = Clock(NOW)
     run_ingest(config, store, clock=clock)
     publish_all(config, store, now=clock.now)
     ids = ids_by_slug(store, partner, site)
@@ -158,7 +137,7 @@ def test_an_embargo_from_the_partner_field_holds_the_item_until_its_time(
     config = build_config(
         tmp_path, [("p", site.url(partner.feed_path()))], embargo_field="nh:embargo"
     )
-    clock = Clock()
+    clock = Clock(NOW)
     run_ingest(config, store, clock=clock)
     held = ids_by_slug(store, partner, site)[partner.articles[0].slug]
     out = tmp_path / "feeds"

@@ -14,8 +14,8 @@ from lxml import etree
 from syndication.model import Category, FeedSpec
 from syndication.publish import publish_all
 from syndication.store import open_store
-from tests.store.test_stories import FUEL, QUAKE, QUAKE_REWRITE, T0, article
 from tests.support.factories import build_config
+from tests.support.stories import FUEL, QUAKE, QUAKE_REWRITE, T0, article
 
 WORLD = Category(label="دولي", slug="world")
 

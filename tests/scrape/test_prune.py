@@ -38,6 +38,7 @@ from syndication.scrape.rules import (
 from tests.support import DATA, ROOT
 from tests.support import simulator as SIM
 from tests.support.factories import PARA, PARA2, TITLE
+from tests.support.soups import set_aside
 
 PAGES = DATA / "pages"
 INDEX: list[dict[str, Any]] = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))
@@ -269,38 +270,11 @@ class ParserDrivenBuilder(LXMLTreeBuilder):
             super().doctype(name, pubid, system)
 
 
-# libxml2's HTML boolean attributes: its tree stores a bare one with its name as the value,
-# the parser reports "" (no scraping step reads any of them).
-_BOOLEAN = (
-    "checked",
-    "compact",
-    "declare",
-    "defer",
-    "disabled",
-    "ismap",
-    "multiple",
-    "nohref",
-    "noresize",
-    "noshade",
-    "nowrap",
-    "readonly",
-    "selected",
-)
-
-
 def _comparable(soup: BeautifulSoup) -> str:
     """The soup's markup without what the parser reports and lxml's tree does not keep:
     whitespace strings between top-level elements (after ``</html>``), and the value of
     a bare boolean attribute."""
-    for child in list(soup.contents):
-        if isinstance(child, NavigableString) and not isinstance(child, Comment):
-            if not str(child).strip():
-                child.extract()
-    for tag in soup.find_all(True):
-        for name in _BOOLEAN:
-            if tag.get(name) in ("", name):
-                tag[name] = ""
-    return soup.decode()
+    return set_aside(soup).decode()
 
 
 def _tree_pages() -> list[tuple[str, str]]:

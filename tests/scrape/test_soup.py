@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from bs4.element import Comment, NavigableString
+from bs4.element import Comment
 
 from syndication.model import Scraped, ScrapeRules
 from syndication.scrape import _extract, _text, scrape
@@ -27,6 +27,7 @@ from syndication.scrape.rules import DATE_SELECTORS
 from syndication.scrape.soup import TreeSoupBuilder, parse_tree, whole_soup
 from tests.support import DATA
 from tests.support import simulator as SIM
+from tests.support.soups import set_aside
 
 PAGES = DATA / "pages"
 INDEX: list[dict[str, Any]] = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))
@@ -66,23 +67,6 @@ SPECIAL = {
     "entities": "<html><body><p>a &amp; b &lt; &#1575; &nbsp; &unknown; c</p></body></html>",
 }
 
-# libxml2's HTML boolean attributes: its tree stores a bare one with its name as the value,
-# the parser reports "" (no scraping step reads any of them).
-_BOOLEAN = (
-    "checked",
-    "compact",
-    "declare",
-    "defer",
-    "disabled",
-    "ismap",
-    "multiple",
-    "nohref",
-    "noresize",
-    "noshade",
-    "nowrap",
-    "readonly",
-    "selected",
-)
 _LINKS = ("parent", "next_element", "previous_element", "next_sibling", "previous_sibling")
 
 
@@ -100,18 +84,6 @@ def _pages() -> list[tuple[str, str, str]]:
 
 
 PAGE_LIST = _pages()
-
-
-def _set_aside(soup: BeautifulSoup) -> BeautifulSoup:
-    """*soup* without what lxml's tree does not keep (see the module docstring)."""
-    for child in list(soup.contents):
-        if type(child) is NavigableString and not child.strip():
-            child.extract()
-    for tag in soup.find_all(True):
-        for name in _BOOLEAN:
-            if tag.attrs.get(name) in ("", name):
-                tag.attrs[name] = ""
-    return soup
 
 
 def _nodes(soup: BeautifulSoup) -> list[Any]:
@@ -153,8 +125,8 @@ def _nodes(soup: BeautifulSoup) -> list[Any]:
 @pytest.mark.parametrize("index", range(len(PAGE_LIST)), ids=[p[0] for p in PAGE_LIST])
 def test_soup_from_lxml_tree_is_bs4s_node_by_node(index: int) -> None:
     _name, text, _url = PAGE_LIST[index]
-    ours = _nodes(_set_aside(whole_soup(text)))
-    reference = _nodes(_set_aside(BeautifulSoup(text, "lxml")))
+    ours = _nodes(set_aside(whole_soup(text)))
+    reference = _nodes(set_aside(BeautifulSoup(text, "lxml")))
     assert len(ours) == len(reference)
     for mine, theirs in zip(ours, reference, strict=True):
         assert mine == theirs

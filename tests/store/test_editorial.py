@@ -5,26 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
-
-import pytest
 
 from syndication.model import Article
-from syndication.store import Store, open_store
+from syndication.store import Store
 from tests.support.factories import ECONOMY, POLITICS
 from tests.support.factories import edited_article as edited
 from tests.support.factories import make_stored_article as make_article
 
 NOW = dt.datetime(2026, 5, 10, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def ids(articles: list[Article]) -> list[str]:

@@ -387,3 +387,16 @@ def edited_article(article: Article, **changes: object) -> Article:
         updated=article.updated + dt.timedelta(hours=1),
         published=article.published + dt.timedelta(hours=2),
     )
+
+
+class Clock:
+    """A controllable clock, so back-off, deferral and embargoes are tested without waiting."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
