@@ -41,15 +41,17 @@ def check(
     deleted: Sequence[str],
     now: dt.datetime,
     *,
+    stored: str | None,
     file_root: str | None = None,
 ) -> list[str]:
     """Kill what the partner withdrew; returns the ids killed. `listed`: the article ids
-    of the items in the feed now; `deleted`: ids of its RFC 6721 deleted entries."""
-    key = LISTED_PREFIX + partner.id
-    previous = _load(store.get_meta(key))
+    of the items in the feed now; `deleted`: ids of its RFC 6721 deleted entries;
+    `stored`: the meta value under `listed_key` as read before (ingest reads every
+    partner's in one query for a run)."""
+    previous = _load(stored)
     current = sorted(set(listed))
     if previous != current:
-        store.set_meta(key, json.dumps(current))
+        store.set_meta(listed_key(partner.id), json.dumps(current))
     reason = "withdrawn by the partner (deleted-entry in its feed)"
     actor = f"partner:{partner.id}"
     killed = [
@@ -59,7 +61,8 @@ def check(
     ]
     if previous is None:
         return killed  # first poll with this list: nothing to compare with
-    gone = [article_id for article_id in previous if article_id not in set(current)]
+    still = set(current)
+    gone = [article_id for article_id in previous if article_id not in still]
     for article_id in gone[:MAX_CHECKS]:
         article = store.get_article(article_id)
         if article is None or article.killed_at is not None:
@@ -77,6 +80,11 @@ def check(
             "article %s withdrawn by the partner: killed", article_id, extra={"partner": partner.id}
         )
     return killed
+
+
+def listed_key(partner_id: str) -> str:
+    """The meta key of the partner's feed as last read (its article ids)."""
+    return LISTED_PREFIX + partner_id
 
 
 def _page_status(
@@ -105,4 +113,4 @@ def _load(raw: str | None) -> list[str] | None:
     return [str(item) for item in value]
 
 
-__all__ = ["GONE_STATUSES", "LISTED_PREFIX", "MAX_CHECKS", "check"]
+__all__ = ["GONE_STATUSES", "LISTED_PREFIX", "MAX_CHECKS", "check", "listed_key"]

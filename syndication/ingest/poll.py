@@ -103,6 +103,8 @@ class Ingester:
     _articles: Pages = field(init=False, repr=False)
     # Meta key → fast-path memo, read in one query before a run; each used once, then dropped.
     _memos: dict[str, str] | None = field(default=None, init=False, repr=False)
+    # Meta key → each partner's feed as last read (the withdrawal check), same rule.
+    _listed: dict[str, str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.states = States(self.store)
@@ -111,11 +113,12 @@ class Ingester:
         )
 
     def prefetch(self, *, memos: bool = True) -> None:
-        """Read every partner's state (and fast-path memo) in one query instead of one per
-        poll: for a run about to poll many partners, each once."""
+        """Read every partner's state, fast-path memo and last feed list, each kind in one
+        query instead of one per poll: for a run about to poll many partners, each once."""
         self.states.prefetch(self.store.partner_states())
         if memos:
             self._memos = self.store.meta_with_prefix(MEMO_PREFIX)
+        self._listed = self.store.meta_with_prefix(withdraw.LISTED_PREFIX)
 
     def partner(self, partner: PartnerFeed, *, force: bool = False) -> IngestReport:
         """Poll one partner; never raises for the partner's own problems.
@@ -217,6 +220,11 @@ class Ingester:
         (an id gone from the feed whose page answers 404/410, or a deleted-entry)."""
         ident = identity or "guid"
         deleted = [entry_id(partner.id, ref, ident) for ref in deleted_entries(fetched.body)]
+        key = withdraw.listed_key(partner.id)
+        if self._listed is not None:
+            stored = self._listed.pop(key, None)
+        else:
+            stored = self.store.get_meta(key)
         withdraw.check(
             self.store,
             self.fetcher,
@@ -224,6 +232,7 @@ class Ingester:
             list(listed),
             deleted,
             now,
+            stored=stored,
             file_root=file_root(partner.feed_url),
         )
 
