@@ -163,7 +163,8 @@ def members(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[StoryMember
                 articles.c.urgent,
             )
             .join(articles, articles.c.id == story_members.c.article_id)
-            .where(story_members.c.story_id.in_(chunk))
+            # A killed wire is no member: the story's next live article leads it.
+            .where(story_members.c.story_id.in_(chunk), articles.c.killed_at.is_(None))
         ).all()
         found.extend(
             (str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5], bool(r[6]))

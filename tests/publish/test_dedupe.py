@@ -94,3 +94,17 @@ def test_a_later_wire_rerenders_the_feed_of_the_first(tmp_path: Path) -> None:
         publish_all(config, store, now=T0.replace(hour=21))
     sources = _items(out / "category-world.rss.xml")[0].findall("source")
     assert [s.text for s in sources] == ["شريك aa"]
+
+
+def test_killing_the_first_wire_leaves_the_next_one_leading_the_story(tmp_path: Path) -> None:
+    config = build_config(
+        tmp_path, [("afp", "https://afp.example.com/rss"), ("aa", "https://aa.example.com/rss")]
+    )
+    with open_store(config.storage_url) as store:
+        store.upsert_article(article("a1", "afp", QUAKE))
+        store.upsert_article(article("b1", "aa", QUAKE_REWRITE, hours=2))
+        assert store.kill_article("a1", "نشر بالخطأ", "editor", T0.replace(hour=19))
+        publish_all(config, store, now=T0.replace(hour=20))
+    main = _items(Path(config.base_dir) / "feeds" / "main.rss.xml")
+    assert [i.findtext("link") for i in main] == ["https://aa.example.com/b1"]
+    assert main[0].find("source") is None  # the killed wire is no longer a source
