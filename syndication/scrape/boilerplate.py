@@ -24,7 +24,7 @@ from bs4 import Comment, Tag
 from ..arabic.text import matching_key
 from .densest import densest
 from .meta import unescape
-from .page import FullTreeNeeded, Page, classes_and_id, named, text_of
+from .page import FullTreeNeeded, Page, classes_and_id, compile_css, named, text_of
 from .rules import BOILERPLATE_SELECTORS, READ_ALSO_RE
 from .scoring import (
     NEVER_BY_CLASS,
@@ -140,7 +140,7 @@ def _structural_matches(page: Page) -> dict[str, list[Tag]]:
             anywhere.append(selector)
         else:
             (by_name if key[0] == "name" else by_attr).setdefault(key[1], []).append(selector)
-    compiled = {s: page.soup.css.compile(s) for s in BOILERPLATE_SELECTORS}
+    compiled = {s: compile_css(s, page.soup) for s in BOILERPLATE_SELECTORS}
     found: dict[str, list[Tag]] = {s: [] for s in BOILERPLATE_SELECTORS}
     for tag in page.soup.find_all(True):
         candidates = by_name.get(tag.name, [])
