@@ -24,7 +24,7 @@ from bs4 import Comment, Tag
 from ..arabic.text import matching_key
 from .densest import densest
 from .meta import unescape
-from .page import FullTreeNeeded, Page, classes_and_id, compile_css, named, text_of
+from .page import FullTreeNeeded, Page, classes_and_id, named, text_of
 from .rules import BOILERPLATE_SELECTORS, READ_ALSO_RE
 from .scoring import (
     NEVER_BY_CLASS,
@@ -90,7 +90,7 @@ def _protected(page: Page) -> set[int]:
     headline = page.meta.ld("headline") or page.meta.first("og:title")
     if isinstance(headline, str) and headline.strip():
         key = matching_key(unescape(headline))
-        for h in named(page.soup, "h1", "h2", limit=50):
+        for h in page.named("h1", "h2")[:50]:
             text = matching_key(text_of(h))
             if text and (text == key or (len(text) > 15 and text in key)):
                 keep.add(id(h))
@@ -104,52 +104,12 @@ def _remove_comments(page: Page) -> None:
         comment.extract()
 
 
-def _selector_key(selector: str) -> tuple[str, str] | None:
-    """What a tag must have for `selector` to match it: ("name", tag) or ("attr", name).
-
-    Read from the last compound of the selector ("body > header" → name header); None when
-    the selector is not of a shape we recognise (then every tag is tried)."""
-    last = re.split(r"[\s>+~]+", selector.strip())[-1]
-    m = re.match(r"([a-zA-Z][\w-]*)", last)
-    if m:
-        return ("name", m.group(1).lower())
-    m = re.match(r"\[([\w-]+)", last)
-    if m:
-        return ("attr", m.group(1).lower())
-    return None
-
-
-_KEYS = {selector: _selector_key(selector) for selector in BOILERPLATE_SELECTORS}
-
-
 def _structural_matches(page: Page) -> dict[str, list[Tag]]:
-    """Every built-in boilerplate selector's matches, in document order, from ONE walk.
-
-    Selecting each of the ~30 selectors separately walked the whole tree 30 times (most
-    of a 110 KB page's scrape time). Here each tag is tested only against the selectors
-    whose tag name or attribute it carries, and soupsieve still decides the match, so the
-    lists are exactly what `page.select` returns. None of these selectors depends on
-    siblings or position, so removing tags while walking the lists changes no later match.
-    """
-    by_name: dict[str, list[str]] = {}
-    by_attr: dict[str, list[str]] = {}
-    anywhere: list[str] = []
-    for selector in BOILERPLATE_SELECTORS:
-        key = _KEYS[selector]
-        if key is None:
-            anywhere.append(selector)
-        else:
-            (by_name if key[0] == "name" else by_attr).setdefault(key[1], []).append(selector)
-    compiled = {s: compile_css(s, page.soup) for s in BOILERPLATE_SELECTORS}
-    found: dict[str, list[Tag]] = {s: [] for s in BOILERPLATE_SELECTORS}
-    for tag in page.soup.find_all(True):
-        candidates = by_name.get(tag.name, [])
-        for attr in tag.attrs:
-            candidates = candidates + by_attr.get(attr, [])
-        for selector in (*candidates, *anywhere):
-            if compiled[selector].match(tag):
-                found[selector].append(tag)
-    return found
+    """Every built-in boilerplate selector's matches, in document order, from the tag
+    index (one walk for all ~30 selectors, not one each). None of these selectors depends
+    on siblings or position, so removing tags while walking the lists changes no later
+    match."""
+    return page.select_each(BOILERPLATE_SELECTORS)
 
 
 def _remove_structural(page: Page, keep: set[int]) -> None:
@@ -173,7 +133,8 @@ def _remove_structural(page: Page, keep: set[int]) -> None:
 
 
 def _remove_by_class(page: Page, keep: set[int]) -> None:
-    for tag in page.soup.find_all(True):
+    # Only a tag with a style, class or id can be judged here.
+    for tag in page.tag_index().with_attrs("style", "class", "id"):
         if not _alive(tag) or id(tag) in keep:
             continue
         style = tag.get("style")
@@ -248,7 +209,7 @@ def _remove_labelled(page: Page, keep: set[int]) -> None:
 
 def remove_boilerplate(page: Page) -> None:
     _remove_comments(page)
-    for tag in named(page.soup, "script", "style", "template"):
+    for tag in page.named("script", "style", "template"):
         tag.decompose()  # before scoring: their text is not the page's
     keep = _protected(page)
     _remove_structural(page, keep)

@@ -24,7 +24,7 @@ from bs4 import BeautifulSoup, Tag
 
 from ..arabic.text import clean_text, detect_language, is_urgent_label, matching_key
 from .meta import types_of, unescape
-from .page import Page, named, text_of
+from .page import Page, text_of
 from .rules import (
     BYLINE_PREFIX_RE,
     BYLINE_SELECTORS,
@@ -90,7 +90,7 @@ def nearest_h1(page: Page, roots: list[Tag]) -> Tag | None:
     start = page.position(roots[0])
     best: Tag | None = None
     after: Tag | None = None
-    for h1 in named(page.soup, "h1"):
+    for h1 in page.named("h1"):
         text = text_of(h1)
         if not text or (h1.find("img") is not None and len(text) < 15):
             continue

@@ -11,14 +11,11 @@ wires in); :class:`Pruning` is what the extraction asks about what was left out.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import ClassVar, Protocol
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
-import soupsieve
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString
 from soupsieve import SoupSieve
@@ -28,7 +25,9 @@ from ..errors import ScrapeError
 from ..model import ScrapeRules
 from .meta import PageMeta, collect_meta
 from .scoring import MAX_DEPTH
+from .selectors import SelectorKeys, compile_css, selector_keys, subject_test, union
 from .soup import whole_soup
+from .tagindex import TagIndex
 
 _WEB = ("http", "https")
 
@@ -94,6 +93,7 @@ class Page:
     _order: dict[int, int] = field(default_factory=dict)
     pruning: Pruning | None = None  # chrome left out of the soup; None: the whole tree
     word_counts: WordCounts = field(default_factory=dict)
+    _tags: TagIndex | None = None
 
     def __post_init__(self) -> None:
         fallback = _absolute(self.base_url, self.url) or self.url
@@ -107,8 +107,21 @@ class Page:
         return _absolute(href, self.base)
 
     def index(self) -> None:
-        """Record document order once the tree is final (after boilerplate removal)."""
-        self._order = {id(tag): i for i, tag in enumerate(self.soup.find_all(True))}
+        """Record document order once the tree is final (after boilerplate removal).
+
+        The tag index's places: removal since it was built leaves the survivors' order.
+        """
+        self._order = self.tag_index().order
+
+    def tag_index(self) -> TagIndex:
+        """The page's tags by name, attribute, class and id (built on first use)."""
+        if self._tags is None:
+            self._tags = TagIndex(self.soup)
+        return self._tags
+
+    def named(self, *names: str) -> list[Tag]:
+        """``soup.find_all(names)``, answered from the tag index."""
+        return self.tag_index().named(*names)
 
     def position(self, tag: Tag) -> int:
         return self._order.get(id(tag), 1 << 30)
@@ -123,8 +136,10 @@ class Page:
         try:
             compiled = compile_css(selector, self.soup)
             keys = selector_keys(selector)
-            found = None if keys is None else _keyed_select(scope, compiled, keys)
-            return list(compiled.select(scope)) if found is None else found
+            found = None if keys is None else self._keyed(keys, root)
+            if found is None:
+                return list(compiled.select(scope))
+            return _matching(selector, compiled, found)
         except Exception as exc:
             raise ScrapeError(
                 f"bad CSS selector {selector!r} in the scrape rules",
@@ -137,141 +152,33 @@ class Page:
     ) -> dict[str, list[Tag]]:
         """``{s: self.select(s, root)}`` for built-in *selectors*, from one walk of the tree
         under *root* (the whole page by default)."""
-        scope = root if root is not None else self.soup
         keys = [selector_keys(s) for s in selectors]
-        if None in keys:
+        every = None if None in keys else union([k for k in keys if k is not None])
+        found = None if every is None else self._keyed(every, root)
+        if found is None:
             return {s: self.select(s, root) for s in selectors}
-        checks = [(s, k, compile_css(s, self.soup)) for s, k in zip(selectors, keys, strict=True)]
-        union = SelectorKeys(
-            *(frozenset().union(*(getattr(k, f) for k in keys)) for f in SelectorKeys.FIELDS)
-        )
-        found: dict[str, list[Tag]] = {s: [] for s in selectors}
-        stack = list(reversed(scope.contents))
-        while stack:
-            el = stack.pop()
-            if not isinstance(el, Tag):
-                continue
-            if el.name.lower() == "template":
-                return {s: self.select(s, root) for s in selectors}
-            if union.may_match(el):
-                for selector, key, sieve in checks:
-                    if key is not None and key.may_match(el) and sieve.match(el):
-                        found[selector].append(el)
-            if el.contents:
-                stack.extend(reversed(el.contents))
-        return found
+        out = {}
+        for selector, key in zip(selectors, keys, strict=True):
+            assert key is not None
+            mine = [tag for tag in found if key.may_match(tag)]
+            out[selector] = _matching(selector, compile_css(selector, self.soup), mine)
+        return out
+
+    def _keyed(self, keys: SelectorKeys, root: Tag | None) -> list[Tag] | None:
+        """The tags under *root* that carry one of *keys*, in document order (None: ask
+        soupsieve, see TagIndex.candidates)."""
+        return self.tag_index().candidates(keys.names, keys.attrs, keys.classes, keys.ids, root)
 
 
-def compile_css(selector: str, soup: BeautifulSoup) -> SoupSieve:
-    """*selector* compiled for *soup*'s namespaces, once per process.
-
-    ``soup.css.compile`` compiled the selector again on every call (bs4 hands soupsieve a
-    namespace dict its cache does not recognise): a tenth of a page's scrape time.
-    """
-    namespaces = getattr(soup, "_namespaces", None) or {}
-    return _compiled(selector, tuple(sorted(namespaces.items())))
-
-
-@lru_cache(maxsize=1024)
-def _compiled(selector: str, namespaces: tuple[tuple[str, str], ...]) -> SoupSieve:
-    return soupsieve.compile(selector, namespaces=dict(namespaces))
-
-
-# Selectors whose shape the key reader below does not follow: pseudo-classes, namespaces,
-# quoted values and escapes go to soupsieve's own select.
-_UNKEYED = frozenset(":|\\\"'()")
-
-
-@dataclass(frozen=True)
-class SelectorKeys:
-    """What a tag must carry for a selector to match it: one of these names/attributes."""
-
-    names: frozenset[str]
-    attrs: frozenset[str]
-    classes: frozenset[str]  # lower-cased; compared with the tag's lower-cased classes
-    ids: frozenset[str]  # lower-cased
-
-    FIELDS: ClassVar[tuple[str, ...]] = ("names", "attrs", "classes", "ids")
-
-    def may_match(self, tag: Tag) -> bool:
-        if tag.name in self.names:
-            return True
-        attrs = tag.attrs
-        if not attrs:
-            return False  # most tags: nothing below can match
-        if not self.attrs.isdisjoint(attrs):
-            return True
-        if self.classes:
-            cls = attrs.get("class")
-            if cls and any(str(c).lower() in self.classes for c in cls):
-                return True
-        ident = attrs.get("id")
-        return bool(self.ids and ident and str(ident).lower() in self.ids)
-
-
-@lru_cache(maxsize=512)
-def selector_keys(selector: str) -> SelectorKeys | None:
-    """The keys of *selector*: a tag without any of them cannot match it; None = any tag.
-
-    Read from the first simple selector of the last compound of each comma-separated
-    part ("nav a.x" → name a; ".x" → class x; "[itemprop=y]" → attribute itemprop).
-    """
-    if not selector.strip() or any(c in _UNKEYED for c in selector):
-        return None
-    keys: dict[str, set[str]] = {"": set(), "[": set(), ".": set(), "#": set()}
-    depth = 0
-    parts: list[str] = []
-    current: list[str] = []
-    for c in selector:
-        depth += c == "["
-        depth -= c == "]"
-        if c == "," and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(c)
-    parts.append("".join(current))
-    for part in parts:
-        part = part.strip()
-        start = len(part)  # the last compound starts after the last top-level combinator
-        depth = 0
-        while start > 0:
-            c = part[start - 1]
-            depth += c == "]"
-            depth -= c == "["
-            if depth == 0 and (c.isspace() or c in ">+~"):
-                break
-            start -= 1
-        m = _SIMPLE.match(part, start)
-        if not part or m is None:
-            return None
-        keys[m.group(1)].add(m.group(2).lower())
-    return SelectorKeys(*(frozenset(keys[k]) for k in ("", "[", ".", "#")))
-
-
-_SIMPLE = re.compile(r"([.#\[]?)([A-Za-z_][\w-]*)")
-
-
-def _keyed_select(scope: Tag, compiled: SoupSieve, keys: SelectorKeys) -> list[Tag] | None:
-    """``compiled.select(scope)`` walking only the tags that carry one of the keys.
-
-    soupsieve's select walks every descendant (never into <template>) and asks match() of
-    each; this is the same walk, with match() skipped where it cannot succeed. None when
-    the scope holds a <template> (soupsieve's rules for those stay soupsieve's).
-    """
-    out: list[Tag] = []
-    stack = list(reversed(scope.contents))
-    while stack:
-        el = stack.pop()
-        if not isinstance(el, Tag):
-            continue
-        if el.name.lower() == "template":
-            return None
-        if keys.may_match(el) and compiled.match(el):
-            out.append(el)
-        if el.contents:
-            stack.extend(reversed(el.contents))
-    return out
+def _matching(selector: str, compiled: SoupSieve, tags: list[Tag]) -> list[Tag]:
+    """The *tags* *selector* matches: the subject test first, soupsieve where it is not
+    exact."""
+    subject = subject_test(selector)
+    if subject is None:
+        return [tag for tag in tags if compiled.match(tag)]
+    if subject.exact:
+        return [tag for tag in tags if subject.test(tag)]
+    return [tag for tag in tags if subject.test(tag) and compiled.match(tag)]
 
 
 def _flatten(soup: BeautifulSoup) -> None:

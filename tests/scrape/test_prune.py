@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 import pytest
+import soupsieve
 from bs4 import BeautifulSoup, Tag
 from bs4.builder._lxml import LXMLTreeBuilder
 from bs4.element import Comment, NavigableString
@@ -35,6 +36,7 @@ from syndication.scrape.rules import (
     BYLINE_SELECTORS,
     DATE_SELECTORS,
 )
+from syndication.scrape.selectors import subject_test
 from tests.support import DATA, ROOT
 from tests.support import simulator as SIM
 from tests.support.factories import PARA, PARA2, TITLE
@@ -398,6 +400,23 @@ SELECTORS = (
     ".ENTRY-CONTENT",
     "a:not(.x)",
     "*",
+    # Case and quoting variants: the subject test must never turn away what soupsieve takes.
+    "[ROLE=navigation]",
+    "[role=NAVIGATION]",
+    '[rel="author"]',
+    "[rel='AUTHOR' i]",
+    "[id^=DIV-GPT-AD]",
+    "[class*=DATE]",
+    "[class~=byline]",
+    "[lang|=ar]",
+    "[class$=body]",
+    "Body > Header",
+    "SCRIPT, Style",
+    "h1, h2",
+    "BLOCKQUOTE.Twitter-Tweet",
+    "P.x.y",
+    "div#main.Article",
+    "[data-x], [hidden]",
     *(
         s
         for rules in SITE_RULES.values()
@@ -417,6 +436,51 @@ def test_keyed_select_is_soupsieve(index: int) -> None:
             assert page.select(selector, root) == root.select(selector), selector
     each = page.select_each(ARTICLE_BODY_SELECTORS)
     assert each == {s: page.soup.select(s) for s in ARTICLE_BODY_SELECTORS}
+    # The tag index is built before boilerplate removal and asked after it: removed tags
+    # must be gone from every answer, survivors still in document order.
+    page.tag_index()
+    remove_boilerplate(page)
+    for selector in SELECTORS:
+        assert page.select(selector) == page.soup.select(selector), selector
+        for root in page.soup.find_all(["article", "div"], limit=5):
+            assert page.select(selector, root) == root.select(selector), selector
+    assert page.select_each(BOILERPLATE_SELECTORS) == {
+        s: page.soup.select(s) for s in BOILERPLATE_SELECTORS
+    }
+    assert page.named("h1", "h2", "img") == page.soup.find_all(["h1", "h2", "img"])
+
+
+@pytest.mark.parametrize("index", range(len(_pages())))
+def test_subject_test_never_turns_away_a_match(index: int) -> None:
+    text, url = _pages()[index]
+    page = parse_page(text, url, ScrapeRules(), "UTC", None)
+    tags = page.soup.find_all(True)
+    for selector in SELECTORS:
+        subject = subject_test(selector)
+        if subject is None:
+            continue
+        for tag in tags:
+            if soupsieve.match(selector, tag):
+                assert subject.test(tag), (selector, tag.name, tag.attrs)
+            elif subject.exact:
+                assert not subject.test(tag), (selector, tag.name)
+
+
+def test_subject_test_reads_only_plain_shapes() -> None:
+    assert subject_test("a:not(.x)") is None  # pseudo-classes: soupsieve alone
+    assert subject_test("svg|rect") is None  # namespaces
+    exact = subject_test("script, style")
+    assert exact is not None and exact.exact
+    near = subject_test("body > header")
+    assert near is not None and not near.exact  # the context is soupsieve's to judge
+    soup = BeautifulSoup('<p class="A b" data-k="Xy">t</p><script></script>', "lxml")
+    p, script = soup.p, soup.script
+    assert isinstance(p, Tag) and isinstance(script, Tag)
+    assert exact.test(script) and not exact.test(p)
+    check = subject_test("p.a[data-k^=x]")
+    assert check is not None and check.test(p) and not check.test(script)
+    miss = subject_test("p.c, p[data-k$=z]")
+    assert miss is not None and not miss.test(p)
 
 
 @pytest.mark.parametrize("index", range(len(_pages())))
