@@ -24,7 +24,7 @@ from bs4 import Comment, Tag
 from ..arabic.text import matching_key
 from .densest import densest
 from .meta import unescape
-from .page import FullTreeNeeded, Page, classes_and_id, named, text_of
+from .page import FullTreeNeeded, Page, classes_and_id, named, strings, text_of
 from .rules import BOILERPLATE_SELECTORS, READ_ALSO_RE
 from .scoring import (
     NEVER_BY_CLASS,
@@ -171,7 +171,7 @@ _NOTHING_LEFT_OUT: frozenset[int] = frozenset()
 def _remove_labelled(page: Page, keep: set[int]) -> None:
     body = page.soup.body or page.soup
     watch = page.pruning.chrome_holders() if page.pruning is not None else _NOTHING_LEFT_OUT
-    for string in list(body.find_all(string=True)):
+    for string in strings(body):
         parent = getattr(string, "parent", None)  # gone with an earlier removed block
         if parent is None or not isinstance(parent, Tag) or not _alive(parent):
             continue

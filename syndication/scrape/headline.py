@@ -17,7 +17,7 @@ from bs4 import Tag
 from bs4.element import NavigableString
 
 from ..arabic.text import clean_text, matching_key
-from .page import Page
+from .page import Page, strings
 from .rules import SITE_SUFFIX_SEPARATORS
 
 _MIN_WORDS = 3
@@ -41,7 +41,7 @@ def headline_element(page: Page, roots: list[Tag]) -> Tag | None:
     if not wanted:
         return None
     start = page.position(roots[0]) if roots else 1 << 30
-    for string in page.soup.find_all(string=True):
+    for string in strings(page.soup):
         if type(string) is not NavigableString:  # comments, CDATA, doctype
             continue
         text = clean_text(str(string))

@@ -32,7 +32,7 @@ from ..model import Image
 from . import captions
 from .credits import split_credit
 from .meta import unescape
-from .page import Page, classes_and_id, named, text_of
+from .page import Page, classes_and_id, named, strings, text_of
 from .rules import CAPTION_CLASSES, CREDIT_CLASSES, PLACEHOLDER_ALT_RE
 
 _LAZY_ATTRS = (
@@ -295,7 +295,7 @@ def _read_image(
         consumed.append(caption_el)
         parts = [
             str(s)
-            for s in caption_el.find_all(string=True)
+            for s in strings(caption_el)
             if not any(id(p) in skip for p in s.parents) and type(s) is NavigableString
         ]
         caption = clean_text(unescape(" ".join(parts))) or None

@@ -188,7 +188,7 @@ def _flatten(soup: BeautifulSoup) -> None:
     this element" question quadratic (5,000 nested divs took seconds).
     """
     depth: dict[int, int] = {id(soup): 0}
-    for tag in soup.find_all(True):
+    for tag in [node for node in soup.descendants if isinstance(node, Tag)]:
         parent = tag.parent
         level = depth.get(id(parent), 0) + 1 if parent is not None else 0
         if level > MAX_DEPTH and parent is not None:
@@ -232,6 +232,12 @@ def named(root: Tag, *names: str, limit: int | None = None) -> list[Tag]:
             if limit is not None and len(out) >= limit:
                 break
     return out
+
+
+def strings(root: Tag) -> list[NavigableString]:
+    """``root.find_all(string=True)`` (every string below *root*, comments and scripts
+    too, in document order) without bs4's matcher, which cost a twentieth of a scrape."""
+    return [node for node in root.descendants if isinstance(node, NavigableString)]
 
 
 def text_of(node: Tag | NavigableString | None) -> str:

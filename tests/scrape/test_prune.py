@@ -29,7 +29,7 @@ from syndication.model import Scraped, ScrapeRules
 from syndication.scrape import SITE_RULES, prune, rules_for_url, scoring, scrape
 from syndication.scrape import densest as densest_mod
 from syndication.scrape.boilerplate import remove_boilerplate
-from syndication.scrape.page import Page, parse_page, text_of
+from syndication.scrape.page import Page, parse_page, strings, text_of
 from syndication.scrape.rules import (
     ARTICLE_BODY_SELECTORS,
     BOILERPLATE_SELECTORS,
@@ -448,6 +448,7 @@ def test_keyed_select_is_soupsieve(index: int) -> None:
         s: page.soup.select(s) for s in BOILERPLATE_SELECTORS
     }
     assert page.named("h1", "h2", "img") == page.soup.find_all(["h1", "h2", "img"])
+    assert strings(page.soup) == page.soup.find_all(string=True)
 
 
 @pytest.mark.parametrize("index", range(len(_pages())))
