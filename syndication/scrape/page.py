@@ -25,7 +25,7 @@ from ..errors import ScrapeError
 from ..model import ScrapeRules
 from .meta import PageMeta, collect_meta
 from .scoring import MAX_DEPTH
-from .selectors import SelectorKeys, compile_css, selector_keys, subject_test, union
+from .selectors import SelectorKeys, compile_css, selector_keys, subject_test
 from .soup import whole_soup
 from .tagindex import TagIndex
 
@@ -150,19 +150,8 @@ class Page:
     def select_each(
         self, selectors: tuple[str, ...], root: Tag | None = None
     ) -> dict[str, list[Tag]]:
-        """``{s: self.select(s, root)}`` for built-in *selectors*, from one walk of the tree
-        under *root* (the whole page by default)."""
-        keys = [selector_keys(s) for s in selectors]
-        every = None if None in keys else union([k for k in keys if k is not None])
-        found = None if every is None else self._keyed(every, root)
-        if found is None:
-            return {s: self.select(s, root) for s in selectors}
-        out = {}
-        for selector, key in zip(selectors, keys, strict=True):
-            assert key is not None
-            mine = [tag for tag in found if key.may_match(tag)]
-            out[selector] = _matching(selector, compile_css(selector, self.soup), mine)
-        return out
+        """``{s: self.select(s, root)}``: each answered from the tag index."""
+        return {s: self.select(s, root) for s in selectors}
 
     def _keyed(self, keys: SelectorKeys, root: Tag | None) -> list[Tag] | None:
         """The tags under *root* that carry one of *keys*, in document order (None: ask
@@ -208,7 +197,10 @@ def parse_page(
 ) -> Page:
     """The parsed page of *text*: the whole tree, or *pruned*'s soup built from it."""
     soup, pruning = (whole_soup(text), None) if pruned is None else pruned
-    _flatten(soup)
+    tags = TagIndex(soup)
+    if tags.depth > MAX_DEPTH:
+        _flatten(soup)
+        tags = TagIndex(soup)
     meta = collect_meta(soup)
     return Page(
         soup=soup,
@@ -218,6 +210,7 @@ def parse_page(
         timezone=timezone,
         base_url=base_url,
         pruning=pruning,
+        _tags=tags,
     )
 
 

@@ -113,12 +113,6 @@ def selector_keys(selector: str) -> SelectorKeys | None:
 _SIMPLE = re.compile(r"([.#\[]?)([A-Za-z_][\w-]*)")
 
 
-def union(keys: list[SelectorKeys]) -> SelectorKeys:
-    return SelectorKeys(
-        *(frozenset().union(*(getattr(k, f) for k in keys)) for f in SelectorKeys.FIELDS)
-    )
-
-
 @dataclass(frozen=True)
 class Subject:
     """A test of a selector's subject: False means the selector cannot match the tag;

@@ -29,12 +29,20 @@ class TagIndex:
         self._ids: dict[str, list[Tag]] = {}  # lower-cased
         tags: list[Tag] = []
         order = self.order
+        # Nesting depth, so the parse can tell an over-deep (hostile) page without a walk
+        # of its own; the soup itself sits at depth 0.
+        depths: dict[int, int] = {id(soup): 0}
+        deepest = 0
         names, attrs_by, classes, ids = self._names, self._attrs, self._classes, self._ids
         for node in soup.descendants:
             if not isinstance(node, Tag):
                 continue
             order[id(node)] = len(tags)
             tags.append(node)
+            level = depths[id(node.parent)] + 1
+            depths[id(node)] = level
+            if level > deepest:
+                deepest = level
             names.setdefault(node.name, []).append(node)
             attrs = node.attrs
             if not attrs:
@@ -60,6 +68,7 @@ class TagIndex:
             if parent is not None:
                 pending.setdefault(id(parent), last)
         self._templates = bool(names.get("template"))
+        self.depth = deepest  # of the deepest tag (the soup's children: 1)
 
     def candidates(
         self,
