@@ -239,7 +239,12 @@ def text_of(node: Tag | NavigableString | None) -> str:
         return ""
     if isinstance(node, NavigableString):
         return clean_text(str(node))
-    return clean_text(node.get_text(" "))
+    # get_text(" ") without its generator layers (a tenth of the time text_of took):
+    # the strings of the types the tag finds interesting, as bs4 picks them.
+    types = node.interesting_string_types or Tag.MAIN_CONTENT_STRING_TYPES
+    if isinstance(types, type):
+        return clean_text(" ".join([str(s) for s in node.descendants if type(s) is types]))
+    return clean_text(" ".join([str(s) for s in node.descendants if type(s) in types]))
 
 
 def classes_and_id(tag: Tag) -> str:

@@ -24,6 +24,7 @@ from bs4.builder._lxml import LXMLTreeBuilder
 from bs4.element import Comment, NavigableString
 from lxml import etree
 
+from syndication.arabic.text import clean_text
 from syndication.errors import ScrapeError
 from syndication.model import Scraped, ScrapeRules
 from syndication.scrape import SITE_RULES, prune, rules_for_url, scoring, scrape
@@ -449,6 +450,8 @@ def test_keyed_select_is_soupsieve(index: int) -> None:
     }
     assert page.named("h1", "h2", "img") == page.soup.find_all(["h1", "h2", "img"])
     assert strings(page.soup) == page.soup.find_all(string=True)
+    for tag in page.soup.find_all(True):
+        assert text_of(tag) == clean_text(tag.get_text(" ")), tag.name
 
 
 @pytest.mark.parametrize("index", range(len(_pages())))
