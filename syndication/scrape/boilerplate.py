@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Set
 
-from bs4 import Comment, Tag
+from bs4 import Tag
 
 from ..arabic.text import matching_key
 from .densest import densest
@@ -100,7 +100,7 @@ def _protected(page: Page) -> set[int]:
 
 
 def _remove_comments(page: Page) -> None:
-    for comment in [s for s in page.soup.descendants if isinstance(s, Comment)]:
+    for comment in page.tag_index().comments():
         comment.extract()
 
 

@@ -201,7 +201,7 @@ def parse_page(
     if tags.depth > MAX_DEPTH:
         _flatten(soup)
         tags = TagIndex(soup)
-    meta = collect_meta(soup)
+    meta = collect_meta(soup, tags)
     return Page(
         soup=soup,
         url=url,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bs4 import BeautifulSoup, Tag
+from bs4.element import Comment
 
 _MISSING = 1 << 30
 
@@ -28,6 +29,9 @@ class TagIndex:
         self._classes: dict[str, list[Tag]] = {}  # lower-cased
         self._ids: dict[str, list[Tag]] = {}  # lower-cased
         tags: list[Tag] = []
+        # The page's comments, met on the same walk (their removal walked the tree again).
+        self._comments: list[Comment] = []
+        comments = self._comments
         order = self.order
         # Nesting depth, so the parse can tell an over-deep (hostile) page without a walk
         # of its own; the soup itself sits at depth 0.
@@ -36,6 +40,8 @@ class TagIndex:
         names, attrs_by, classes, ids = self._names, self._attrs, self._classes, self._ids
         for node in soup.descendants:
             if not isinstance(node, Tag):
+                if isinstance(node, Comment):
+                    comments.append(node)
                 continue
             order[id(node)] = len(tags)
             tags.append(node)
@@ -113,6 +119,10 @@ class TagIndex:
         contents included, as find_all does)."""
         return self._gather([self._attrs.get(a, ()) for a in attrs], -1, _MISSING)
 
+    def comments(self) -> list[Comment]:
+        """The comments still in the tree, in document order."""
+        return [c for c in self._comments if _alive(c)]
+
     def _gather(self, lists: list[Iterable[Tag]], lo: int, hi: int) -> list[Tag]:
         order = self.order
         found: dict[int, Tag] = {}
@@ -124,7 +134,7 @@ class TagIndex:
         return [found[p] for p in sorted(found)]
 
 
-def _alive(tag: Tag) -> bool:
+def _alive(tag: Tag | Comment) -> bool:
     # Read __dict__: a decomposed tag has lost its attributes, and bs4's __getattr__
     # would turn `tag.decomposed` into a subtree search.
     attrs = tag.__dict__
