@@ -27,29 +27,30 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal, TypeVar, cast
 
 from syndication.config import PublishSettings
 from syndication.model import Article
 from syndication.publish import select as sel
 
 ItemFormat = Literal["rss", "atom", "json"]
+# "prep": what the formats share (fragments.Prepared), cleaned once per article.
+Kind = Literal["rss", "atom", "json", "prep"]
 Fragment = bytes | str
+T = TypeVar("T")
 
 # Items plus the bodies of the Articles they keep alive, in bytes (characters for JSON).
 DEFAULT_BUDGET = 16_000_000
 FORMATS: tuple[ItemFormat, ...] = ("rss", "atom", "json")
+KINDS: tuple[Kind, ...] = (*FORMATS, "prep")
 
 
 @dataclass(slots=True)
 class _Entry:
     article: Article
-    made: Fragment
+    made: object  # a Fragment, or a fragments.Prepared
     ceiling: dt.datetime  # `now` (whole seconds, UTC) the item was rendered at
-
-    @property
-    def cost(self) -> int:
-        return len(self.made) + len(self.article.body_html)
+    cost: int  # bytes (characters) it and the body of its Article keep alive
 
 
 class ItemCache:
@@ -61,7 +62,7 @@ class ItemCache:
         self.size = 0
         self.hits = 0
         self.misses = 0
-        self._items: OrderedDict[tuple[ItemFormat, str], _Entry] = OrderedDict()
+        self._items: OrderedDict[tuple[Kind, str], _Entry] = OrderedDict()
         self._feeds: dict[str, frozenset[str]] = {}  # feed key → article ids it holds
         self._holders: dict[str, int] = {}  # article id → how many feeds hold it
         self._lock = threading.Lock()
@@ -79,6 +80,10 @@ class ItemCache:
     def json(self, article: Article, now: dt.datetime, build: Callable[[Article], str]) -> str:
         """The item's JSON text, indented for its place in the items list."""
         return cast(str, self._get("json", article, now, build))
+
+    def prepared(self, article: Article, now: dt.datetime, build: Callable[[Article], T]) -> T:
+        """What the formats of the article's item share, built once (len() its size)."""
+        return cast(T, self._get("prep", article, now, build))
 
     def hold(self, feed_key: str, article_ids: Iterable[str]) -> None:
         """Feed `feed_key` now carries these articles; an article no feed carries any
@@ -108,7 +113,7 @@ class ItemCache:
             for fmt, article_id in [k for k in self._items if k[1] not in self._holders]:
                 self._drop(article_id, (fmt,))
 
-    def _drop(self, article_id: str, formats: tuple[ItemFormat, ...] = FORMATS) -> None:
+    def _drop(self, article_id: str, formats: tuple[Kind, ...] = KINDS) -> None:
         for fmt in formats:
             entry = self._items.pop((fmt, article_id), None)
             if entry is not None:
@@ -116,23 +121,23 @@ class ItemCache:
 
     def _get(
         self,
-        fmt: ItemFormat,
+        fmt: Kind,
         article: Article,
         now: dt.datetime,
-        build: Callable[[Article], Fragment],
-    ) -> Fragment:
+        build: Callable[[Article], object],
+    ) -> object:
         key = (fmt, article.id)
         ceiling = sel.ceiling(now)
         with self._lock:
             found = self._items.get(key)
             if found is not None and _fits(found, article, ceiling):
-                self.hits += 1
+                self.hits += fmt != "prep"  # the counters count items (formats)
                 self._items.move_to_end(key)
                 return found.made
         made = build(article)  # outside the lock: rendering is the slow part
-        entry = _Entry(article, made, ceiling)
+        entry = _Entry(article, made, ceiling, len(made) + len(article.body_html))  # type: ignore[arg-type]
         with self._lock:
-            self.misses += 1
+            self.misses += fmt != "prep"
             old = self._items.pop(key, None)
             if old is not None:
                 self.size -= old.cost  # an edited article, or another `now`
@@ -144,7 +149,8 @@ class ItemCache:
         return made
 
     def __len__(self) -> int:
-        return len(self._items)
+        """Items held (the shared Prepared records of their articles not counted)."""
+        return sum(1 for kind, _ in self._items if kind != "prep")
 
 
 def _fits(entry: _Entry, article: Article, ceiling: dt.datetime) -> bool:
