@@ -75,10 +75,11 @@ def test_archive_links_render_as_the_reference_does() -> None:
         History(next_archive="https://f.example/n", archive=True),
         History("https://f.example/c", "https://f.example/p", "https://f.example/n", True),
     ):
-        kw = {"self_url": SELF, "now": NOW, "history": history}
-        assert render_atom(MAIN, articles, SETTINGS, **kw) == ref.render_atom(  # type: ignore[arg-type]
-            MAIN, articles, SETTINGS, **kw
+        ours = render_atom(MAIN, articles, SETTINGS, self_url=SELF, now=NOW, history=history)
+        expected = ref.render_atom(
+            MAIN, articles, SETTINGS, self_url=SELF, now=NOW, history=history
         )
+        assert ours == expected
 
 
 def test_an_article_in_several_feeds_is_rendered_once_per_format() -> None:
