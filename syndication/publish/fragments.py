@@ -265,77 +265,95 @@ def _s(value: str) -> str:
     return encode_basestring(value)
 
 
-def _json_value(value: object, depth: int) -> str:
-    """json.dumps's indent=1, sort_keys text of a small value at `depth`."""
-    if isinstance(value, str):
-        return _s(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return int.__repr__(value)
-    inner = "\n" + " " * (depth + 1)
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        fields = [f"{_s(k)}: {_json_value(value[k], depth + 1)}" for k in sorted(value)]
-        return "{" + inner + ("," + inner).join(fields) + "\n" + " " * depth + "}"
-    if isinstance(value, list | tuple):
-        if not value:
-            return "[]"
-        parts = [_json_value(v, depth + 1) for v in value]
-        return "[" + inner + ("," + inner).join(parts) + "\n" + " " * depth + "]"
-    raise TypeError(f"not in a JSON Feed item: {type(value).__name__}")
+def _n(value: int | None) -> str:
+    return "null" if value is None else int.__repr__(value)
+
+
+# Objects and lists inside an item's fields sit at depth 4 (their members at 5).
+_OPEN = "{\n     "
+_NEXT = ",\n     "
+_CLOSE = "\n    }"
+
+
+def _list(members: list[str]) -> str:
+    """A list field of the item: members at depth 4, the bracket closed at depth 3."""
+    if not members:
+        return "[]"
+    return "[\n    " + ",\n    ".join(members) + "\n   ]"
+
+
+def _image(i: Image) -> str:
+    return (
+        f'{_OPEN}"caption": {"null" if i.caption is None else _s(i.caption)}'
+        f'{_NEXT}"credit": {"null" if i.credit is None else _s(i.credit)}'
+        f'{_NEXT}"height": {_n(i.height)}{_NEXT}"url": {_s(i.url)}'
+        f'{_NEXT}"width": {_n(i.width)}{_CLOSE}'
+    )
+
+
+def _attachment(i: Image, mime: str) -> str:
+    out = f'{_OPEN}"mime_type": {_s(mime)}'
+    if i.length:
+        out += f'{_NEXT}"size_in_bytes": {_n(i.length)}'
+    if i.caption:
+        out += f'{_NEXT}"title": {_s(i.caption)}'
+    return out + f'{_NEXT}"url": {_s(i.url)}{_CLOSE}'
+
+
+def _source(s: StorySource) -> str:
+    return (
+        f'{_OPEN}"name": {_s(s.name)}{_NEXT}"partner": {_s(s.partner_id)}'
+        f'{_NEXT}"title": {_s(s.title)}{_NEXT}"url": {_s(s.url)}{_CLOSE}'
+    )
 
 
 def json_item(p: Prepared) -> str:
-    """The item's JSON text, indented for its place in the items list."""
-    fields: list[tuple[str, str]] = []  # (key, encoded value), sorted by key below
+    """The item's JSON text, indented for its place in the items list: the fields in
+    sorted order, as json.dumps(sort_keys=True) writes them."""
+    out = ["{\n   "]
     if p.sources:
-        also = [
-            {"partner": s.partner_id, "name": s.name, "url": s.url, "title": s.title}
-            for s in p.sources
-        ]
-        fields.append(("_also_in", _json_value(also, 3)))
-    images = [
-        {
-            "url": i.url,
-            "caption": i.caption,
-            "credit": i.credit,
-            "width": i.width,
-            "height": i.height,
-        }
-        for i in p.images
-    ]
-    fields.append(("_images", _json_value(images, 3)))
-    fields.append(("_urgent", "true" if p.urgent else "false"))
+        out += ('"_also_in": ', _list([_source(s) for s in p.sources]), ",\n   ")
+    out += (
+        '"_images": ',
+        _list([_image(i) for i in p.images]),
+        ',\n   "_urgent": ',
+        "true" if p.urgent else "false",
+        ",\n   ",
+    )
     if p.images:
-        attachments = []
-        for i, mime in zip(p.images, p.image_types, strict=True):
-            attachment: dict[str, object] = {"url": i.url, "mime_type": mime}
-            if i.caption:
-                attachment["title"] = i.caption
-            if i.length:
-                attachment["size_in_bytes"] = i.length
-            attachments.append(attachment)
-        fields.append(("attachments", _json_value(attachments, 3)))
+        attachments = [_attachment(i, m) for i, m in zip(p.images, p.image_types, strict=True)]
+        out += ('"attachments": ', _list(attachments), ",\n   ")
     if p.author:
-        fields.append(("authors", _json_value([{"name": p.author}], 3)))
-    fields.append(("content_html", _s(p.body)))
-    fields.append(("date_modified", _s(sel.rfc3339(p.updated))))
-    fields.append(("date_published", _s(sel.rfc3339(p.published))))
-    fields.append(("id", _s(p.item_id)))
+        out += ('"authors": ', _list([f'{_OPEN}"name": {_s(p.author)}{_CLOSE}']), ",\n   ")
+    out += (
+        '"content_html": ',
+        _s(p.body),
+        ',\n   "date_modified": "',
+        sel.rfc3339(p.updated),
+        '",\n   "date_published": "',
+        sel.rfc3339(p.published),
+        '",\n   "id": ',
+        _s(p.item_id),
+    )
     if p.images:
-        fields.append(("image", _s(p.images[0].url)))
-    fields.append(("language", _s(p.language)))
-    fields.append(("summary", _s(p.summary)))
-    tags = [c.label for c in p.categories]
+        out += (',\n   "image": ', _s(p.images[0].url))
+    tags = [_s(c.label) for c in p.categories]
     if p.urgent:
-        tags.append(sel.URGENT_LABEL)
-    fields.append(("tags", _json_value(tags, 3)))
-    fields.append(("title", _s(p.title)))
-    fields.append(("url", _s(p.url)))
-    return "{\n   " + ",\n   ".join(f'"{k}": {v}' for k, v in fields) + "\n  }"
+        tags.append(_URGENT_JSON)
+    out += (
+        ',\n   "language": ',
+        _s(p.language),
+        ',\n   "summary": ',
+        _s(p.summary),
+        ',\n   "tags": ',
+        _list(tags),
+        ',\n   "title": ',
+        _s(p.title),
+        ',\n   "url": ',
+        _s(p.url),
+        "\n  }",
+    )
+    return "".join(out)
+
+
+_URGENT_JSON = _s(sel.URGENT_LABEL)
