@@ -55,7 +55,7 @@ def prepare(article: Article, settings: PublishSettings, now: dt.datetime) -> Pr
         url=article.url,
         title=sel.title_of(article),
         summary=sel.summary_of(article),
-        body=sel.body_of(article, settings),
+        body=sel.body_of(article, settings, images=images),
         author=sel.author_of(article),
         language=sel.language_of(article, settings),
         published=sel.published_of(article, now),
@@ -82,8 +82,23 @@ class _Setting:
     language: str  # lower-cased: an entry in another language carries xml:lang
 
 
-@functools.lru_cache(maxsize=16)
 def _setting(settings: PublishSettings) -> _Setting:
+    # By identity first: one publish run passes the same object for every item (hashing a
+    # PublishSettings, field by field, cost more than the lookup saves).
+    global _last_setting
+    last = _last_setting  # one read: a tuple, so another thread never mixes two
+    if last is not None and last[0] is settings:
+        return last[1]
+    made = _make_setting(settings)
+    _last_setting = (settings, made)
+    return made
+
+
+_last_setting: tuple[PublishSettings, _Setting] | None = None
+
+
+@functools.lru_cache(maxsize=16)
+def _make_setting(settings: PublishSettings) -> _Setting:
     return _Setting(
         categories_scheme=esc.attr(sel.categories_scheme(settings)),
         flags_scheme=esc.attr(sel.flags_scheme(settings)),

@@ -51,14 +51,15 @@ def render_json(
     ]
     feed["items"] = []
     text = _dumps(feed)
-    if items:
-        # Each item was serialized once per run (items.py); splice them into the list.
-        # Raw newlines in JSON text are only indentation, so this is the one place.
-        empty = '\n "items": []'
-        at = text.index(empty)
-        listed = '\n "items": [\n  ' + ",\n  ".join(items) + "\n ]"
-        text = text[:at] + listed + text[at + len(empty) :]
-    return (text + "\n").encode("utf-8")
+    if not items:
+        return (text + "\n").encode("utf-8")
+    # Each item was serialized once per run (items.py); splice them into the list.
+    # Raw newlines in JSON text are only indentation, so this is the one place.
+    empty = '\n "items": []'
+    at = text.index(empty)
+    parts = [text[:at], '\n "items": [\n  ', ",\n  ".join(items), "\n ]"]
+    parts += (text[at + len(empty) :], "\n")
+    return "".join(parts).encode("utf-8")
 
 
 def _dumps(value: object) -> str:

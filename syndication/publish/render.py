@@ -50,11 +50,13 @@ def render_rss(
     items = sel.publishable(spec, articles)
     memo = for_run(cache, settings)
     head = _rss_head(spec, items, settings, self_url=self_url, now=now)
-    body = [
+    parts = [head.encode()]
+    parts += [
         memo.xml("rss", a, now, lambda a: frag.rss_item(frag.cached(memo, a, now), settings))
         for a in items
     ]
-    return head.encode() + b"".join(body) + b"</channel></rss>"
+    parts.append(b"</channel></rss>")
+    return b"".join(parts)  # one copy of the document
 
 
 def render_atom(
@@ -71,11 +73,13 @@ def render_atom(
     items = sel.publishable(spec, articles)
     memo = for_run(cache, settings)
     head = _atom_head(spec, items, settings, self_url=self_url, now=now, history=history)
-    body = [
+    parts = [head.encode()]
+    parts += [
         memo.xml("atom", a, now, lambda a: frag.atom_entry(frag.cached(memo, a, now), settings))
         for a in items
     ]
-    return head.encode() + b"".join(body) + b"</feed>"
+    parts.append(b"</feed>")
+    return b"".join(parts)
 
 
 def _title(spec: FeedSpec, settings: PublishSettings) -> str:
