@@ -42,6 +42,15 @@ class Prepared:
     images: tuple[Image, ...]
     image_types: tuple[str, ...]
     sources: tuple[StorySource, ...]
+    # The same pieces of the RSS item and the Atom entry, XML-escaped once.
+    published_iso: str  # UTC, whole seconds: "…+00:00" (Atom), "…Z" (RFC 3339) from it
+    updated_iso: str
+    x_item_id: str
+    x_url: str  # an http(s) URL has no quote, tab or newline: text and attribute alike
+    x_title: str
+    x_summary: str
+    x_author: str | None
+    x_media: str  # media:content elements
 
     def __len__(self) -> int:
         """Its size for the item cache's budget (the body dominates)."""
@@ -50,22 +59,42 @@ class Prepared:
 
 def prepare(article: Article, settings: PublishSettings, now: dt.datetime) -> Prepared:
     images = tuple(sel.images_of(article))
+    image_types = tuple(sel.image_type(i) for i in images)
+    title = sel.title_of(article)
+    summary = sel.summary_of(article)
+    author = sel.author_of(article)
+    item_id = sel.item_id(article, settings)
+    published = sel.published_of(article, now)
+    updated = sel.updated_of(article, now)
     return Prepared(
-        item_id=sel.item_id(article, settings),
+        item_id=item_id,
         url=article.url,
-        title=sel.title_of(article),
-        summary=sel.summary_of(article),
+        title=title,
+        summary=summary,
         body=sel.body_of(article, settings, images=images),
-        author=sel.author_of(article),
+        author=author,
         language=sel.language_of(article, settings),
-        published=sel.published_of(article, now),
-        updated=sel.updated_of(article, now),
+        published=published,
+        updated=updated,
         categories=tuple(sel.categories_of(article)),
         urgent=article.urgent,
         images=images,
-        image_types=tuple(sel.image_type(i) for i in images),
+        image_types=image_types,
         sources=tuple(sel.sources_of(article)),
+        published_iso=published.isoformat(),
+        updated_iso=updated.isoformat(),
+        x_item_id=esc.text(item_id),
+        x_url=esc.attr_clean(article.url),
+        x_title=esc.text_clean(title),
+        x_summary=esc.text_clean(summary),
+        x_author=esc.text_clean(author) if author else None,
+        x_media=_media(images, image_types),
     )
+
+
+def _rfc3339(iso: str) -> str:
+    """select.rfc3339 of a UTC whole-seconds date, from its isoformat."""
+    return iso[:-6] + "Z"
 
 
 def cached(memo: ItemCache, article: Article, now: dt.datetime) -> Prepared:
@@ -129,22 +158,27 @@ def cdata(text: str) -> str:
 def rss_item(p: Prepared, settings: PublishSettings) -> bytes:
     """<item> as feedgen's rss_entry plus our extension (media.py) write it."""
     const = _setting(settings)
-    text = esc.text_clean
     out = [
         "<item><title>",
-        text(p.title),
+        p.x_title,
         "</title><link>",
-        text(p.url),
+        p.x_url,
         "</link><description>",
-        text(p.summary),
+        p.x_summary,
         "</description><content:encoded>",
         cdata(p.body),
         '</content:encoded><guid isPermaLink="false">',
-        esc.text(p.item_id),
+        p.x_item_id,
         "</guid>",
     ]
     for cat in p.categories:
-        out += ('<category domain="', const.categories_scheme, '">', text(cat.label), "</category>")
+        out += (
+            '<category domain="',
+            const.categories_scheme,
+            '">',
+            esc.text_clean(cat.label),
+            "</category>",
+        )
     if p.urgent:
         out += ('<category domain="', const.flags_scheme, '">', _URGENT_LABEL, "</category>")
     if p.images:
@@ -157,18 +191,19 @@ def rss_item(p: Prepared, settings: PublishSettings) -> bytes:
             '"/>',
         )
     out += ("<pubDate>", rfc2822(p.published), "</pubDate>")
-    if p.author:
-        out += ("<dc:creator>", text(p.author), "</dc:creator>")
-    out += ("<dcterms:modified>", sel.rfc3339(p.updated), "</dcterms:modified>")
+    if p.x_author is not None:
+        out += ("<dc:creator>", p.x_author, "</dc:creator>")
+    out += ("<dcterms:modified>", _rfc3339(p.updated_iso), "</dcterms:modified>")
     for s in p.sources:
         out += ('<source url="', esc.attr(s.feed_url), '">', esc.text(s.name), "</source>")
-    _media(out, p)
-    out.append("</item>")
+    out += (p.x_media, "</item>")
     return "".join(out).encode()
 
 
-def _media(out: list[str], p: Prepared) -> None:
-    for image, mime in zip(p.images, p.image_types, strict=True):
+def _media(images: tuple[Image, ...], image_types: tuple[str, ...]) -> str:
+    """Every image as media:content, the same in RSS and Atom (one prefix in both)."""
+    out: list[str] = []
+    for image, mime in zip(images, image_types, strict=True):
         out += (
             '<media:content url="',
             esc.attr_clean(image.url),
@@ -199,6 +234,7 @@ def _media(out: list[str], p: Prepared) -> None:
                 "</media:credit>",
             )
         out.append("</media:content>")
+    return "".join(out)
 
 
 # --- Atom 1.0 --------------------------------------------------------------------------------
@@ -207,26 +243,24 @@ def _media(out: list[str], p: Prepared) -> None:
 def atom_entry(p: Prepared, settings: PublishSettings) -> bytes:
     """<entry> as feedgen's atom_entry plus our extension (media.py) write it."""
     const = _setting(settings)
-    text = esc.text_clean
     attr = esc.attr_clean
-    updated = p.updated.isoformat()
     out = [
         "<entry>" if p.language.lower() == const.language else f'<entry xml:lang="{p.language}">',
         "<id>",
-        esc.text(p.item_id),
+        p.x_item_id,
         "</id><title>",
-        text(p.title),
+        p.x_title,
         "</title><updated>",
-        updated,
+        p.updated_iso,
         "</updated>",
     ]
-    if p.author:
-        out += ("<author><name>", text(p.author), "</name></author>")
+    if p.x_author is not None:
+        out += ("<author><name>", p.x_author, "</name></author>")
     out += (
         '<content type="html">',
-        text(p.body),
+        esc.text_clean(p.body),
         "</content><summary>",
-        text(p.summary),
+        p.x_summary,
         "</summary>",
     )
     for cat in p.categories:
@@ -247,9 +281,9 @@ def atom_entry(p: Prepared, settings: PublishSettings) -> bytes:
         )
     out += (
         "<published>",
-        p.published.isoformat(),
+        p.published_iso,
         '</published><link href="',
-        attr(p.url),
+        p.x_url,
         '" rel="alternate" type="text/html"/>',
     )
     if p.images:
@@ -266,8 +300,7 @@ def atom_entry(p: Prepared, settings: PublishSettings) -> bytes:
         if s.name:
             out += (' title="', esc.attr(s.name), '"')
         out.append("/>")
-    _media(out, p)
-    out.append("</entry>")
+    out += (p.x_media, "</entry>")
     return "".join(out).encode()
 
 
@@ -276,8 +309,7 @@ def atom_entry(p: Prepared, settings: PublishSettings) -> bytes:
 # depth 2 of the document: keys sorted, one space of indent per level, items at two.
 
 
-def _s(value: str) -> str:
-    return encode_basestring(value)
+_s = encode_basestring  # a JSON string literal, non-ASCII kept (ensure_ascii=False)
 
 
 def _n(value: int | None) -> str:
@@ -344,9 +376,9 @@ def json_item(p: Prepared) -> str:
         '"content_html": ',
         _s(p.body),
         ',\n   "date_modified": "',
-        sel.rfc3339(p.updated),
+        _rfc3339(p.updated_iso),
         '",\n   "date_published": "',
-        sel.rfc3339(p.published),
+        _rfc3339(p.published_iso),
         '",\n   "id": ',
         _s(p.item_id),
     )
