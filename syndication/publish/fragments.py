@@ -97,9 +97,10 @@ def _rfc3339(iso: str) -> str:
     return iso[:-6] + "Z"
 
 
-def cached(memo: ItemCache, article: Article, now: dt.datetime) -> Prepared:
-    """The article's Prepared from the item cache: built once for all three formats."""
-    return memo.prepared(article, now, lambda a: prepare(a, memo.settings, now))
+def cached(memo: ItemCache, articles: list[Article], now: dt.datetime) -> list[Prepared]:
+    """The articles' Prepared from the item cache: built once for all three formats."""
+    settings = memo.settings
+    return memo.prepared_all(articles, now, lambda todo: [prepare(a, settings, now) for a in todo])
 
 
 @dataclass(frozen=True, slots=True)

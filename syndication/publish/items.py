@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar, cast
 
@@ -81,9 +81,31 @@ class ItemCache:
         """The item's JSON text, indented for its place in the items list."""
         return cast(str, self._get("json", article, now, build))
 
-    def prepared(self, article: Article, now: dt.datetime, build: Callable[[Article], T]) -> T:
-        """What the formats of the article's item share, built once (len() its size)."""
-        return cast(T, self._get("prep", article, now, build))
+    def xml_all(
+        self,
+        fmt: Literal["rss", "atom"],
+        articles: Sequence[Article],
+        now: dt.datetime,
+        build: Callable[[list[Article]], list[bytes]],
+    ) -> list[bytes]:
+        """`xml` for a feed's articles at once; `build` makes the items not held."""
+        return cast(list[bytes], self._get_all(fmt, articles, now, build))
+
+    def json_all(
+        self,
+        articles: Sequence[Article],
+        now: dt.datetime,
+        build: Callable[[list[Article]], list[str]],
+    ) -> list[str]:
+        return cast(list[str], self._get_all("json", articles, now, build))
+
+    def prepared_all(
+        self,
+        articles: Sequence[Article],
+        now: dt.datetime,
+        build: Callable[[list[Article]], list[T]],
+    ) -> list[T]:
+        return cast(list[T], self._get_all("prep", articles, now, build))
 
     def hold(self, feed_key: str, article_ids: Iterable[str]) -> None:
         """Feed `feed_key` now carries these articles; an article no feed carries any
@@ -126,27 +148,54 @@ class ItemCache:
         now: dt.datetime,
         build: Callable[[Article], object],
     ) -> object:
-        key = (fmt, article.id)
+        return self._get_all(fmt, [article], now, lambda missing: [build(a) for a in missing])[0]
+
+    def _get_all(
+        self,
+        kind: Kind,
+        articles: Sequence[Article],
+        now: dt.datetime,
+        build: Callable[[list[Article]], Sequence[object]],
+    ) -> list[object]:
+        """The entries of `articles` in order; those not held (or stale) built by one call
+        of `build` with the list of them. One lock round per feed, not per item: the
+        per-item bookkeeping was a fifth of a cold render."""
         ceiling = sel.ceiling(now)
+        items = self._items
+        out: list[object] = []
+        missing: list[int] = []
         with self._lock:
-            found = self._items.get(key)
-            if found is not None and _fits(found, article, ceiling):
-                self.hits += fmt != "prep"  # the counters count items (formats)
-                self._items.move_to_end(key)
-                return found.made
-        made = build(article)  # outside the lock: rendering is the slow part
-        entry = _Entry(article, made, ceiling, len(made) + len(article.body_html))  # type: ignore[arg-type]
+            for i, article in enumerate(articles):
+                key = (kind, article.id)
+                found = items.get(key)
+                if found is not None and _fits(found, article, ceiling):
+                    items.move_to_end(key)
+                    out.append(found.made)
+                else:
+                    out.append(None)
+                    missing.append(i)
+            if kind != "prep":  # the counters count items (formats)
+                self.hits += len(articles) - len(missing)
+        if not missing:
+            return out
+        todo = [articles[i] for i in missing]
+        made = build(todo)  # outside the lock: rendering is the slow part
         with self._lock:
-            self.misses += fmt != "prep"
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.size -= old.cost  # an edited article, or another `now`
-            self._items[key] = entry
-            self.size += entry.cost
-            while self.size > self.budget and len(self._items) > 1:
-                _, dropped = self._items.popitem(last=False)
+            if kind != "prep":
+                self.misses += len(todo)
+            for i, article, value in zip(missing, todo, made, strict=True):
+                out[i] = value
+                key = (kind, article.id)
+                entry = _Entry(article, value, ceiling, len(value) + len(article.body_html))  # type: ignore[arg-type]
+                old = items.pop(key, None)
+                if old is not None:
+                    self.size -= old.cost  # an edited article, or another `now`
+                items[key] = entry
+                self.size += entry.cost
+            while self.size > self.budget and len(items) > 1:
+                _, dropped = items.popitem(last=False)
                 self.size -= dropped.cost
-        return made
+        return out
 
     def __len__(self) -> int:
         """Items held (the shared Prepared records of their articles not counted)."""

@@ -45,10 +45,11 @@ def render_json(
         feed["icon"] = settings.logo_url
     if settings.hub_url and not spec.private:  # private feeds are never pinged (a public hub)
         feed["hubs"] = [{"type": "WebSub", "url": settings.hub_url}]
-    items = [
-        memo.json(a, now, lambda a: fragments.json_item(fragments.cached(memo, a, now)))
-        for a in sel.publishable(spec, articles)
-    ]
+
+    def build(todo: list[Article]) -> list[str]:
+        return [fragments.json_item(p) for p in fragments.cached(memo, todo, now)]
+
+    items = memo.json_all(sel.publishable(spec, articles), now, build)
     feed["items"] = []
     text = _dumps(feed)
     if not items:

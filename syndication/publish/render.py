@@ -50,11 +50,12 @@ def render_rss(
     items = sel.publishable(spec, articles)
     memo = for_run(cache, settings)
     head = _rss_head(spec, items, settings, self_url=self_url, now=now)
+
+    def build(todo: list[Article]) -> list[bytes]:
+        return [frag.rss_item(p, settings) for p in frag.cached(memo, todo, now)]
+
     parts = [head.encode()]
-    parts += [
-        memo.xml("rss", a, now, lambda a: frag.rss_item(frag.cached(memo, a, now), settings))
-        for a in items
-    ]
+    parts += memo.xml_all("rss", items, now, build)
     parts.append(b"</channel></rss>")
     return b"".join(parts)  # one copy of the document
 
@@ -73,11 +74,12 @@ def render_atom(
     items = sel.publishable(spec, articles)
     memo = for_run(cache, settings)
     head = _atom_head(spec, items, settings, self_url=self_url, now=now, history=history)
+
+    def build(todo: list[Article]) -> list[bytes]:
+        return [frag.atom_entry(p, settings) for p in frag.cached(memo, todo, now)]
+
     parts = [head.encode()]
-    parts += [
-        memo.xml("atom", a, now, lambda a: frag.atom_entry(frag.cached(memo, a, now), settings))
-        for a in items
-    ]
+    parts += memo.xml_all("atom", items, now, build)
     parts.append(b"</feed>")
     return b"".join(parts)
 
