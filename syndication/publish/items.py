@@ -95,9 +95,11 @@ class ItemCache:
         self,
         articles: Sequence[Article],
         now: dt.datetime,
-        build: Callable[[list[Article]], list[str]],
-    ) -> list[str]:
-        return cast(list[str], self._get_all("json", articles, now, build))
+        build: Callable[[list[Article]], list[bytes]],
+    ) -> list[bytes]:
+        """The items' JSON, UTF-8 encoded (the single-item `json` keeps text: the
+        reference renderer's)."""
+        return cast(list[bytes], self._get_all("json", articles, now, build))
 
     def prepared_all(
         self,

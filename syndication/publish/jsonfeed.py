@@ -46,8 +46,9 @@ def render_json(
     if settings.hub_url and not spec.private:  # private feeds are never pinged (a public hub)
         feed["hubs"] = [{"type": "WebSub", "url": settings.hub_url}]
 
-    def build(todo: list[Article]) -> list[str]:
-        return [fragments.json_item(p) for p in fragments.cached(memo, todo, now)]
+    def build(todo: list[Article]) -> list[bytes]:
+        # Encoded once per item: the cached bytes are joined into every feed they are in.
+        return [fragments.json_item(p).encode() for p in fragments.cached(memo, todo, now)]
 
     items = memo.json_all(sel.publishable(spec, articles), now, build)
     feed["items"] = []
@@ -58,9 +59,9 @@ def render_json(
     # Raw newlines in JSON text are only indentation, so this is the one place.
     empty = '\n "items": []'
     at = text.index(empty)
-    parts = [text[:at], '\n "items": [\n  ', ",\n  ".join(items), "\n ]"]
-    parts += (text[at + len(empty) :], "\n")
-    return "".join(parts).encode("utf-8")
+    parts = [text[:at].encode(), b'\n "items": [\n  ', b",\n  ".join(items), b"\n ]"]
+    parts += (text[at + len(empty) :].encode(), b"\n")
+    return b"".join(parts)
 
 
 def _dumps(value: object) -> str:
