@@ -542,10 +542,28 @@ def bench_render(scale: Scale) -> None:
         for render in (reference.render_rss, reference.render_atom, reference.render_json):
             render(spec, articles, settings, self_url=url, now=now)
 
-    t_base = median_time(feedgen_baseline(articles), scale.rounds)
-    t_cold = median_time(cold, scale.rounds)
-    t_alone = median_time(alone, scale.rounds)
+    # A render takes milliseconds: many rounds, the baseline and ours alternating, so a
+    # burst of load on the machine falls on both; the target is the median of the
+    # per-round ratios.
+    rounds = max(scale.rounds * 10, 20)
+    base = feedgen_baseline(articles)
+    base()
+    cold()
+    t_bases: list[float] = []
+    t_colds: list[float] = []
+    for _ in range(rounds):
+        for fn, times in ((base, t_bases), (cold, t_colds)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    t_base = statistics.median(t_bases)
+    t_cold = statistics.median(t_colds)
+    t_alone = median_time(alone, rounds)
     t_ref = median_time(feedgen_reference, scale.rounds)
+    # Each on its own, back to back (its caches warm from its previous round): feedgen
+    # gains more from that than we do, so this ratio is the lower one; both are shown.
+    t_base_b2b = median_time(base, rounds)
+    t_cold_b2b = median_time(cold, rounds)
     n = len(articles)
     row("feedgen rss_str+atom_str + json.dumps (baseline)", n / t_base, "items/s")
     row(
@@ -553,12 +571,14 @@ def bench_render(scale: Scale) -> None:
     )
     row("ours cold, each format without a cache", n / t_alone, "items/s", "feedgen", n / t_base)
     row("feedgen-based reference renderer", n / t_ref, "items/s", "feedgen", n / t_base)
+    row("feedgen, rounds back to back", n / t_base_b2b, "items/s")
+    row("ours cold, rounds back to back", n / t_cold_b2b, "items/s", "feedgen", n / t_base_b2b)
     target(
         "cold render RSS+Atom+JSON vs feedgen (items/s ratio)",
-        t_base / t_cold,
+        statistics.median(b / c for b, c in zip(t_bases, t_colds, strict=True)),
         "×",
         0.8,
-        note="fresh cache shared by the formats, as in a publish run",
+        note=f"median of {rounds} alternating rounds; fresh cache shared by the formats",
     )
 
 
