@@ -10,7 +10,8 @@
         select(FeedSpec) → [Article] newest first, ≤ limit, within max_item_age, none
           killed or still under embargo (docs/editorial.md)
           (a per-run store read per distinct selection and stamp: select.SelectionReads)
-        → render_rss / render_atom (feedgen + our media extension) / render_json; each
+        → render_rss / render_atom / render_json (templates over pre-serialised items,
+          byte for byte feedgen's output: reference.py); each
           article's item is rendered once per format and reused by every feed carrying
           it, in this run and the next ones while it is unchanged (items.ItemCache)
         → drop oldest items until the file is under publish.max_bytes

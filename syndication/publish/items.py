@@ -25,31 +25,32 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal, TypeVar, cast
 
 from syndication.config import PublishSettings
 from syndication.model import Article
 from syndication.publish import select as sel
 
 ItemFormat = Literal["rss", "atom", "json"]
+# "prep": what the formats share (fragments.Prepared), cleaned once per article.
+Kind = Literal["rss", "atom", "json", "prep"]
 Fragment = bytes | str
+T = TypeVar("T")
 
 # Items plus the bodies of the Articles they keep alive, in bytes (characters for JSON).
 DEFAULT_BUDGET = 16_000_000
 FORMATS: tuple[ItemFormat, ...] = ("rss", "atom", "json")
+KINDS: tuple[Kind, ...] = (*FORMATS, "prep")
 
 
 @dataclass(slots=True)
 class _Entry:
     article: Article
-    made: Fragment
+    made: object  # a Fragment, or a fragments.Prepared
     ceiling: dt.datetime  # `now` (whole seconds, UTC) the item was rendered at
-
-    @property
-    def cost(self) -> int:
-        return len(self.made) + len(self.article.body_html)
+    cost: int  # bytes (characters) it and the body of its Article keep alive
 
 
 class ItemCache:
@@ -61,7 +62,7 @@ class ItemCache:
         self.size = 0
         self.hits = 0
         self.misses = 0
-        self._items: OrderedDict[tuple[ItemFormat, str], _Entry] = OrderedDict()
+        self._items: OrderedDict[tuple[Kind, str], _Entry] = OrderedDict()
         self._feeds: dict[str, frozenset[str]] = {}  # feed key → article ids it holds
         self._holders: dict[str, int] = {}  # article id → how many feeds hold it
         self._lock = threading.Lock()
@@ -79,6 +80,34 @@ class ItemCache:
     def json(self, article: Article, now: dt.datetime, build: Callable[[Article], str]) -> str:
         """The item's JSON text, indented for its place in the items list."""
         return cast(str, self._get("json", article, now, build))
+
+    def xml_all(
+        self,
+        fmt: Literal["rss", "atom"],
+        articles: Sequence[Article],
+        now: dt.datetime,
+        build: Callable[[list[Article]], list[bytes]],
+    ) -> list[bytes]:
+        """`xml` for a feed's articles at once; `build` makes the items not held."""
+        return cast(list[bytes], self._get_all(fmt, articles, now, build))
+
+    def json_all(
+        self,
+        articles: Sequence[Article],
+        now: dt.datetime,
+        build: Callable[[list[Article]], list[bytes]],
+    ) -> list[bytes]:
+        """The items' JSON, UTF-8 encoded (the single-item `json` keeps text: the
+        reference renderer's)."""
+        return cast(list[bytes], self._get_all("json", articles, now, build))
+
+    def prepared_all(
+        self,
+        articles: Sequence[Article],
+        now: dt.datetime,
+        build: Callable[[list[Article]], list[T]],
+    ) -> list[T]:
+        return cast(list[T], self._get_all("prep", articles, now, build))
 
     def hold(self, feed_key: str, article_ids: Iterable[str]) -> None:
         """Feed `feed_key` now carries these articles; an article no feed carries any
@@ -108,7 +137,7 @@ class ItemCache:
             for fmt, article_id in [k for k in self._items if k[1] not in self._holders]:
                 self._drop(article_id, (fmt,))
 
-    def _drop(self, article_id: str, formats: tuple[ItemFormat, ...] = FORMATS) -> None:
+    def _drop(self, article_id: str, formats: tuple[Kind, ...] = KINDS) -> None:
         for fmt in formats:
             entry = self._items.pop((fmt, article_id), None)
             if entry is not None:
@@ -116,35 +145,63 @@ class ItemCache:
 
     def _get(
         self,
-        fmt: ItemFormat,
+        fmt: Kind,
         article: Article,
         now: dt.datetime,
-        build: Callable[[Article], Fragment],
-    ) -> Fragment:
-        key = (fmt, article.id)
+        build: Callable[[Article], object],
+    ) -> object:
+        return self._get_all(fmt, [article], now, lambda missing: [build(a) for a in missing])[0]
+
+    def _get_all(
+        self,
+        kind: Kind,
+        articles: Sequence[Article],
+        now: dt.datetime,
+        build: Callable[[list[Article]], Sequence[object]],
+    ) -> list[object]:
+        """The entries of `articles` in order; those not held (or stale) built by one call
+        of `build` with the list of them. One lock round per feed, not per item: the
+        per-item bookkeeping was a fifth of a cold render."""
         ceiling = sel.ceiling(now)
+        items = self._items
+        out: list[object] = []
+        missing: list[int] = []
         with self._lock:
-            found = self._items.get(key)
-            if found is not None and _fits(found, article, ceiling):
-                self.hits += 1
-                self._items.move_to_end(key)
-                return found.made
-        made = build(article)  # outside the lock: rendering is the slow part
-        entry = _Entry(article, made, ceiling)
+            for i, article in enumerate(articles):
+                key = (kind, article.id)
+                found = items.get(key)
+                if found is not None and _fits(found, article, ceiling):
+                    items.move_to_end(key)
+                    out.append(found.made)
+                else:
+                    out.append(None)
+                    missing.append(i)
+            if kind != "prep":  # the counters count items (formats)
+                self.hits += len(articles) - len(missing)
+        if not missing:
+            return out
+        todo = [articles[i] for i in missing]
+        made = build(todo)  # outside the lock: rendering is the slow part
         with self._lock:
-            self.misses += 1
-            old = self._items.pop(key, None)
-            if old is not None:
-                self.size -= old.cost  # an edited article, or another `now`
-            self._items[key] = entry
-            self.size += entry.cost
-            while self.size > self.budget and len(self._items) > 1:
-                _, dropped = self._items.popitem(last=False)
+            if kind != "prep":
+                self.misses += len(todo)
+            for i, article, value in zip(missing, todo, made, strict=True):
+                out[i] = value
+                key = (kind, article.id)
+                entry = _Entry(article, value, ceiling, len(value) + len(article.body_html))  # type: ignore[arg-type]
+                old = items.pop(key, None)
+                if old is not None:
+                    self.size -= old.cost  # an edited article, or another `now`
+                items[key] = entry
+                self.size += entry.cost
+            while self.size > self.budget and len(items) > 1:
+                _, dropped = items.popitem(last=False)
                 self.size -= dropped.cost
-        return made
+        return out
 
     def __len__(self) -> int:
-        return len(self._items)
+        """Items held (the shared Prepared records of their articles not counted)."""
+        return sum(1 for kind, _ in self._items if kind != "prep")
 
 
 def _fits(entry: _Entry, article: Article, ceiling: dt.datetime) -> bool:

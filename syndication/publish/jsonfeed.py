@@ -1,6 +1,7 @@
 """JSON Feed 1.1 bytes for one feed (https://jsonfeed.org/version/1.1).
 
-Same items, ids, dates and cleaning as the XML feeds (select.py). Our extensions, named
+Same items, ids, dates and cleaning as the XML feeds (select.py); each item's text is
+pre-serialised (fragments.json_item) and cached per article (items.py). Our extensions, named
 with a leading underscore as the spec asks: ``_urgent`` (bool) and ``_images`` (every image
 with caption, credit and size, which ``attachments`` cannot carry).
 """
@@ -13,6 +14,7 @@ from typing import Any
 
 from syndication.config import PublishSettings
 from syndication.model import Article, FeedSpec
+from syndication.publish import fragments
 from syndication.publish import select as sel
 from syndication.publish.items import ItemCache, for_run
 
@@ -43,78 +45,25 @@ def render_json(
         feed["icon"] = settings.logo_url
     if settings.hub_url and not spec.private:  # private feeds are never pinged (a public hub)
         feed["hubs"] = [{"type": "WebSub", "url": settings.hub_url}]
-    items = [
-        memo.json(a, now, lambda a: _item_text(a, settings, now))
-        for a in sel.publishable(spec, articles)
-    ]
+
+    def build(todo: list[Article]) -> list[bytes]:
+        # Encoded once per item: the cached bytes are joined into every feed they are in.
+        return [fragments.json_item(p).encode() for p in fragments.cached(memo, todo, now)]
+
+    items = memo.json_all(sel.publishable(spec, articles), now, build)
     feed["items"] = []
     text = _dumps(feed)
-    if items:
-        # Each item was serialized once per run (items.py); splice them into the list.
-        # Raw newlines in JSON text are only indentation, so this is the one place.
-        empty = '\n "items": []'
-        at = text.index(empty)
-        listed = '\n "items": [\n  ' + ",\n  ".join(items) + "\n ]"
-        text = text[:at] + listed + text[at + len(empty) :]
-    return (text + "\n").encode("utf-8")
+    if not items:
+        return (text + "\n").encode("utf-8")
+    # Each item was serialized once per run (items.py); splice them into the list.
+    # Raw newlines in JSON text are only indentation, so this is the one place.
+    empty = '\n "items": []'
+    at = text.index(empty)
+    parts = [text[:at].encode(), b'\n "items": [\n  ', b",\n  ".join(items), b"\n ]"]
+    parts += (text[at + len(empty) :].encode(), b"\n")
+    return b"".join(parts)
 
 
 def _dumps(value: object) -> str:
     # Sorted keys and fixed separators: the same store gives the same bytes.
     return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
-
-
-def _item_text(article: Article, settings: PublishSettings, now: dt.datetime) -> str:
-    """The item as json.dumps of the whole feed writes it at depth 2 of the document."""
-    return _dumps(_item(article, settings, now)).replace("\n", "\n  ")
-
-
-def _item(article: Article, settings: PublishSettings, now: dt.datetime) -> dict[str, Any]:
-    images = sel.images_of(article)
-    tags = [c.label for c in sel.categories_of(article)]
-    if article.urgent:
-        tags.append(sel.URGENT_LABEL)
-    item: dict[str, Any] = {
-        "id": sel.item_id(article, settings),
-        "url": article.url,
-        "title": sel.title_of(article),
-        "content_html": sel.body_of(article, settings),
-        "summary": sel.summary_of(article),
-        "date_published": sel.rfc3339(sel.published_of(article, now)),
-        "date_modified": sel.rfc3339(sel.updated_of(article, now)),
-        "tags": tags,
-        "language": sel.language_of(article, settings),
-        "_urgent": bool(article.urgent),
-        "_images": [
-            {
-                "url": i.url,
-                "caption": i.caption,
-                "credit": i.credit,
-                "width": i.width,
-                "height": i.height,
-            }
-            for i in images
-        ],
-    }
-    sources = sel.sources_of(article)
-    if sources:
-        # The story's other wires (a deduplicated feed shows the story once).
-        item["_also_in"] = [
-            {"partner": s.partner_id, "name": s.name, "url": s.url, "title": s.title}
-            for s in sources
-        ]
-    author = sel.author_of(article)
-    if author:
-        item["authors"] = [{"name": author}]
-    if images:
-        item["image"] = images[0].url
-        attachments = []
-        for i in images:
-            attachment: dict[str, Any] = {"url": i.url, "mime_type": sel.image_type(i)}
-            if i.caption:
-                attachment["title"] = i.caption
-            if i.length:
-                attachment["size_in_bytes"] = i.length
-            attachments.append(attachment)
-        item["attachments"] = attachments
-    return item

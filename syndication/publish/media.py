@@ -1,6 +1,6 @@
 """Our feedgen extension: what feedgen 1.0 cannot write, or writes wrong.
 
-Used only from render.py (the one feedgen user), registered with
+Used only from reference.py (the one feedgen user), registered with
 ``fg.register_extension("syndication", FeedExtension, EntryExtension)``.
 
 - every image as ``media:content`` (url, medium="image", type, width, height) with its own

@@ -1,53 +1,40 @@
-"""RSS 2.0 and Atom 1.0 bytes for one feed: the only user of feedgen.
+"""RSS 2.0 and Atom 1.0 bytes for one feed: a head template, the items' pre-serialised
+fragments (fragments.py, cached per article by items.py), the closing tags.
 
-feedgen writes the channel / feed (FeedGenerator) and each item (FeedEntry.rss_entry /
-atom_entry, our extension registered as add_entry would). An item is serialized once per
-format while its article and dates are unchanged (items.py), in the namespace context of
-the document root, and the items are spliced, in order, where feedgen appends them:
-before ``</channel>`` / ``</feed>``. The bytes are those of feedgen's whole-document build;
-an article in four feeds, or a feed rendered again by _fit, costs one item render.
-
-feedgen's gaps (see media.py) are filled by our extension; the rest is fixed here: the build
-dates are the newest article's (never the clock, so unchanged feeds give identical bytes),
-the Atom content is ``type="html"`` (feedgen's ``"CDATA"`` type leaks into Atom), RSS
-``content:encoded`` is CDATA split around any literal ``]]>`` (lxml refuses it), and the
-``<?xml-stylesheet?>`` instruction is added to the document.
+The bytes are those of the feedgen-based reference renderer (reference.py), which the
+tests hold this module to (golden files, random articles): element and attribute order,
+namespace declarations, escaping, the ``<?xml-stylesheet?>`` instruction. The build dates
+are the newest article's (never the clock, so unchanged feeds give identical bytes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
-from dataclasses import dataclass
-from typing import Any, cast
-
-from feedgen.entry import FeedEntry
-from feedgen.feed import FeedGenerator
-from lxml import etree
 
 from syndication.config import PublishSettings
 from syndication.model import Article, FeedSpec
+from syndication.publish import escape as esc
+from syndication.publish import fragments as frag
 from syndication.publish import select as sel
+from syndication.publish.history import HISTORY_NS, History
 from syndication.publish.items import ItemCache, for_run
-from syndication.publish.media import AtomLink, EntryExtension, FeedExtension, MediaImage
+
+__all__ = ["History", "render_atom", "render_rss"]
 
 GENERATOR = "syndication"
 STYLESHEET = "feed.xsl"
 ATOM_NS = "http://www.w3.org/2005/Atom"
-HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
-
-
-@dataclass(frozen=True, slots=True)
-class History:
-    """RFC 5005 links of an Atom document: the subscription feed names its newest archive
-    page (prev-archive); an archive page is marked fh:archive and names the subscription
-    feed (current) and its neighbours."""
-
-    current: str | None = None
-    prev_archive: str | None = None
-    next_archive: str | None = None
-    archive: bool = False
+_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
+_STYLESHEET_PI = f'<?xml-stylesheet type="text/xsl" href="{STYLESHEET}"?>'
+_EXT_NS = (
+    'xmlns:media="http://search.yahoo.com/mrss/" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:dcterms="http://purl.org/dc/terms/"'
+)
+_RSS_OPEN = (
+    f'<rss {_EXT_NS} xmlns:atom="{ATOM_NS}" '
+    'xmlns:content="http://purl.org/rss/1.0/modules/content/" version="2.0"><channel>'
+)
+_ATOM_OPEN = f'<feed {_EXT_NS} xmlns="{ATOM_NS}"'
 
 
 def render_rss(
@@ -62,13 +49,15 @@ def render_rss(
     """RSS 2.0 with content:, dc:, dcterms:, media: and atom: extensions."""
     items = sel.publishable(spec, articles)
     memo = for_run(cache, settings)
-    fg = _feed(spec, items, settings, self_url=self_url, now=now, fmt="rss")
-    root, doc = fg._create_rss()
-    nsmap = root.nsmap
-    body = b"".join(
-        memo.xml("rss", a, now, lambda a: _rss_item(a, settings, now, nsmap)) for a in items
-    )
-    return _splice(_serialize(root, doc, settings), b"</channel>", body)
+    head = _rss_head(spec, items, settings, self_url=self_url, now=now)
+
+    def build(todo: list[Article]) -> list[bytes]:
+        return [frag.rss_item(p, settings) for p in frag.cached(memo, todo, now)]
+
+    parts = [head.encode()]
+    parts += memo.xml_all("rss", items, now, build)
+    parts.append(b"</channel></rss>")
+    return b"".join(parts)  # one copy of the document
 
 
 def render_atom(
@@ -84,19 +73,114 @@ def render_atom(
     """Atom 1.0 (RFC 4287) with media: extension elements, and RFC 5005 links."""
     items = sel.publishable(spec, articles)
     memo = for_run(cache, settings)
-    fg = _feed(spec, items, settings, self_url=self_url, now=now, fmt="atom")
-    root, doc = fg._create_atom()
-    if history is not None:
-        _history(root, history)
-    nsmap = root.nsmap
-    body = b"".join(
-        memo.xml("atom", a, now, lambda a: _atom_item(a, settings, now, nsmap)) for a in items
+    head = _atom_head(spec, items, settings, self_url=self_url, now=now, history=history)
+
+    def build(todo: list[Article]) -> list[bytes]:
+        return [frag.atom_entry(p, settings) for p in frag.cached(memo, todo, now)]
+
+    parts = [head.encode()]
+    parts += memo.xml_all("atom", items, now, build)
+    parts.append(b"</feed>")
+    return b"".join(parts)
+
+
+def _title(spec: FeedSpec, settings: PublishSettings) -> str:
+    return sel.plain(spec.title, limit=sel.TITLE_MAX) or sel.plain(settings.title) or spec.key
+
+
+def _description(spec: FeedSpec, settings: PublishSettings, title: str) -> str:
+    return sel.plain(spec.description) or sel.plain(settings.description) or title
+
+
+def _start(settings: PublishSettings) -> str:
+    return _DECLARATION + (_STYLESHEET_PI if settings.stylesheet else "")
+
+
+def _element(tag: str, value: str) -> str:
+    return f"<{tag}>{esc.text(value)}</{tag}>"
+
+
+def _rss_head(
+    spec: FeedSpec,
+    items: list[Article],
+    settings: PublishSettings,
+    *,
+    self_url: str,
+    now: dt.datetime,
+) -> str:
+    """<rss>…<channel> and the channel's elements, in feedgen's order."""
+    if not settings.site_url:
+        raise ValueError("Required fields not set (link)")  # as feedgen refuses it
+    title = _title(spec, settings)
+    updated = sel.feed_updated(items, now)
+    out = [
+        _start(settings),
+        _RSS_OPEN,
+        _element("title", title),
+        _element("link", settings.site_url),
+        _element("description", _description(spec, settings, title)),
+        f'<atom:link href="{esc.attr(self_url)}" rel="self" type="application/rss+xml"/>',
+    ]
+    if settings.hub_url and not spec.private:  # private feeds are never pinged (a public hub)
+        out.append(f'<atom:link href="{esc.attr(settings.hub_url)}" rel="hub"/>')
+    out.append(
+        f"<docs>http://www.rssboard.org/rss-specification</docs><generator>{GENERATOR}</generator>"
     )
-    return _splice(_serialize(root, doc, settings), b"</feed>", body)
+    if settings.logo_url and sel.is_web_url(settings.logo_url):
+        out += (
+            "<image>",
+            _element("url", settings.logo_url),
+            _element("title", title),
+            _element("link", settings.site_url),
+            "</image>",
+        )
+    if settings.language:
+        out.append(_element("language", settings.language))
+    out.append(f"<lastBuildDate>{frag.rfc2822(updated)}</lastBuildDate>")
+    out.append(f"<ttl>{max(spec.ttl, 1)}</ttl>")
+    return "".join(out)
 
 
-def _history(root: etree._Element, history: History) -> None:
-    """Feed-level links and the archive marker; the entries are spliced in after them."""
+def _atom_head(
+    spec: FeedSpec,
+    items: list[Article],
+    settings: PublishSettings,
+    *,
+    self_url: str,
+    now: dt.datetime,
+    history: History | None,
+) -> str:
+    """<feed> and the feed's elements, in feedgen's order, then the RFC 5005 links."""
+    title = _title(spec, settings)
+    updated = sel.feed_updated(items, now)
+    lang = f' xml:lang="{esc.attr(settings.language)}"' if settings.language else ""
+    out = [
+        _start(settings),
+        _ATOM_OPEN,
+        lang,
+        ">",
+        _element("id", sel.feed_id(spec, settings)),
+        _element("title", title),
+        f"<updated>{updated.isoformat()}</updated>",
+        f"<author><name>{esc.text(sel.plain(settings.title) or GENERATOR)}</name></author>",
+        f'<link href="{esc.attr(self_url)}" rel="self" type="application/atom+xml"/>',
+    ]
+    if settings.hub_url and not spec.private:
+        out.append(f'<link href="{esc.attr(settings.hub_url)}" rel="hub"/>')
+    out.append(f'<link href="{esc.attr(settings.site_url)}" rel="alternate" type="text/html"/>')
+    out.append(f"<generator>{GENERATOR}</generator>")
+    if settings.logo_url and sel.is_web_url(settings.logo_url):
+        out.append(_element("logo", settings.logo_url))
+    out.append(_element("subtitle", _description(spec, settings, title)))
+    if history is not None:
+        out.append(_history(history))
+    return "".join(out)
+
+
+def _history(history: History) -> str:
+    """The RFC 5005 links as lxml wrote them when added to feedgen's finished tree: each in
+    a namespace declared on the spot with a generated prefix (ns0, ns1…), then the marker."""
+    out: list[str] = []
     links = (
         ("current", history.current),
         ("prev-archive", history.prev_archive),
@@ -104,197 +188,11 @@ def _history(root: etree._Element, history: History) -> None:
     )
     for rel, href in links:
         if href:
-            link = etree.SubElement(root, f"{{{ATOM_NS}}}link")
-            link.set("rel", rel)
-            link.set("type", "application/atom+xml")
-            link.set("href", href)
-    if history.archive:
-        nsmap: dict[Any, str] = {"fh": HISTORY_NS}
-        root.append(etree.Element(f"{{{HISTORY_NS}}}archive", nsmap=nsmap))
-
-
-def _rss_item(
-    article: Article, settings: PublishSettings, now: dt.datetime, nsmap: dict[Any, str]
-) -> bytes:
-    entry, cdata = rss_entry(article, settings, now)
-    return _swap_markers(_fragment(entry.rss_entry(), "rss", nsmap), cdata)
-
-
-def _atom_item(
-    article: Article, settings: PublishSettings, now: dt.datetime, nsmap: dict[Any, str]
-) -> bytes:
-    return _fragment(atom_entry(article, settings, now).atom_entry(), "feed", nsmap)
-
-
-def rss_entry(
-    article: Article, settings: PublishSettings, now: dt.datetime
-) -> tuple[Any, dict[str, str]]:
-    """The feedgen entry of an RSS item, and its CDATA marker → body."""
-    entry = _entry(article, settings, now=now)
-    ext = _ext(entry)
-    # content:encoded must be CDATA with "]]>" split, which lxml cannot write: put a
-    # marker in, swap it for the CDATA sections after serializing. The marker holds
-    # a hash of the body, so no body can contain its own marker.
-    body = sel.body_of(article, settings)
-    marker = f"\ue000{hashlib.sha256(body.encode()).hexdigest()[:24]}-0\ue001"
-    entry.description(sel.summary_of(article))
-    entry.content(marker)
-    images = sel.images_of(article)
-    if images:
-        lead = images[0]
-        # RSS allows one enclosure: the lead image; every image is also media:content.
-        entry.enclosure(url=lead.url, length=str(lead.length or 0), type=sel.image_type(lead))
-    ext.creator = sel.author_of(article)
-    ext.modified = sel.rfc3339(sel.updated_of(article, now))
-    ext.sources = [(s.feed_url, s.name) for s in sel.sources_of(article)]
-    return entry, {marker: body}
-
-
-def atom_entry(article: Article, settings: PublishSettings, now: dt.datetime) -> Any:
-    """The feedgen entry of an Atom item."""
-    entry = _entry(article, settings, now=now)
-    ext = _ext(entry)
-    entry.content(sel.body_of(article, settings), type="html")
-    entry.summary(sel.summary_of(article))
-    author = sel.author_of(article)
-    if author:
-        entry.author(name=author)
-    links = [AtomLink(href=article.url, rel="alternate", type="text/html")]
-    images = sel.images_of(article)
-    if images:
-        lead = images[0]
-        links.append(
-            AtomLink(
-                href=lead.url,
-                rel="enclosure",
-                type=sel.image_type(lead),
-                length=str(lead.length or 0),
+            ns = f"ns{len(out)}"
+            out.append(
+                f'<{ns}:link xmlns:{ns}="{ATOM_NS}" rel="{rel}" '
+                f'type="application/atom+xml" href="{esc.attr(href)}"/>'
             )
-        )
-    links.extend(
-        AtomLink(href=s.url, rel="related", type="text/html", title=s.name)
-        for s in sel.sources_of(article)
-    )
-    ext.links = links
-    lang = sel.language_of(article, settings)
-    if lang.lower() != settings.language.lower():
-        ext.lang = lang
-    return entry
-
-
-def _feed(
-    spec: FeedSpec,
-    articles: list[Article],
-    settings: PublishSettings,
-    *,
-    self_url: str,
-    now: dt.datetime,
-    fmt: str,
-) -> Any:
-    fg = FeedGenerator()
-    fg.register_extension("syndication", FeedExtension, EntryExtension)
-    updated = sel.feed_updated(articles, now)
-    title = sel.plain(spec.title, limit=sel.TITLE_MAX) or sel.plain(settings.title) or spec.key
-    fg.id(sel.feed_id(spec, settings))
-    fg.title(title)
-    fg.description(sel.plain(spec.description) or sel.plain(settings.description) or title)
-    fg.language(settings.language)
-    fg.author(name=sel.plain(settings.title) or GENERATOR)
-    fg.generator(GENERATOR)
-    fg.updated(updated)
-    fg.lastBuildDate(updated)
-    fg.ttl(max(spec.ttl, 1))
-    if settings.logo_url and sel.is_web_url(settings.logo_url):
-        fg.logo(settings.logo_url)
-    mime = "application/rss+xml" if fmt == "rss" else "application/atom+xml"
-    fg.link(href=self_url, rel="self", type=mime)
-    if settings.hub_url and not spec.private:  # private feeds are never pinged (a public hub)
-        fg.link(href=settings.hub_url, rel="hub")
-        cast(FeedExtension, fg.syndication).hub_url = settings.hub_url
-    # Last: feedgen makes the last link added the RSS <channel><link>.
-    fg.link(href=settings.site_url, rel="alternate", type="text/html")
-    return fg
-
-
-def _entry(article: Article, settings: PublishSettings, *, now: dt.datetime) -> Any:
-    """A feedgen entry with what RSS and Atom share, our extension registered (as
-    FeedGenerator.add_entry would)."""
-    entry = FeedEntry()
-    entry.register_extension("syndication", EntryExtension, True, True)
-    entry.id(sel.item_id(article, settings))  # also the RSS guid, isPermaLink="false"
-    entry.title(sel.title_of(article))
-    entry.link(href=article.url, rel="alternate")
-    entry.published(sel.published_of(article, now))
-    entry.updated(sel.updated_of(article, now))
-    categories = [
-        {"term": c.slug, "scheme": sel.categories_scheme(settings), "label": c.label}
-        for c in sel.categories_of(article)
-    ]
-    if article.urgent:
-        # The urgent flag travels with the item into every feed, in its own scheme.
-        categories.append(
-            {
-                "term": sel.URGENT_TERM,
-                "scheme": sel.flags_scheme(settings),
-                "label": sel.URGENT_LABEL,
-            }
-        )
-    if categories:
-        entry.category(categories)
-    ext = _ext(entry)
-    ext.images = [MediaImage(image=i, mime_type=sel.image_type(i)) for i in sel.images_of(article)]
-    return entry
-
-
-def _ext(entry: Any) -> EntryExtension:
-    return cast(EntryExtension, entry.syndication)
-
-
-def _serialize(root: etree._Element, doc: etree._ElementTree, settings: PublishSettings) -> bytes:
-    if settings.stylesheet:
-        root.addprevious(
-            etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{STYLESHEET}"')
-        )
-    return etree.tostring(doc, encoding="UTF-8", xml_declaration=True)
-
-
-def _fragment(element: etree._Element, root_tag: str, nsmap: dict[Any, str]) -> bytes:
-    """The bytes `element` has inside the feed document: serialized under a bare root
-    with the document root's namespace declarations (so no xmlns:… is repeated on the
-    item), without that root's tags. lxml escapes ">" in attribute values, so the
-    first ">" ends the root's start tag."""
-    wrapper = etree.Element(root_tag, nsmap=nsmap)
-    wrapper.append(element)
-    data = etree.tostring(wrapper, encoding="UTF-8")
-    return data[data.index(b">") + 1 : data.rindex(b"</")]
-
-
-def _splice(document: bytes, close_tag: bytes, items: bytes) -> bytes:
-    """The items go last in the channel (RSS) or feed (Atom), where feedgen appends them."""
-    at = document.rindex(close_tag)
-    return document[:at] + items + document[at:]
-
-
-_MARKER = re.compile("\ue000[0-9a-f]{24}-[0-9]+\ue001".encode())
-
-
-def _swap_markers(data: bytes, cdata: dict[str, str]) -> bytes:
-    """Each marker → its CDATA section, in one pass (a replace per item rescanned the whole
-    document each time: quadratic in the feed's size). A marker is replaced once, at its
-    first place, as before."""
-    done: set[bytes] = set()
-
-    def swap(match: re.Match[bytes]) -> bytes:
-        marker = match.group(0)
-        body = cdata.get(marker.decode())
-        if body is None or marker in done:
-            return marker
-        done.add(marker)
-        return _cdata(body).encode()
-
-    return _MARKER.sub(swap, data)
-
-
-def _cdata(text: str) -> str:
-    """CDATA section(s) for text: a literal "]]>" ends one section and starts the next."""
-    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+    if history.archive:
+        out.append(f'<fh:archive xmlns:fh="{HISTORY_NS}"/>')
+    return "".join(out)

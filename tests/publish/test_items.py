@@ -12,7 +12,7 @@ from typing import Any
 from syndication.config import PublishSettings
 from syndication.model import Article, Category, FeedSpec, Image
 from syndication.publish import publish_all, render_atom, render_json, render_rss
-from syndication.publish import render as rd
+from syndication.publish import reference as rd
 from syndication.publish import select as sel
 from syndication.publish.items import ItemCache, for_run, shared_cache
 from syndication.store import open_store
