@@ -26,6 +26,8 @@ the rounds, printed beside a baseline measured in the same run on the same input
   fresh    (e) the daemon against the simulator: urgent item → our urgent feed
   memory   (f) peak RSS of a child process ingesting 2,000 partners (100,000 articles)
                and publishing, then RSS across 50 further cycles
+  reader   lemon24/reader 3.x on the same feeds (first poll, unchanged, changed bytes),
+           feed-only on both sides (benchmarks/reader_peer.py)
 
 Each target is printed as met / NOT MET with the gap. The ratio to the baseline is the
 figure to quote: absolute rates depend on the machine and on what else it runs.
@@ -1078,6 +1080,7 @@ SECTIONS = (
     "articles",
     "freshness",
     "memory",
+    "reader",
 )
 
 
@@ -1139,6 +1142,12 @@ def main(argv: list[str] | None = None) -> int:
             bench_freshness(scale, work)
         if "memory" in only:
             bench_memory(scale)
+        if "reader" in only:
+            from benchmarks.reader_peer import bench_reader
+
+            bench_reader(
+                scale.partners, scale.items, scale.rounds, work, workers=(CYCLE_WORKERS, 2)
+            )
     print("\n== targets ==")
     for t in TARGETS:
         print(t.line())
