@@ -1,6 +1,7 @@
 """The performance suite: every stage and the whole pipeline, each beside a baseline.
 
-    python -m benchmarks.run            # the full run (11 to 25 minutes on 2 cores)
+    python -m benchmarks.run            # the full run (11 to 25 minutes on 2 cores, more
+                                        # with the reader section: docs/performance.md)
     python -m benchmarks.run --quick    # under a minute: smaller inputs, fewer rounds
     python -m benchmarks.run --tiny     # seconds: every code path once (tests run this)
 
@@ -26,6 +27,8 @@ the rounds, printed beside a baseline measured in the same run on the same input
   fresh    (e) the daemon against the simulator: urgent item → our urgent feed
   memory   (f) peak RSS of a child process ingesting 2,000 partners (100,000 articles)
                and publishing, then RSS across 50 further cycles
+  reader   lemon24/reader 3.x on the same feeds (first poll, unchanged, changed bytes),
+           feed-only on both sides (benchmarks/reader_peer.py)
 
 Each target is printed as met / NOT MET with the gap. The ratio to the baseline is the
 figure to quote: absolute rates depend on the machine and on what else it runs.
@@ -1124,6 +1127,7 @@ SECTIONS = (
     "articles",
     "freshness",
     "memory",
+    "reader",
 )
 
 
@@ -1185,6 +1189,12 @@ def main(argv: list[str] | None = None) -> int:
             bench_freshness(scale, work)
         if "memory" in only:
             bench_memory(scale)
+        if "reader" in only:
+            from benchmarks.reader_peer import bench_reader
+
+            bench_reader(
+                scale.partners, scale.items, scale.rounds, work, workers=(CYCLE_WORKERS, 2)
+            )
     print("\n== targets ==")
     for t in TARGETS:
         print(t.line())

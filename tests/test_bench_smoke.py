@@ -32,6 +32,7 @@ def test_the_suite_runs_in_its_tiny_mode() -> None:
         "== new articles",
         "== freshness",
         "== memory",
+        "== ingestion peer",
         "== targets ==",
     ):
         assert section in out, section

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import feedparser
+from feedparser.namespaces import mediarss
 from lxml import etree
 
 from ..arabic.dates import parse_date
@@ -49,6 +50,22 @@ from .xmltree import ATOM_NAMESPACES, ITEM_NAMESPACES, RDF_ABOUT, items, qname, 
 # Defence in depth: normalize runs our own sanitizer later, but feedparser's stays on.
 feedparser.SANITIZE_HTML = True
 feedparser.RESOLVE_RELATIVE_URIS = True
+
+
+# feedparser files media:description (an image's caption) as a second description: after
+# the item's <description> it becomes the entry's content, before it the summary, so a
+# feed-only article got a caption for its body. Captions are read by our lxml pass (bound
+# to their image); feedparser is told to keep the element's text under a key of its own.
+def _start_media_description(parser: Any, _attrs: Any) -> None:
+    parser.push("media_description", 1)
+
+
+def _end_media_description(parser: Any) -> None:
+    parser.pop("media_description")
+
+
+mediarss.Namespace._start_media_description = _start_media_description
+mediarss.Namespace._end_media_description = _end_media_description
 
 MEDIA_NS_PREFIX = "http://search.yahoo.com/mrss"
 

@@ -31,17 +31,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import html
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.utils import format_datetime
@@ -60,15 +63,37 @@ HANG_SECONDS = 60.0  # a "timeout" partner holds the connection this long, then 
 # --- content ---------------------------------------------------------------------------
 
 
+# Words the story texts are drawn from: those of the shared paragraph and the headlines.
+WORDS = tuple(sorted({w for text in (PARAGRAPH, *(h for _, h in TOPICS)) for w in text.split()}))
+# Partners that carry each story (a wire item picked up by a few sites). Were every
+# partner's article n the same text, as it once was, all N partners would form one story
+# per n and each newcomer would re-mark every earlier member: a first poll quadratic in N.
+STORY_PARTNERS = 4
+
+
+@functools.lru_cache(maxsize=4096)
+def _story_text(story: int, n: int) -> tuple[str, str]:
+    """(headline, lead) of one story: words drawn by a generator seeded with the story."""
+    rng = random.Random(f"{story}:{n}")
+    return " ".join(rng.choices(WORDS, k=9)), " ".join(rng.choices(WORDS, k=45))
+
+
 def article(pid: str, n: int, *, urgent: bool = False) -> SimArticle:
-    """Article number `n` of partner `pid` (higher n = newer), the same bytes every time."""
-    category, headline = TOPICS[n % len(TOPICS)]
+    """Article number `n` of partner `pid` (higher n = newer), the same bytes every time;
+    the same story as article `n` of the other partners of its group of STORY_PARTNERS."""
+    category, _ = TOPICS[n % len(TOPICS)]
+    group = int(pid[1:]) // STORY_PARTNERS if pid[1:].isdigit() else zlib.crc32(pid.encode())
+    headline, lead = _story_text(group, n)
     return SimArticle(
         slug=str(n),
         title=f"{headline} ({pid}-{n})",
         category=category,
         published=EPOCH + dt.timedelta(minutes=7 * n),
-        paragraphs=(PARAGRAPH, PARAGRAPH.replace("الخطة", "المبادرة"), PARAGRAPH[:120]),
+        paragraphs=(
+            f"{lead}. {PARAGRAPH}",
+            PARAGRAPH.replace("الخطة", "المبادرة"),
+            PARAGRAPH[:120],
+        ),
         image=f"https://img.{pid}.example/{n}.jpg",
         caption=f"صورة من موقع الحدث رقم {n}",
         credit="تصوير: وكالة الأنباء",
