@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("reader", reason="the bench extra: pip install -e '.[bench]'")
+pytest.importorskip("reader", reason="the test extra: pip install -e '.[test]'")
 
 from benchmarks.reader_peer import PeerResult, compare
 from tests.support.simulator import Simulator
