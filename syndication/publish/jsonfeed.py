@@ -21,16 +21,8 @@ from syndication.publish.items import ItemCache, for_run
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def render_json(
-    spec: FeedSpec,
-    articles: list[Article],
-    settings: PublishSettings,
-    *,
-    self_url: str,
-    now: dt.datetime,
-    cache: ItemCache | None = None,
-) -> bytes:
-    memo = for_run(cache, settings)
+def feed_object(spec: FeedSpec, settings: PublishSettings, self_url: str) -> dict[str, Any]:
+    """The feed's own members (no items), in the order they are written."""
     title = sel.plain(spec.title, limit=sel.TITLE_MAX) or sel.plain(settings.title) or spec.key
     feed: dict[str, Any] = {
         "version": VERSION,
@@ -45,6 +37,20 @@ def render_json(
         feed["icon"] = settings.logo_url
     if settings.hub_url and not spec.private:  # private feeds are never pinged (a public hub)
         feed["hubs"] = [{"type": "WebSub", "url": settings.hub_url}]
+    return feed
+
+
+def render_json(
+    spec: FeedSpec,
+    articles: list[Article],
+    settings: PublishSettings,
+    *,
+    self_url: str,
+    now: dt.datetime,
+    cache: ItemCache | None = None,
+) -> bytes:
+    memo = for_run(cache, settings)
+    feed = feed_object(spec, settings, self_url)
 
     def build(todo: list[Article]) -> list[bytes]:
         # Encoded once per item: the cached bytes are joined into every feed they are in.

@@ -31,6 +31,7 @@ from lxml import etree
 
 from syndication.config import PublishSettings
 from syndication.model import Article, FeedSpec
+from syndication.publish import jsonfeed
 from syndication.publish import select as sel
 from syndication.publish.history import HISTORY_NS, History
 from syndication.publish.items import ItemCache, for_run
@@ -293,8 +294,6 @@ def _cdata(text: str) -> str:
 
 # --- JSON Feed 1.1 -----------------------------------------------------------------------
 
-VERSION = "https://jsonfeed.org/version/1.1"
-
 
 def render_json(
     spec: FeedSpec,
@@ -306,20 +305,7 @@ def render_json(
     cache: ItemCache | None = None,
 ) -> bytes:
     memo = for_run(cache, settings)
-    title = sel.plain(spec.title, limit=sel.TITLE_MAX) or sel.plain(settings.title) or spec.key
-    feed: dict[str, Any] = {
-        "version": VERSION,
-        "title": title,
-        "home_page_url": settings.site_url,
-        "feed_url": self_url,
-        "description": sel.plain(spec.description) or sel.plain(settings.description),
-        "language": settings.language,
-        "authors": [{"name": sel.plain(settings.title) or "syndication"}],
-    }
-    if settings.logo_url and sel.is_web_url(settings.logo_url):
-        feed["icon"] = settings.logo_url
-    if settings.hub_url and not spec.private:  # private feeds are never pinged (a public hub)
-        feed["hubs"] = [{"type": "WebSub", "url": settings.hub_url}]
+    feed = jsonfeed.feed_object(spec, settings, self_url)
     items = [
         memo.json(a, now, lambda a: _item_text(a, settings, now))
         for a in sel.publishable(spec, articles)
