@@ -253,8 +253,9 @@ story_members = sa.Table(
 )
 
 # Inverted index over the sketch values: articles that share several of them are the
-# candidates a new article is compared with (one index probe per value, whatever the
-# size of the store).
+# candidates a new article is compared with. Each row carries its article's partner and
+# publication time so that one range of (hash, published) is the whole scan for a value:
+# the window bounds it, not the size of the store (syndication/store/stories.py).
 story_keys = sa.Table(
     "story_keys",
     metadata,
@@ -265,6 +266,9 @@ story_keys = sa.Table(
         sa.ForeignKey("articles.id", ondelete="CASCADE"),
         primary_key=True,
     ),
+    sa.Column("partner_id", sa.String(255), nullable=False),
+    sa.Column("published", UTCDateTime, nullable=False),
+    sa.Index(None, "hash", "published"),
 )
 
 # Every editorial decision on an article, newest last: `articles history ID`. No foreign

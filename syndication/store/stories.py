@@ -10,6 +10,13 @@ a template) are its editorial choice, not several wires of one story. The assign
 made once, when the article is first stored: an edit does not move an article between
 stories (a feed item must not jump around).
 
+Each value is read as one range of story_keys' (hash, published) index, and at most
+`PER_KEY` rows of it, those published nearest the newcomer (half before, half after): a
+value many articles share (a line a partner repeats under every story, a stock phrase)
+would otherwise make every assignment read all of them, and the cost of storing an article
+would grow with the store. A real copy from another wire shares most values, the rare ones
+too, so it is still found through those.
+
 Runs inside the article's upsert transaction (Store.upsert_article): the article, its
 story row and the marks that make the story's feeds render again commit together.
 """
@@ -17,6 +24,7 @@ story row and the marks that make the story's feeds render again commit together
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -26,15 +34,17 @@ from syndication.model import Article, StoryMember, StorySettings
 from syndication.store import articles as _articles
 from syndication.store.schema import (
     CHANGE_SEQ,
+    UTCDateTime,
     article_categories,
     articles,
     counters,
     story_keys,
     story_members,
 )
-from syndication.stories import MIN_SHARED, Sketch, containment, index_keys, same_story
+from syndication.stories import INDEXED, MIN_SHARED, Sketch, containment, index_keys, same_story
 
 CANDIDATES = 20  # compared at most, those sharing most values first
+PER_KEY = 64  # rows read per indexed value, nearest in time to the newcomer
 
 
 def assign(conn: Connection, article: Article, sketch: Sketch, settings: StorySettings) -> str:
@@ -56,37 +66,75 @@ def assign(conn: Connection, article: Article, sketch: Sketch, settings: StorySe
     if sketch.usable:
         conn.execute(
             sa.insert(story_keys),
-            [{"hash": h, "article_id": article.id} for h in sorted(set(index_keys(sketch)))],
+            [
+                {
+                    "hash": h,
+                    "article_id": article.id,
+                    "partner_id": article.partner_id,
+                    "published": article.published,
+                }
+                for h in sorted(set(index_keys(sketch)))
+            ],
         )
     if story_id != article.id:
         _touch_story(conn, story_id, article.id)
     return story_id
 
 
+def candidates(
+    conn: Connection, article: Article, sketch: Sketch, settings: StorySettings
+) -> list[str]:
+    """Ids of the other partners' articles in the window that share at least MIN_SHARED
+    indexed values with `sketch`, those sharing most first (at most CANDIDATES)."""
+    values = sorted(set(index_keys(sketch)))
+    if not values:
+        return []
+    window = dt.timedelta(hours=settings.window)
+    params: dict[str, object] = {f"h{i}": h for i, h in enumerate(values)}
+    params.update(
+        partner=article.partner_id,
+        lo=article.published - window,
+        at=article.published,
+        hi=article.published + window,
+        per=PER_KEY // 2,
+    )
+    shared: dict[str, int] = {}
+    for (article_id,) in conn.execute(_scans(len(values)), params):
+        shared[article_id] = shared.get(article_id, 0) + 1
+    ranked = sorted((-n, a) for a, n in shared.items() if n >= MIN_SHARED)
+    return [a for _, a in ranked[:CANDIDATES]]
+
+
+@functools.lru_cache(maxsize=INDEXED + 1)
+def _scans(n: int) -> sa.TextClause:
+    """The candidate search for n values, written once per n: built with the expression
+    language it cost more than running it (a union of 2n limited scans)."""
+    parts = []
+    for i in range(n):
+        where = f"hash = :h{i} AND partner_id != :partner"
+        parts += [
+            f"SELECT article_id FROM (SELECT article_id FROM story_keys WHERE {where}"
+            f" AND published >= :lo AND published <= :at"
+            f" ORDER BY published DESC LIMIT :per) AS b{i}",
+            f"SELECT article_id FROM (SELECT article_id FROM story_keys WHERE {where}"
+            f" AND published > :at AND published <= :hi"
+            f" ORDER BY published LIMIT :per) AS a{i}",
+        ]
+    return sa.text(" UNION ALL ".join(parts)).bindparams(
+        *(sa.bindparam(name, type_=UTCDateTime()) for name in ("lo", "at", "hi")),
+        *(sa.bindparam(f"h{i}", type_=sa.BigInteger()) for i in range(n)),
+    )
+
+
 def _best_match(
     conn: Connection, article: Article, sketch: Sketch, settings: StorySettings
 ) -> str | None:
-    window = dt.timedelta(hours=settings.window)
-    shared = sa.func.count().label("shared")
-    candidates = (
-        sa.select(story_keys.c.article_id, shared)
-        .join(story_members, story_members.c.article_id == story_keys.c.article_id)
-        .where(
-            story_keys.c.hash.in_(sorted(set(index_keys(sketch)))),
-            story_members.c.partner_id != article.partner_id,
-            story_members.c.published.between(
-                article.published - window, article.published + window
-            ),
-        )
-        .group_by(story_keys.c.article_id)
-        .having(shared >= MIN_SHARED)
-        .order_by(shared.desc(), story_keys.c.article_id)
-        .limit(CANDIDATES)
-        .subquery()
-    )
+    ids = candidates(conn, article, sketch, settings)
+    if not ids:
+        return None
     rows = conn.execute(
         sa.select(story_members.c.article_id, story_members.c.story_id, story_members.c.sketch)
-        .join(candidates, candidates.c.article_id == story_members.c.article_id)
+        .where(story_members.c.article_id.in_(ids))
         .order_by(story_members.c.article_id)
     ).all()
     best: tuple[float, str] | None = None
@@ -197,4 +245,4 @@ def members(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[StoryMember
     return out
 
 
-__all__ = ["CANDIDATES", "assign", "members"]
+__all__ = ["CANDIDATES", "PER_KEY", "assign", "candidates", "members"]

@@ -22,6 +22,7 @@ the benchmarks and the evaluation script use the same code.
 from __future__ import annotations
 
 from syndication.stories.minhash import (
+    INDEXED,
     MIN_SHARED,
     THRESHOLD,
     Sketch,
@@ -34,6 +35,7 @@ from syndication.stories.minhash import (
 )
 
 __all__ = [
+    "INDEXED",
     "MIN_SHARED",
     "THRESHOLD",
     "Sketch",

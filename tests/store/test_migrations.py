@@ -9,7 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from syndication.store import db, open_store
-from syndication.store.schema import metadata
+from syndication.store.schema import UTCDateTime, metadata, story_keys
+from tests.support.stories import T0
 
 
 def test_upgrade_head_matches_the_schema_module(store_url: str) -> None:
@@ -26,7 +27,7 @@ def test_upgrade_head_matches_the_schema_module(store_url: str) -> None:
                 "ck_article_categories_slug_not_empty",
                 "ck_article_categories_label_not_empty",
             }
-            assert context.get_current_heads() == ("0005",)
+            assert context.get_current_heads() == ("0006",)
     finally:
         engine.dispose()
 
@@ -52,3 +53,45 @@ def test_migrations_are_packaged_beside_the_code() -> None:
     assert (db.MIGRATIONS_DIR / "script.py.mako").is_file()
     assert (db.MIGRATIONS_DIR / "versions" / "0001_initial.py").is_file()
     assert (db.MIGRATIONS_DIR / "versions" / "0002_metric_values.py").is_file()
+
+
+def test_0006_gives_existing_story_keys_their_partner_and_time(store_url: str) -> None:
+    """A store clustered under 0005 keeps its index: each key row gets its article's
+    partner and publication time from story_members, and the search uses them."""
+    engine = db.create_engine(store_url)
+    config = db.alembic_config()
+    try:
+        with db.write(engine) as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0005")
+        with db.write(engine) as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO articles (id, partner_id, url, title, summary, body_html,"
+                    " blocks, images, urgent, published, updated, language, content_hash,"
+                    " item_hash, change_seq)"
+                    " VALUES ('a1', 'afp', 'https://afp.example/1', 't', '', '', '[]', '[]',"
+                    " false, :at, :at, 'ar', 'h', 'h', 1)"
+                ).bindparams(sa.bindparam("at", type_=UTCDateTime())),
+                {"at": T0},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO story_members (article_id, story_id, partner_id, published,"
+                    " sketch) VALUES ('a1', 'a1', 'afp', :at, :sketch)"
+                ).bindparams(sa.bindparam("at", type_=UTCDateTime())),
+                {"at": T0, "sketch": b"\0"},
+            )
+            conn.execute(sa.text("INSERT INTO story_keys (hash, article_id) VALUES (7, 'a1')"))
+        with db.write(engine) as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        with engine.connect() as conn:
+            row = conn.execute(
+                sa.select(story_keys.c.partner_id, story_keys.c.published).where(
+                    story_keys.c.article_id == "a1"
+                )
+            ).one()
+        assert tuple(row) == ("afp", T0)
+    finally:
+        engine.dispose()

@@ -4,8 +4,15 @@ window do not. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+
 from syndication.model import Category, StorySettings
+from syndication.store import db as store_db
 from syndication.store import open_store
+from syndication.store import stories as store_stories
+from syndication.store.stories import PER_KEY
+from syndication.stories import index_keys, sketch
 from tests.support.stories import FUEL, QUAKE, QUAKE_REWRITE, article
 
 
@@ -49,3 +56,48 @@ def test_a_new_wire_changes_the_stamp_of_the_first_articles_feeds(store_url: str
         members = store.story_members(["a1"])["a1"]
         assert members[0].category_slugs == ("world",)
         assert members[1].category_slugs == ()
+
+
+# A line a partner prints under every story, long enough to fill much of each sketch.
+BOILERPLATE = (
+    "تابعوا آخر الأخبار العاجلة والتحليلات والتقارير المصورة على موقعنا وحساباتنا في مواقع"
+    " التواصل الاجتماعي، واشتركوا في النشرة البريدية اليومية لتصلكم أهم العناوين كل صباح"
+)
+ALPHABET = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+
+
+def _filler(n: int) -> list[str]:
+    """A text of made-up words no other article has (its own story)."""
+    rng = random.Random(n)
+    words = ["".join(rng.choices(ALPHABET, k=5)) for _ in range(40)]
+    return [" ".join(words), BOILERPLATE]
+
+
+def test_a_line_hundreds_of_articles_share_neither_hides_the_copy_nor_is_read_whole(
+    store_url: str,
+) -> None:
+    crowd = 3 * PER_KEY
+    with open_store(store_url) as store:
+        store.upsert_article(article("a1", "afp", [*QUAKE, BOILERPLATE]))
+        # Published between the two wires, nearer the newcomer than the original.
+        for i in range(crowd):
+            store.upsert_article(article(f"n{i}", f"site{i % 3}", _filler(i), hours=0.5))
+        copy = article("b1", "aa", [*QUAKE_REWRITE, BOILERPLATE], hours=1)
+        sk = sketch(copy.title, copy.body_text)
+        with store_db.write(store._engine) as conn:
+            assert store_stories.candidates(conn, copy, sk, store.stories)[0] == "a1"
+            # Every value the crowd shares is read PER_KEY rows at most, not `crowd` rows.
+            values = sorted(set(index_keys(sk)))
+            params: dict[str, object] = {f"h{i}": h for i, h in enumerate(values)}
+            at = copy.published
+            window = dt.timedelta(hours=store.stories.window)
+            params.update(partner="aa", lo=at - window, at=at, hi=at + window, per=PER_KEY // 2)
+            read = conn.execute(store_stories._scans(len(values)), params).all()
+            shared_by_crowd = sum(
+                h in set(index_keys(sketch("", " ".join(_filler(0))))) for h in values
+            )
+            assert shared_by_crowd >= 2
+            assert len(read) <= len(values) * PER_KEY
+            assert len(read) < shared_by_crowd * crowd
+        assert store.upsert_article(copy) == "new"
+        assert [m.article_id for m in store.story_members(["a1"])["a1"]] == ["a1", "b1"]
