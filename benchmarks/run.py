@@ -1,7 +1,7 @@
 """The performance suite: every stage and the whole pipeline, each beside a baseline.
 
-    python -m benchmarks.run            # the full run (11 to 25 minutes on 2 cores, more
-                                        # with the reader section: docs/performance.md)
+    python -m benchmarks.run            # the full run (11 to 25 minutes on 2 cores, plus
+                                        # about 30 for the reader section)
     python -m benchmarks.run --quick    # under a minute: smaller inputs, fewer rounds
     python -m benchmarks.run --tiny     # seconds: every code path once (tests run this)
 
