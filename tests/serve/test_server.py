@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -19,6 +20,18 @@ def test_close_releases_the_port(tmp_path: Path, feeds: Path) -> None:
     s = start(make_serve_config(tmp_path))
     assert raw(s, "/")[0] == 200
     s.close()
+    with pytest.raises(OSError):
+        raw(s, "/")
+
+
+def test_close_without_a_wakeup_pipe_still_stops_the_loop(tmp_path: Path, feeds: Path) -> None:
+    """The loop is normally told to close through its wake-up pipe; if that pipe is gone,
+    close() must still end the loop and release the port instead of raising."""
+    s = start(make_serve_config(tmp_path))
+    assert raw(s, "/")[0] == 200
+    os.close(s._trigger.trigger)  # the pipe's write end, as a stray close would leave it
+    s.close()
+    assert s._thread is not None and not s._thread.is_alive()
     with pytest.raises(OSError):
         raw(s, "/")
 
