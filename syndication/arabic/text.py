@@ -246,20 +246,39 @@ def is_urgent_label(s: str) -> bool:
 
 # --- language ----------------------------------------------------------------------------
 
-_PERSIAN_LETTERS = frozenset("پچژگکی")
-# Letters Arabic writes where Persian uses the letters above, plus ة which Persian rarely uses.
-_ARABIC_ONLY_LETTERS = frozenset("كيىة")
+_ARABIC_BLOCKS = (
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x08A0, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
 
 
-def _is_arabic_script(c: str) -> bool:
-    o = ord(c)
-    return (
-        0x0600 <= o <= 0x06FF
-        or 0x0750 <= o <= 0x077F
-        or 0x08A0 <= o <= 0x08FF
-        or 0xFB50 <= o <= 0xFDFF
-        or 0xFE70 <= o <= 0xFEFF
-    )
+def _class_table() -> dict[int, str | None]:
+    """str.translate table: each letter of the Arabic blocks → "A" (Persian-only letters
+    "P", Arabic-only "Q"), each letter below U+0250 → "L", every other character of those
+    ranges deleted. Characters outside them are left as they are."""
+    table: dict[int, str | None] = {}
+    for lo, hi in ((0x0000, 0x024F), *_ARABIC_BLOCKS):
+        for o in range(lo, hi + 1):
+            c = chr(o)
+            if not c.isalpha():
+                table[o] = None
+            elif o < 0x0250:
+                table[o] = "L"
+            else:
+                table[o] = "P" if c in "پچژگکی" else "Q" if c in "كيىة" else "A"
+    return table
+
+
+# One str.translate pass and a few counts instead of a Python test per character:
+# detect_language runs on every article's text. The table is built from str.isalpha, so
+# the counts are those of a per-character loop (tests/arabic/test_text.py compares both
+# over every code point near the boundaries). Persian-only letters (پ چ ژ گ ک ی) and
+# the letters Arabic writes instead (ك ي ى ة, ة being rare in Persian) tell the two apart.
+_CLASSES = _class_table()
+_CLASS_LETTERS = dict.fromkeys(map(ord, "APQL"))
 
 
 def detect_language(text: str) -> str | None:
@@ -270,21 +289,13 @@ def detect_language(text: str) -> str | None:
     Latin letters dominating → "en" (the caller cannot tell English from French here).
     Anything else, or no letters at all → None.
     """
-    arabic = latin = other = 0
-    persian = arabic_only = 0
-    for c in text:
-        if not c.isalpha():
-            continue
-        if _is_arabic_script(c):
-            arabic += 1
-            if c in _PERSIAN_LETTERS:
-                persian += 1
-            elif c in _ARABIC_ONLY_LETTERS:
-                arabic_only += 1
-        elif ord(c) < 0x0250:
-            latin += 1
-        else:
-            other += 1
+    classes = text.translate(_CLASSES)
+    persian, arabic_only = classes.count("P"), classes.count("Q")
+    arabic = classes.count("A") + persian + arabic_only
+    latin = classes.count("L")
+    # Whatever else is left came from outside the ranges: usually a few characters.
+    rest = classes.translate(_CLASS_LETTERS) if len(classes) > arabic + latin else ""
+    other = sum(c.isalpha() for c in rest)
     total = arabic + latin + other
     if total == 0:
         return None

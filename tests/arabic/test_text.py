@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import unicodedata
 
 import pytest
@@ -221,6 +222,58 @@ LANG_CASES = [
 @pytest.mark.parametrize(("text", "lang"), LANG_CASES)
 def test_detect_language(text: str, lang: str | None) -> None:
     assert detect_language(text) == lang
+
+
+def _reference_language(text: str) -> str | None:
+    """The per-character definition detect_language's regex counts must agree with."""
+    blocks = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF))
+    arabic = latin = other = persian = arabic_only = 0
+    for c in text:
+        if not c.isalpha():
+            continue
+        o = ord(c)
+        if any(lo <= o <= hi for lo, hi in (*blocks, (0xFE70, 0xFEFF))):
+            arabic += 1
+            persian += c in "پچژگکی"
+            arabic_only += c in "كيىة"
+        elif o < 0x0250:
+            latin += 1
+        else:
+            other += 1
+    total = arabic + latin + other
+    if total == 0:
+        return None
+    if arabic * 2 > total:
+        return "fa" if persian > arabic_only else "ar"
+    return "en" if latin * 2 > total else None
+
+
+def test_detect_language_counts_letters_as_the_per_character_definition() -> None:
+    # Every code point near the boundaries of the classes, one at a time and in the mixes
+    # a random draw makes of them (letters, digits, marks, other scripts, astral planes).
+    pool = [
+        chr(o)
+        for lo, hi in (
+            (0x0000, 0x0300),
+            (0x05F0, 0x0900),
+            (0xFB40, 0xFF00),
+            (0x0370, 0x0400),
+            (0x4E00, 0x4E40),
+            (0x1D400, 0x1D440),
+        )
+        for o in range(lo, hi)
+    ]
+    for c in pool:
+        assert detect_language(c * 3) == _reference_language(c * 3), hex(ord(c))
+    rng = random.Random(17)
+    arabic = [c for c in pool if "\u0600" <= c <= "\u06ff"]
+    for _ in range(3000):
+        text = "".join(
+            rng.choices(pool, k=rng.randint(0, 30)) + rng.choices(arabic, k=rng.randint(0, 30))
+        )
+        assert detect_language(text) == _reference_language(text), ascii(text)
+    for text, _ in LANG_CASES:
+        assert detect_language(text) == _reference_language(text)
 
 
 def test_package_exports() -> None:
