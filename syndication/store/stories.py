@@ -89,6 +89,17 @@ def candidates(
     values = sorted(set(index_keys(sketch)))
     if not values:
         return []
+    shared: dict[str, int] = {}
+    for (article_id,) in conn.execute(_scans(len(values)), scan_params(article, values, settings)):
+        shared[article_id] = shared.get(article_id, 0) + 1
+    ranked = sorted((-n, a) for a, n in shared.items() if n >= MIN_SHARED)
+    return [a for _, a in ranked[:CANDIDATES]]
+
+
+def scan_params(
+    article: Article, values: Sequence[int], settings: StorySettings
+) -> dict[str, object]:
+    """The parameters of `_scans(len(values))` for `article`'s search."""
     window = dt.timedelta(hours=settings.window)
     params: dict[str, object] = {f"h{i}": h for i, h in enumerate(values)}
     params.update(
@@ -98,11 +109,7 @@ def candidates(
         hi=article.published + window,
         per=PER_KEY // 2,
     )
-    shared: dict[str, int] = {}
-    for (article_id,) in conn.execute(_scans(len(values)), params):
-        shared[article_id] = shared.get(article_id, 0) + 1
-    ranked = sorted((-n, a) for a, n in shared.items() if n >= MIN_SHARED)
-    return [a for _, a in ranked[:CANDIDATES]]
+    return params
 
 
 @functools.lru_cache(maxsize=INDEXED + 1)
@@ -245,4 +252,4 @@ def members(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[StoryMember
     return out
 
 
-__all__ = ["CANDIDATES", "PER_KEY", "assign", "candidates", "members"]
+__all__ = ["CANDIDATES", "PER_KEY", "assign", "candidates", "members", "scan_params"]

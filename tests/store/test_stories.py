@@ -4,7 +4,6 @@ window do not. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 
 from syndication.model import Category, StorySettings
@@ -88,10 +87,7 @@ def test_a_line_hundreds_of_articles_share_neither_hides_the_copy_nor_is_read_wh
             assert store_stories.candidates(conn, copy, sk, store.stories)[0] == "a1"
             # Every value the crowd shares is read PER_KEY rows at most, not `crowd` rows.
             values = sorted(set(index_keys(sk)))
-            params: dict[str, object] = {f"h{i}": h for i, h in enumerate(values)}
-            at = copy.published
-            window = dt.timedelta(hours=store.stories.window)
-            params.update(partner="aa", lo=at - window, at=at, hi=at + window, per=PER_KEY // 2)
+            params = store_stories.scan_params(copy, values, store.stories)
             read = conn.execute(store_stories._scans(len(values)), params).all()
             shared_by_crowd = sum(
                 h in set(index_keys(sketch("", " ".join(_filler(0))))) for h in values

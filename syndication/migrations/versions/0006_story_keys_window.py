@@ -36,7 +36,7 @@ def upgrade() -> None:
         " published = (SELECT m.published FROM story_members m"
         "              WHERE m.article_id = story_keys.article_id)"
     )
-    # A key without a member row cannot be a candidate anyway (the search joins them).
+    # A key without a member row has no sketch to be compared with: it could never match.
     op.execute("DELETE FROM story_keys WHERE partner_id IS NULL OR published IS NULL")
     with op.batch_alter_table("story_keys") as batch:
         batch.alter_column("partner_id", existing_type=sa.String(255), nullable=False)
