@@ -52,6 +52,7 @@ from .page import FullTreeNeeded, PrunedSoup, common_ancestor, parse_page, text_
 from .prune import PRUNER  # the fast path; `PRUNER = None` instead builds every page whole
 from .render import body_html
 from .rules import SITE_RULES, rules_for_url
+from .soup import Parsed, parse_tree
 from .when import find_published, find_updated
 
 __all__ = ["MAX_PAGE_CHARS", "SITE_RULES", "ScrapeRules", "rules_for_url", "scrape"]
@@ -159,15 +160,16 @@ def scrape(
     text = _text(page, url, http_charset)
     if not text.strip():
         raise ScrapeError("empty page: no article body found", url=url)
+    parsed = parse_tree(text)  # one lxml parse: the plan and either build read its tree
     if PRUNER is not None and prune is not False:
-        pruned = PRUNER.build(text, url, rules, force=prune is True)
+        pruned = PRUNER.build(text, url, rules, force=prune is True, parsed=parsed)
         if pruned is not None:
             try:
                 return _extract(text, url, rules, timezone, base_url, pruned)
             except FullTreeNeeded as exc:
                 PRUNER.missed(url)
                 log.debug("scrape %s: full tree needed (%s)", url, exc)
-    return _extract(text, url, rules, timezone, base_url, None)
+    return _extract(text, url, rules, timezone, base_url, None, parsed)
 
 
 def _extract(
@@ -177,8 +179,9 @@ def _extract(
     timezone: str,
     base_url: str | None,
     pruned: PrunedSoup | None,
+    parsed: Parsed | None = None,
 ) -> Scraped:
-    doc = parse_page(text, url, rules, timezone, base_url, pruned=pruned)
+    doc = parse_page(text, url, rules, timezone, base_url, pruned=pruned, parsed=parsed)
     no_categories: list[str] = []
     categories = _optional("categories", url, no_categories, lambda: find_categories(doc))
     remove_boilerplate(doc)

@@ -24,9 +24,10 @@ from bs4 import Tag
 from ..arabic.text import matching_key
 from .densest import densest
 from .meta import unescape
-from .page import FullTreeNeeded, Page, classes_and_id, named, strings, text_of
+from .page import FullTreeNeeded, Page, classes_and_id, named, strings, text_length, text_of
 from .rules import BOILERPLATE_SELECTORS, READ_ALSO_RE
 from .scoring import (
+    CONTENT_CHARS,
     NEVER_BY_CLASS,
     PARAGRAPHS_READ,
     holds_article_text,
@@ -54,8 +55,11 @@ def link_density(tag: Tag) -> tuple[int, float]:
 
 def holds_content(tag: Tag) -> bool:
     """True when *tag* carries article-like text: long paragraphs that are not links."""
-    total, density = link_density(tag)
-    return holds_article_text(total, density, _paragraph_lengths(tag))
+    total = len(text_of(tag))
+    if total < CONTENT_CHARS:
+        return False  # holds_article_text's first test, before the links are read
+    linked = sum(len(text_of(a)) for a in named(tag, "a"))
+    return holds_article_text(total, min(1.0, linked / total), _paragraph_lengths(tag))
 
 
 def _paragraph_lengths(tag: Tag) -> Iterator[int]:
@@ -153,13 +157,15 @@ def _label_block(label: Tag, watch: Set[int]) -> Tag:
     """The block a "read also" label heads: climb while the parent is mostly links."""
     block = label
     _guard(label, watch)
+    own = len(text_of(label))
     for parent in label.parents:
         if parent.name in ("body", "html", "article", "main") or parent.parent is None:
             break
         _guard(parent, watch)
+        if text_length(parent, _MAX_LABEL_BLOCK) > _MAX_LABEL_BLOCK:
+            break  # read no further than that: the parent may be the whole page
         total, density = link_density(parent)
-        own = len(text_of(label))
-        if total > _MAX_LABEL_BLOCK or (total > own + 20 and density < 0.5):
+        if total > own + 20 and density < 0.5:
             break
         block = parent
     return block

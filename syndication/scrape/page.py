@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -24,9 +24,9 @@ from ..arabic.text import clean_text
 from ..errors import ScrapeError
 from ..model import ScrapeRules
 from .meta import PageMeta, collect_meta
-from .scoring import MAX_DEPTH
+from .scoring import MAX_DEPTH, words
 from .selectors import SelectorKeys, compile_css, selector_keys, subject_test
-from .soup import whole_soup
+from .soup import Parsed, scrape_soup
 from .tagindex import TagIndex
 
 _WEB = ("http", "https")
@@ -194,9 +194,11 @@ def parse_page(
     base_url: str | None,
     *,
     pruned: PrunedSoup | None = None,
+    parsed: Parsed | None = None,
 ) -> Page:
-    """The parsed page of *text*: the whole tree, or *pruned*'s soup built from it."""
-    soup, pruning = (whole_soup(text), None) if pruned is None else pruned
+    """The parsed page of *text*: the scrape's soup of it (soup.scrape_soup; from lxml's
+    tree *parsed* when the caller has it), or *pruned*'s."""
+    soup, pruning = (scrape_soup(text, parsed), None) if pruned is None else pruned
     tags = TagIndex(soup)
     if tags.depth > MAX_DEPTH:
         _flatten(soup)
@@ -245,6 +247,23 @@ def text_of(node: Tag | NavigableString | None) -> str:
     if isinstance(types, type):
         return clean_text(" ".join([str(s) for s in node.descendants if type(s) is types]))
     return clean_text(" ".join([str(s) for s in node.descendants if type(s) in types]))
+
+
+def text_length(node: Tag, limit: int) -> int:
+    """``len(text_of(node))`` when that is at most *limit*; otherwise a number above
+    *limit*: the walk stops there (a label's block climbing into the whole page need
+    not read the page). Counted per string with scoring.words, as densest.py counts."""
+    types = node.interesting_string_types or Tag.MAIN_CONTENT_STRING_TYPES
+    kinds = (types,) if isinstance(types, type) else types
+    chars = count = 0
+    for s in node.descendants:
+        if type(s) in kinds:
+            c, w = words(cast(NavigableString, s))
+            chars += c
+            count += w
+            if chars + count - 1 > limit:
+                break
+    return chars + count - 1 if count else 0
 
 
 def classes_and_id(tag: Tag) -> str:

@@ -60,7 +60,7 @@ from .scoring import (
     junk_names,
     words,
 )
-from .soup import DoctypeInfo, TreeSoupBuilder, parse_tree
+from .soup import DoctypeInfo, Parsed, ScrapeSoupBuilder, parse_tree
 
 Element = etree._Element  # lxml's element (comments and PIs too: their tag is not a str)
 
@@ -411,12 +411,13 @@ class Plan:
         return out
 
 
-def plan(text: str, rules: ScrapeRules) -> Plan | None:
-    """The elements to leave out of the soup; None when the page is not a candidate
-    (partner rules that read or drop chrome, or lxml refuses it)."""
+def plan(text: str, rules: ScrapeRules, parsed: Parsed | None = None) -> Plan | None:
+    """The elements to leave out of the soup (of lxml's tree *parsed*, when the caller
+    has it); None when the page is not a candidate (partner rules that read or drop
+    chrome, or lxml refuses it)."""
     if rules.drop or rules.categories:
         return None
-    parsed = parse_tree(text)
+    parsed = parsed or parse_tree(text)
     if parsed is None:
         return None
     root, doctype = parsed
@@ -446,7 +447,7 @@ def _count(el: Element, xpath: str) -> int:
 _CANDIDATE_XPATH = "//nav | //aside | //footer | //marquee | //header | //*[@class or @id]"
 
 
-class TreeBuilder(TreeSoupBuilder):
+class TreeBuilder(ScrapeSoupBuilder):
     """Builds the soup from the tree `plan` parsed, instead of parsing the page a second
     time (soup.py makes bs4's objects from lxml's tree), for every element but the planned
     ones, comments, and scripts and styles other than JSON-LD. A left-out element ends the
@@ -460,20 +461,11 @@ class TreeBuilder(TreeSoupBuilder):
         self.planned = planned
 
     def leave_out(self, el: Element, parent: Tag) -> bool:
-        tag = el.tag
-        if not isinstance(tag, str):
-            return not isinstance(el, etree._ProcessingInstruction)  # a comment
         planned = self.planned.skip.get(el)
         if planned is not None:
             planned.parent = parent
             return True
-        return _left_out(tag, el.get("type"))
-
-
-def _left_out(tag: str, kind: str | None) -> bool:
-    """Scripts other than JSON-LD, and styles: boilerplate removes them before anything
-    but the metadata reader (JSON-LD only) looks."""
-    return tag == "style" or (tag == "script" and "ld+json" not in str(kind or "").lower())
+        return super().leave_out(el, parent)
 
 
 class SiteOdds:
@@ -530,14 +522,21 @@ class Pruner:
         self.odds = odds
 
     def build(
-        self, text: str, url: str, rules: ScrapeRules, *, force: bool = False
+        self,
+        text: str,
+        url: str,
+        rules: ScrapeRules,
+        *,
+        force: bool = False,
+        parsed: Parsed | None = None,
     ) -> PrunedSoup | None:
-        """The soup of *text* without certain chrome, and its plan; None when the whole
-        tree is to be built: the site's pages have not been paying (unless *force*), or
-        this page has too little chrome to leave out."""
+        """The soup of *text* (from lxml's tree *parsed*, when the caller has it) without
+        certain chrome, and its plan; None when the whole tree is to be built: the
+        site's pages have not been paying (unless *force*), or this page has too little
+        chrome to leave out."""
         if not force and not self.odds.should_plan(url):
             return None
-        planned = plan(text, rules)
+        planned = plan(text, rules, parsed)
         if planned is not None and not planned.worth_it():
             planned = None
         self.odds.record(url, planned is not None)

@@ -15,13 +15,14 @@ What the parser reports and lxml's tree does not keep (a page's whitespace after
 is read by no scraping step. tests/scrape/test_soup.py compares both builds node by node
 and the records scraped from them on every test page.
 
-``TreeSoupBuilder.leave_out`` is the hook the pruned build (prune.py) uses to skip chrome.
+``TreeSoupBuilder.leave_out`` is the hook the scrape's build (``scrape_soup``: no comments,
+scripts or styles) and the pruned build (prune.py, chrome too) use to skip elements.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from bs4 import BeautifulSoup, Tag
 from bs4.builder._lxml import LXMLTreeBuilder
@@ -37,13 +38,15 @@ from lxml import etree
 Element = etree._Element  # lxml's element (comments and PIs too: their tag is not a str)
 # The parser's doctype report: (name, public id, system URL); the ids may be None.
 DoctypeInfo = tuple[str, str | None, str | None]
+# A page as parse_tree gives it: lxml's tree and the doctype.
+Parsed = tuple[Element, DoctypeInfo | None]
 
 _DOCTYPE = re.compile(r"<!doctype", re.IGNORECASE)
 _NON_SPACE = re.compile(r"\S+")  # bs4's nonwhitespace_re: how it splits class="a  b"
 _ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"  # BeautifulSoup.ASCII_SPACES
 
 
-def parse_tree(text: str) -> tuple[Element, DoctypeInfo | None] | None:
+def parse_tree(text: str) -> Parsed | None:
     """lxml's tree of *text* and the doctype the parser would report; None when lxml
     refuses the page."""
     parser = etree.HTMLParser(recover=True, huge_tree=False)
@@ -62,14 +65,6 @@ def parse_tree(text: str) -> tuple[Element, DoctypeInfo | None] | None:
         system_url: str | None = info.system_url  # type: ignore[attr-defined]  # not in lxml-stubs
         doctype = (info.root_name or "", info.public_id, system_url)
     return root, doctype
-
-
-def _collapsed(text: str) -> str:
-    """BeautifulSoup.endData outside <pre>/<textarea>: a string of ASCII spaces only
-    becomes one newline (if it held one) or one space."""
-    if text.strip(_ASCII_SPACES):
-        return text
-    return "\n" if "\n" in text else " "
 
 
 class TreeSoupBuilder(LXMLTreeBuilder):
@@ -123,11 +118,17 @@ class TreeSoupBuilder(LXMLTreeBuilder):
         new_tag = Tag.__new__
         new_string = str.__new__
         leave_out = self.leave_out
+        split = _NON_SPACE.findall
+        value_list = AttributeValueList
         last: PageElement | None = soup._most_recent_element
 
         def add_string(cls: type[NavigableString], text: str, parent: Tag, raw: bool) -> None:
+            """The rare strings (comments, PIs, tails of left-out elements); the loop
+            below adds texts and tails itself, the same way."""
             nonlocal last
-            s = new_string(cls, text if raw else _collapsed(text))
+            if not raw and not text.strip(_ASCII_SPACES):
+                text = "\n" if "\n" in text else " "
+            s = new_string(cls, text)
             siblings = parent.contents
             previous = siblings[-1] if siblings else None
             s.__dict__ = {
@@ -147,68 +148,130 @@ class TreeSoupBuilder(LXMLTreeBuilder):
 
         # Work items: (element, the tag it goes under, the string class for text there,
         # inside <pre>/<textarea>, closing); closing: the element's tag is built and its
-        # children are, so its tail (a string of the tag's parent) comes next.
+        # children are, so its tail (a string of the tag's parent) comes next. Pushed
+        # only when there is a tail.
         Item = tuple[Element, Tag, type[NavigableString], bool, bool]
         stack: list[Item] = [(el, soup, NavigableString, False, False) for el in reversed(top)]
+        pop, push = stack.pop, stack.append
         while stack:
-            el, parent, text_class, raw, closing = stack.pop()
+            el, parent, cls, raw, closing = pop()
             if closing:
-                if el.tail:
-                    holder = parent.parent
-                    assert holder is not None
-                    add_string(text_class, el.tail, holder, raw)
-                continue
-            name = el.tag
-            if leave_out(el, parent):
-                if el.tail:
-                    add_string(text_class, el.tail, parent, raw)
-                continue
-            if not isinstance(name, str):
-                if isinstance(el, etree._ProcessingInstruction):
-                    # LXMLTreeBuilder.pi: "target data", whitespace rules as any string.
-                    data = f"{el.target} {el.text or ''}"
-                    add_string(ProcessingInstruction, data, parent, raw)
+                text: str = el.tail  # type: ignore[assignment]  # pushed only with a tail
+                holder = parent.parent
+                assert holder is not None
+            else:
+                name = el.tag
+                if leave_out(el, parent):
+                    if el.tail:
+                        add_string(cls, el.tail, parent, raw)
+                    continue
+                if not isinstance(name, str):
+                    if isinstance(el, etree._ProcessingInstruction):
+                        # LXMLTreeBuilder.pi: "target data", whitespace rules as any string.
+                        data = f"{el.target} {el.text or ''}"
+                        add_string(ProcessingInstruction, data, parent, raw)
+                    else:
+                        add_string(Comment, el.text or "", parent, raw)
+                    if el.tail:
+                        add_string(cls, el.tail, parent, raw)
+                    continue
+                # One dict built from lxml's (name, value) pairs; class/rel… split as bs4
+                # splits them. Values are str, which XMLAttributeDict stores unchanged.
+                items = cast(list[tuple[str, str]], el.items())  # HTML parser: str, not bytes
+                if items:
+                    specific = cdata.get(name.lower()) or ()
+                    attrs = builder_attrs(
+                        [
+                            (k, value_list(split(v))) if k in universal or k in specific else (k, v)
+                            for k, v in items
+                        ]
+                    )
                 else:
-                    add_string(Comment, el.text or "", parent, raw)
+                    attrs = builder_attrs()
+                tag = new_tag(Tag)
+                siblings = parent.contents
+                previous = siblings[-1] if siblings else None
+                container = containers.get(name)
+                tag.__dict__ = {
+                    **common,
+                    "name": name,
+                    "attrs": attrs,
+                    "contents": [],
+                    "parent": parent,
+                    "previous_element": last,
+                    "previous_sibling": previous,
+                    "can_be_empty_element": name in empty,
+                    "interesting_string_types": {container} if container else main_types,
+                }
+                if last is not None:
+                    last.next_element = tag
+                if previous is not None:
+                    previous.next_sibling = tag
+                siblings.append(tag)
+                last = tag
+                if name == "meta":
+                    self.set_up_substitutions(tag)
                 if el.tail:
-                    add_string(text_class, el.tail, parent, raw)
-                continue
-            attrs = builder_attrs(el.attrib)
-            if attrs:
-                specific = cdata.get(name.lower())
-                for key in list(attrs):
-                    if key in universal or (specific and key in specific):
-                        attrs[key] = AttributeValueList(_NON_SPACE.findall(attrs[key]))
-            tag = new_tag(Tag)
-            siblings = parent.contents
+                    push((el, tag, cls, raw, True))
+                cls = container or cls
+                raw = raw or name in keep_space
+                children = [(child, tag, cls, raw, False) for child in el]
+                children.reverse()
+                stack += children
+                text = el.text  # type: ignore[assignment]
+                if not text:
+                    continue
+                holder = tag
+            # The string: add_string's steps, written out (tens of thousands a page).
+            if not raw and not text.strip(_ASCII_SPACES):
+                text = "\n" if "\n" in text else " "
+            s = new_string(cls, text)
+            siblings = holder.contents
             previous = siblings[-1] if siblings else None
-            container = containers.get(name)
-            tag.__dict__ = {
-                **common,
-                "name": name,
-                "attrs": attrs,
-                "contents": [],
-                "parent": parent,
+            s.__dict__ = {
+                "hidden": False,
+                "parent": holder,
                 "previous_element": last,
+                "next_element": None,
                 "previous_sibling": previous,
-                "can_be_empty_element": name in empty,
-                "interesting_string_types": {container} if container else main_types,
+                "next_sibling": None,
             }
             if last is not None:
-                last.next_element = tag
+                last.next_element = s
             if previous is not None:
-                previous.next_sibling = tag
-            siblings.append(tag)
-            last = tag
-            if name == "meta":
-                self.set_up_substitutions(tag)
-            inner_class = container or text_class
-            inner_raw = raw or name in keep_space
-            if el.text:
-                add_string(inner_class, el.text, tag, inner_raw)
-            stack.append((el, tag, text_class, raw, True))
-            stack.extend((child, tag, inner_class, inner_raw, False) for child in reversed(el))
+                previous.next_sibling = s
+            siblings.append(s)
+            last = s
         soup._most_recent_element = last
+
+
+class ScrapeSoupBuilder(TreeSoupBuilder):
+    """The soup the scrape reads: the whole tree but comments, and scripts and styles
+    other than JSON-LD. Boilerplate removal drops those first, before anything but the
+    metadata reader (JSON-LD only) looks at the tree, so building them is wasted (a
+    tenth of the build on news pages, and their removal). tests/scrape/test_soup.py
+    checks the record is the one scraped from bs4's own soup of the page."""
+
+    def leave_out(self, el: Element, parent: Tag) -> bool:
+        tag = el.tag
+        if not isinstance(tag, str):
+            return not isinstance(el, etree._ProcessingInstruction)  # a comment
+        return (tag == "script" or tag == "style") and not_metadata(tag, el.get("type"))
+
+
+def not_metadata(tag: str, kind: str | None) -> bool:
+    """Is the element *tag* (script or style) of type *kind* nothing the scrape reads?"""
+    return tag == "style" or (tag == "script" and "ld+json" not in str(kind or "").lower())
+
+
+def scrape_soup(text: str, parsed: Parsed | None = None) -> BeautifulSoup:
+    """The soup of *text* for scraping (ScrapeSoupBuilder), from its lxml tree *parsed*
+    when the caller has it; when lxml refuses the page, bs4's own (boilerplate removal
+    then drops what this build leaves out)."""
+    parsed = parsed or parse_tree(text)
+    if parsed is None:
+        return BeautifulSoup(text, "lxml")
+    return BeautifulSoup(text, builder=ScrapeSoupBuilder(*parsed))
 
 
 def whole_soup(text: str) -> BeautifulSoup:

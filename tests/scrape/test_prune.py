@@ -6,7 +6,8 @@
   pruning conditions (the densest text inside a nav, breadcrumbs in the nav, a nav
   inside a form, JSON-LD in the footer…).
 * ``densest.densest``'s one-pass text measure equals ``text_of`` / ``find_all`` element by
-  element, and picks the element the per-element scoring picked.
+  element, and picks the element the per-element scoring picked; ``page.text_length`` (the
+  bounded count) equals it up to its limit.
 * ``Page.select``'s keyed walk returns what soupsieve's ``select`` returns.
 * prune.py's lxml reading of the text (``_length``) is bs4's ``text_of`` for every
   element, and its start-tag numbering is bs4's.
@@ -30,7 +31,7 @@ from syndication.model import Scraped, ScrapeRules
 from syndication.scrape import SITE_RULES, prune, rules_for_url, scoring, scrape
 from syndication.scrape import densest as densest_mod
 from syndication.scrape.boilerplate import remove_boilerplate
-from syndication.scrape.page import Page, parse_page, strings, text_of
+from syndication.scrape.page import Page, parse_page, strings, text_length, text_of
 from syndication.scrape.rules import (
     ARTICLE_BODY_SELECTORS,
     BOILERPLATE_SELECTORS,
@@ -368,6 +369,10 @@ def _check_measure(page: Page) -> None:
     for tag in root.find_all(True):
         node = nodes[id(tag)]
         assert node.length == len(text_of(tag)), tag.name
+        # The bounded count (boilerplate's label blocks): exact up to its limit.
+        for limit in (0, 40, 1500):
+            bounded = text_length(tag, limit)
+            assert bounded == node.length if node.length <= limit else bounded > limit
         assert node.links == sum(len(text_of(a)) for a in tag.find_all("a")), tag.name
         blocks = tag.find(["p", "div", "section", "ul", "table"]) is not None
         assert node.blocks == blocks, tag.name
