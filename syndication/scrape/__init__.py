@@ -165,10 +165,13 @@ def scrape(
         pruned = PRUNER.build(text, url, rules, force=prune is True, parsed=parsed)
         if pruned is not None:
             try:
-                return _extract(text, url, rules, timezone, base_url, pruned)
+                record = _extract(text, url, rules, timezone, base_url, pruned)
             except FullTreeNeeded as exc:
                 PRUNER.missed(url)
                 log.debug("scrape %s: full tree needed (%s)", url, exc)
+            else:
+                PRUNER.paid(url)
+                return record
     return _extract(text, url, rules, timezone, base_url, None, parsed)
 
 

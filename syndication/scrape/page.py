@@ -26,7 +26,7 @@ from ..model import ScrapeRules
 from .meta import PageMeta, collect_meta
 from .scoring import MAX_DEPTH, words
 from .selectors import SelectorKeys, compile_css, selector_keys, subject_test
-from .soup import Parsed, scrape_soup
+from .soup import Parsed, TreeSoupBuilder, scrape_soup
 from .tagindex import TagIndex
 
 _WEB = ("http", "https")
@@ -199,7 +199,9 @@ def parse_page(
     """The parsed page of *text*: the scrape's soup of it (soup.scrape_soup; from lxml's
     tree *parsed* when the caller has it), or *pruned*'s."""
     soup, pruning = (scrape_soup(text, parsed), None) if pruned is None else pruned
-    tags = TagIndex(soup)
+    builder = soup.builder
+    made = (builder.tags, builder.comments) if isinstance(builder, TreeSoupBuilder) else None
+    tags = TagIndex(soup, made)
     if tags.depth > MAX_DEPTH:
         _flatten(soup)
         tags = TagIndex(soup)

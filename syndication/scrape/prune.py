@@ -537,15 +537,19 @@ class Pruner:
         if not force and not self.odds.should_plan(url):
             return None
         planned = plan(text, rules, parsed)
-        if planned is not None and not planned.worth_it():
-            planned = None
-        self.odds.record(url, planned is not None)
-        if planned is None:
+        if planned is None or not planned.worth_it():
+            self.odds.record(url, False)
             return None
+        # Whether it paid is known once the page is scraped: paid() or missed().
         return BeautifulSoup(text, builder=TreeBuilder(planned)), planned
 
+    def paid(self, url: str) -> None:
+        """The pruned soup of *url*'s page gave its record."""
+        self.odds.record(url, True)
+
     def missed(self, url: str) -> None:
-        """The pruned soup of *url*'s page could not answer (page.FullTreeNeeded)."""
+        """The pruned soup of *url*'s page could not answer (page.FullTreeNeeded): the
+        page was built twice. A site whose pages keep doing this stops being planned."""
         self.odds.record(url, False)
 
 

@@ -75,6 +75,10 @@ class TreeSoupBuilder(LXMLTreeBuilder):
     def __init__(self, root: Element, doctype: DoctypeInfo | None) -> None:
         super().__init__()
         self.root, self.doctype_info = root, doctype
+        # What the build made, in document order: the page's tag index is filled from
+        # these lists instead of a walk of the finished soup (tagindex.py).
+        self.tags: list[Tag] = []
+        self.comments: list[Comment] = []
 
     def leave_out(self, el: Element, parent: Tag) -> bool:
         """Is *el* (a tag, comment or PI under *parent*) left out of the soup? Its tail
@@ -118,6 +122,7 @@ class TreeSoupBuilder(LXMLTreeBuilder):
         new_tag = Tag.__new__
         new_string = str.__new__
         leave_out = self.leave_out
+        made = self.tags.append
         split = _NON_SPACE.findall
         value_list = AttributeValueList
         last: PageElement | None = soup._most_recent_element
@@ -172,6 +177,7 @@ class TreeSoupBuilder(LXMLTreeBuilder):
                         add_string(ProcessingInstruction, data, parent, raw)
                     else:
                         add_string(Comment, el.text or "", parent, raw)
+                        self.comments.append(cast(Comment, last))
                     if el.tail:
                         add_string(cls, el.tail, parent, raw)
                     continue
@@ -209,6 +215,7 @@ class TreeSoupBuilder(LXMLTreeBuilder):
                     previous.next_sibling = tag
                 siblings.append(tag)
                 last = tag
+                made(tag)
                 if name == "meta":
                     self.set_up_substitutions(tag)
                 if el.tail:

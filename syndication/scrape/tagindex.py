@@ -21,30 +21,28 @@ _MISSING = 1 << 30
 class TagIndex:
     """The tags of *soup* as it is now, each once, by what a selector can key on."""
 
-    def __init__(self, soup: BeautifulSoup) -> None:
+    def __init__(
+        self, soup: BeautifulSoup, made: tuple[list[Tag], list[Comment]] | None = None
+    ) -> None:
+        """*made*: the soup's tags and comments in document order, as its builder made
+        them (soup.TreeSoupBuilder), when the soup is unchanged since; else a walk finds them."""
         self.order: dict[int, int] = {}  # id(tag) → its place in document order
         self._end: dict[int, int] = {}  # id(tag) → the place of its last descendant tag
         self._names: dict[str, list[Tag]] = {}
         self._attrs: dict[str, list[Tag]] = {}
         self._classes: dict[str, list[Tag]] = {}  # lower-cased
         self._ids: dict[str, list[Tag]] = {}  # lower-cased
-        tags: list[Tag] = []
-        # The page's comments, met on the same walk (their removal walked the tree again).
-        self._comments: list[Comment] = []
-        comments = self._comments
+        if made is None:
+            made = _walk(soup)
+        tags, self._comments = made
         order = self.order
         # Nesting depth, so the parse can tell an over-deep (hostile) page without a walk
         # of its own; the soup itself sits at depth 0.
         depths: dict[int, int] = {id(soup): 0}
         deepest = 0
         names, attrs_by, classes, ids = self._names, self._attrs, self._classes, self._ids
-        for node in soup.descendants:
-            if not isinstance(node, Tag):
-                if isinstance(node, Comment):
-                    comments.append(node)
-                continue
-            order[id(node)] = len(tags)
-            tags.append(node)
+        for place, node in enumerate(tags):
+            order[id(node)] = place
             level = depths[id(node.parent)] + 1
             depths[id(node)] = level
             if level > deepest:
@@ -132,6 +130,18 @@ class TagIndex:
                 if lo < place <= hi and _alive(tag):
                     found[place] = tag
         return [found[p] for p in sorted(found)]
+
+
+def _walk(soup: BeautifulSoup) -> tuple[list[Tag], list[Comment]]:
+    """The tags and the comments of *soup*, in document order."""
+    tags: list[Tag] = []
+    comments: list[Comment] = []
+    for node in soup.descendants:
+        if isinstance(node, Tag):
+            tags.append(node)
+        elif isinstance(node, Comment):
+            comments.append(node)
+    return tags, comments
 
 
 def _alive(tag: Tag | Comment) -> bool:

@@ -550,3 +550,19 @@ def test_scrape_learns_which_sites_pay_and_keeps_the_record() -> None:
     for _ in range(prune.SITES.patience + 2):
         assert scrape(page, chrome_url) == scrape(page, chrome_url, prune=False)
     assert prune.SITES.should_plan(chrome_url)
+
+
+def test_a_site_whose_pruned_pages_need_the_whole_tree_stops_being_planned() -> None:
+    """albayan's page has chrome enough to plan, but the densest-element check sends it
+    down the whole-tree path: built twice. After `patience` such pages the site is
+    planned no more (it once kept being planned: its pages "paid" at planning time)."""
+    entry = next(e for e in INDEX if "albayan" in e["html"])
+    page = _html(entry)
+    planned = prune.plan(page.decode("utf-8", "replace"), ScrapeRules())
+    assert planned is not None and planned.worth_it()
+    url = "https://twice-built.example/news/1"
+    full = scrape(page, url, prune=False)
+    for _ in range(prune.SITES.patience):
+        assert prune.SITES.should_plan(url)
+        assert scrape(page, url) == full
+    assert not prune.SITES.should_plan(url)
