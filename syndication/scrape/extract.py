@@ -24,7 +24,7 @@ from bs4 import BeautifulSoup, Tag
 
 from ..arabic.text import clean_text, detect_language, is_urgent_label, matching_key
 from .meta import types_of, unescape
-from .page import Page, text_of
+from .page import Page, text_length, text_of
 from .rules import (
     BYLINE_PREFIX_RE,
     BYLINE_SELECTORS,
@@ -303,19 +303,28 @@ _BADGE_MAX_CHARS = 30
 
 
 def _badge_in(container: Tag, skip: list[Tag]) -> bool:
-    for tag in container.find_all(True):
-        if any(tag is s or any(p is s for p in tag.parents) for s in skip):
+    skipped = {id(s) for s in skip}
+    for tag in _tags_under(container):
+        # The length first, read no further than a badge's: most tags are far longer.
+        length = text_length(tag, _BADGE_MAX_CHARS)
+        if not length or length > _BADGE_MAX_CHARS:
+            continue
+        if id(tag) in skipped or any(id(p) in skipped for p in tag.parents):
             continue
         text = text_of(tag)
-        if not text or len(text) > _BADGE_MAX_CHARS:
-            continue
-        if tag.find(True) is not None and any(text_of(c) == text for c in tag.find_all(True)):
+        inner = _tags_under(tag)
+        if inner and any(text_of(c) == text for c in inner):
             continue  # judge the innermost element that carries the label
-        if tag.name == "a" and tag.find_parent(["li"]) is not None:
+        if tag.name == "a" and any(p.name == "li" for p in tag.parents):
             continue  # a link in a list is navigation, even inside the article
         if is_urgent_label(text):
             return True
     return False
+
+
+def _tags_under(tag: Tag) -> list[Tag]:
+    """``tag.find_all(True)`` without bs4's matcher."""
+    return [node for node in tag.descendants if isinstance(node, Tag)]
 
 
 def find_urgent(

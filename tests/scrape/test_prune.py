@@ -11,6 +11,8 @@
 * ``Page.select``'s keyed walk returns what soupsieve's ``select`` returns.
 * prune.py's lxml reading of the text (``_length``) is bs4's ``text_of`` for every
   element, and its start-tag numbering is bs4's.
+* The urgent-badge search (``extract._badge_in``, bounded text reads) answers as the
+  search written with bs4's ``find_all``/``find_parent`` and whole texts did.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from bs4.builder._lxml import LXMLTreeBuilder
 from bs4.element import Comment, NavigableString
 from lxml import etree
 
-from syndication.arabic.text import clean_text
+from syndication.arabic.text import clean_text, is_urgent_label
 from syndication.errors import ScrapeError
 from syndication.model import Scraped, ScrapeRules
-from syndication.scrape import SITE_RULES, prune, rules_for_url, scoring, scrape
+from syndication.scrape import SITE_RULES, extract, prune, rules_for_url, scoring, scrape
 from syndication.scrape import densest as densest_mod
 from syndication.scrape.boilerplate import remove_boilerplate
 from syndication.scrape.page import Page, parse_page, strings, text_length, text_of
@@ -566,3 +568,34 @@ def test_a_site_whose_pruned_pages_need_the_whole_tree_stops_being_planned() -> 
         assert prune.SITES.should_plan(url)
         assert scrape(page, url) == full
     assert not prune.SITES.should_plan(url)
+
+
+def _badge_in_reference(container: Tag, skip: list[Tag]) -> bool:
+    """extract._badge_in as first written: bs4's matchers, every tag's whole text."""
+    for tag in container.find_all(True):
+        if any(tag is s or any(p is s for p in tag.parents) for s in skip):
+            continue
+        text = text_of(tag)
+        if not text or len(text) > 30:
+            continue
+        if tag.find(True) is not None and any(text_of(c) == text for c in tag.find_all(True)):
+            continue
+        if tag.name == "a" and tag.find_parent(["li"]) is not None:
+            continue
+        if is_urgent_label(text):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("index", range(len(_pages())))
+def test_badge_search_is_the_reference(index: int) -> None:
+    text, url = _pages()[index]
+    page = parse_page(text, url, ScrapeRules(), "UTC", None)
+    remove_boilerplate(page)
+    tags = page.soup.find_all(True)
+    skip = [t for t in tags if t.name in ("p", "article")][:3]
+    # Containers all through the page, with and without parts skipped; the badges the
+    # pages carry are found by both or neither.
+    for container in tags[:: max(1, len(tags) // 40)]:
+        for parts in ([], skip):
+            assert extract._badge_in(container, parts) == _badge_in_reference(container, parts)
