@@ -203,6 +203,12 @@ def parse_page(
     made = (builder.tags, builder.comments) if isinstance(builder, TreeSoupBuilder) else None
     tags = TagIndex(soup, made)
     if tags.depth > MAX_DEPTH:
+        if isinstance(builder, TreeSoupBuilder) and builder.drop_layout_space:
+            # Flattening moves children up next to other text, where layout whitespace
+            # the build left out would count (soup.TreeSoupBuilder.drop_layout_space).
+            if pruning is not None:
+                raise FullTreeNeeded(f"nested over {MAX_DEPTH} deep")
+            soup = scrape_soup(text, parsed, layout_space=True)
         _flatten(soup)
         tags = TagIndex(soup)
     meta = collect_meta(soup, tags)

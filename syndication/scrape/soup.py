@@ -35,6 +35,8 @@ from bs4.element import (
 )
 from lxml import etree
 
+from .scoring import INLINE
+
 Element = etree._Element  # lxml's element (comments and PIs too: their tag is not a str)
 # The parser's doctype report: (name, public id, system URL); the ids may be None.
 DoctypeInfo = tuple[str, str | None, str | None]
@@ -71,6 +73,14 @@ class TreeSoupBuilder(LXMLTreeBuilder):
     """Makes the soup's objects from an lxml tree, as bs4's lxml builder would from the
     parse of the same page (``BeautifulSoup(text, builder=TreeSoupBuilder(root, doctype))``).
     """
+
+    # Leave out layout whitespace: a string of ASCII spaces whose parent is not inline
+    # (scoring.INLINE) and holds no text or inline element before it. Every reader of
+    # the soup's text joins strings with a space and cleans the result, except the body
+    # walk (body.py), which joins an inline run as written; such a string can only lead
+    # a run there (whatever comes before it in its parent flushes the run or adds
+    # nothing), and clean_text strips it. Most strings of a news page are this kind.
+    drop_layout_space = False
 
     def __init__(self, root: Element, doctype: DoctypeInfo | None) -> None:
         super().__init__()
@@ -123,6 +133,10 @@ class TreeSoupBuilder(LXMLTreeBuilder):
         new_string = str.__new__
         leave_out = self.leave_out
         made = self.tags.append
+        drop_space = self.drop_layout_space
+        inline = INLINE
+        # ids of the tags holding text or an inline element so far (drop_layout_space).
+        texted: set[int] = set()
         split = _NON_SPACE.findall
         value_list = AttributeValueList
         last: PageElement | None = soup._most_recent_element
@@ -131,7 +145,18 @@ class TreeSoupBuilder(LXMLTreeBuilder):
             """The rare strings (comments, PIs, tails of left-out elements); the loop
             below adds texts and tails itself, the same way."""
             nonlocal last
-            if not raw and not text.strip(_ASCII_SPACES):
+            if raw:
+                pass
+            elif text.strip(_ASCII_SPACES):
+                texted.add(id(parent))
+            else:
+                if (
+                    drop_space
+                    and cls is NavigableString
+                    and parent.name not in inline
+                    and id(parent) not in texted
+                ):
+                    return  # layout whitespace, as in the loop below
                 text = "\n" if "\n" in text else " "
             s = new_string(cls, text)
             siblings = parent.contents
@@ -216,6 +241,8 @@ class TreeSoupBuilder(LXMLTreeBuilder):
                 siblings.append(tag)
                 last = tag
                 made(tag)
+                if name in inline:
+                    texted.add(id(parent))
                 if name == "meta":
                     self.set_up_substitutions(tag)
                 if el.tail:
@@ -230,7 +257,18 @@ class TreeSoupBuilder(LXMLTreeBuilder):
                     continue
                 holder = tag
             # The string: add_string's steps, written out (tens of thousands a page).
-            if not raw and not text.strip(_ASCII_SPACES):
+            if raw:
+                pass
+            elif text.strip(_ASCII_SPACES):
+                texted.add(id(holder))
+            else:
+                if (
+                    drop_space
+                    and cls is NavigableString
+                    and holder.name not in inline
+                    and id(holder) not in texted
+                ):
+                    continue  # layout whitespace (ScrapeSoupBuilder)
                 text = "\n" if "\n" in text else " "
             s = new_string(cls, text)
             siblings = holder.contents
@@ -259,6 +297,8 @@ class ScrapeSoupBuilder(TreeSoupBuilder):
     tenth of the build on news pages, and their removal). tests/scrape/test_soup.py
     checks the record is the one scraped from bs4's own soup of the page."""
 
+    drop_layout_space = True
+
     def leave_out(self, el: Element, parent: Tag) -> bool:
         tag = el.tag
         if not isinstance(tag, str):
@@ -271,14 +311,19 @@ def not_metadata(tag: str, kind: str | None) -> bool:
     return tag == "style" or (tag == "script" and "ld+json" not in str(kind or "").lower())
 
 
-def scrape_soup(text: str, parsed: Parsed | None = None) -> BeautifulSoup:
+def scrape_soup(
+    text: str, parsed: Parsed | None = None, *, layout_space: bool = False
+) -> BeautifulSoup:
     """The soup of *text* for scraping (ScrapeSoupBuilder), from its lxml tree *parsed*
-    when the caller has it; when lxml refuses the page, bs4's own (boilerplate removal
-    then drops what this build leaves out)."""
+    when the caller has it, with its layout whitespace if *layout_space*; when lxml
+    refuses the page, bs4's own (boilerplate removal then drops what this build leaves
+    out; the whitespace is harmless)."""
     parsed = parsed or parse_tree(text)
     if parsed is None:
         return BeautifulSoup(text, "lxml")
-    return BeautifulSoup(text, builder=ScrapeSoupBuilder(*parsed))
+    builder = ScrapeSoupBuilder(*parsed)
+    builder.drop_layout_space = not layout_space
+    return BeautifulSoup(text, builder=builder)
 
 
 def whole_soup(text: str) -> BeautifulSoup:

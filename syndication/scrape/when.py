@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bs4 import Tag
+from bs4.element import NavigableString
 
 from ..arabic.dates import parse_date
 from .page import Page, text_of
@@ -50,7 +51,8 @@ _UPDATED_METAS = (
     "article.updated",
 )
 _MAX_DATE_TEXT = 200
-_NEAR_LINES = 12
+_NEAR_LINES = 12  # lines read after the headline
+_LINES_BEFORE = 6  # and before it: a date above a headline sits right above it
 
 
 def _parse(value: object, page: Page) -> dt.datetime | None:
@@ -95,20 +97,30 @@ def _in_scope(page: Page, scope: list[Tag], selectors: tuple[str, ...]) -> dt.da
 
 
 def _near_title(page: Page, title_el: Tag | None, roots: list[Tag]) -> dt.datetime | None:
-    """A date in the short text lines right after (then right before) the headline."""
+    """A date in the short text lines right after (then right before) the headline.
+
+    Lines are the page's non-empty strings, so the window is the same whether the page
+    is indented or minified (the soup leaves layout whitespace out, soup.py)."""
     if title_el is None:
         return None
     start = roots[0] if roots else None
     after: list[str] = []
-    for string in title_el.find_all_next(string=True, limit=_NEAR_LINES * 4):
-        if start is not None and any(p is start for p in string.parents):
+    for node in title_el.next_elements:
+        if not isinstance(node, NavigableString):
+            continue
+        if start is not None and any(p is start for p in node.parents):
             break
-        text = str(string).strip()
+        text = str(node).strip()
         if text:
             after.append(text)
-        if len(after) >= _NEAR_LINES:
-            break
-    before = [str(s).strip() for s in title_el.find_all_previous(string=True, limit=_NEAR_LINES)]
+            if len(after) >= _NEAR_LINES:
+                break
+    before: list[str] = []
+    for node in title_el.previous_elements:
+        if isinstance(node, NavigableString) and (text := str(node).strip()):
+            before.append(text)
+            if len(before) >= _LINES_BEFORE:
+                break
     for text in [*after, *before]:
         if 6 <= len(text) <= _MAX_DATE_TEXT:
             found = parse_date(text, page.timezone)

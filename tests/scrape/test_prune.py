@@ -44,7 +44,7 @@ from syndication.scrape.selectors import subject_test
 from tests.support import DATA, ROOT
 from tests.support import simulator as SIM
 from tests.support.factories import PARA, PARA2, TITLE
-from tests.support.soups import set_aside
+from tests.support.soups import set_aside, without_layout_space
 
 PAGES = DATA / "pages"
 INDEX: list[dict[str, Any]] = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))
@@ -310,7 +310,7 @@ def test_soup_from_the_plans_tree_is_the_parsers(index: int) -> None:
     reference = ParserDrivenBuilder(planned)
     parsed = BeautifulSoup(text, builder=reference)
     assert reference.aligned()
-    assert _comparable(walked) == _comparable(parsed)
+    assert _comparable(walked) == _comparable(without_layout_space(parsed))
     # Each left-out element is recorded under the same parent either way.
     assert [p and p.name for p in parents] == [
         p.parent and p.parent.name for p in planned.skip.values()

@@ -24,10 +24,10 @@ from syndication.model import Scraped, ScrapeRules
 from syndication.scrape import _extract, _text, scrape
 from syndication.scrape.page import parse_page
 from syndication.scrape.rules import DATE_SELECTORS
-from syndication.scrape.soup import TreeSoupBuilder, parse_tree, whole_soup
+from syndication.scrape.soup import TreeSoupBuilder, parse_tree, scrape_soup, whole_soup
 from tests.support import DATA
 from tests.support import simulator as SIM
-from tests.support.soups import set_aside
+from tests.support.soups import as_scraped, set_aside
 
 PAGES = DATA / "pages"
 INDEX: list[dict[str, Any]] = json.loads((PAGES / "index.json").read_text(encoding="utf-8"))
@@ -130,6 +130,56 @@ def test_soup_from_lxml_tree_is_bs4s_node_by_node(index: int) -> None:
     assert len(ours) == len(reference)
     for mine, theirs in zip(ours, reference, strict=True):
         assert mine == theirs
+
+
+@pytest.mark.parametrize("index", range(len(PAGE_LIST)), ids=[p[0] for p in PAGE_LIST])
+def test_scrape_soup_is_bs4s_without_what_the_scrape_never_reads(index: int) -> None:
+    """The scrape's build (no comments, scripts but JSON-LD, styles, layout whitespace)
+    is bs4's soup with those removed, node by node."""
+    _name, text, _url = PAGE_LIST[index]
+    ours = _nodes(set_aside(scrape_soup(text)))
+    reference = _nodes(set_aside(as_scraped(BeautifulSoup(text, "lxml"))))
+    assert len(ours) == len(reference)
+    for mine, theirs in zip(ours, reference, strict=True):
+        assert mine == theirs
+
+
+def test_layout_whitespace_is_what_the_body_walk_never_reads() -> None:
+    """Blank strings between blocks go; between inline elements, inside inline ones, in
+    <pre>, and after text in a block they stay (the body walk joins a run as written)."""
+    html = (
+        "<html><body>\n<div>\n<p>a</p>\n<p><b>b</b> <i>c</i></p>\n</div>"
+        "<div>text <span> </span>\n<p>d</p></div><pre> <b>e</b> </pre></body></html>"
+    )
+    soup = scrape_soup(html)
+    blank = [s for s in soup.find_all(string=True) if not s.strip()]
+    assert [(s.parent.name if s.parent else None, str(s)) for s in blank] == [
+        ("p", " "),  # between <b> and <i>
+        ("span", " "),  # inside an inline element
+        ("div", "\n"),  # after text in its block
+        ("pre", " "),
+        ("pre", " "),
+    ]
+    record = scrape(
+        "<html><body><article><p><b>كلمة</b> <a href='/x'>أخرى</a> " + "نص " * 100 + "</p>"
+        "\n  <p>" + "فقرة " * 40 + "</p>\n</article></body></html>",
+        f"{BASE}/ws",
+        prune=False,
+    )
+    assert record.blocks[0].text.startswith("كلمة أخرى نص")
+
+
+def test_flattened_page_keeps_the_whitespace_it_moves_next_to_text() -> None:
+    """An over-deep page is flattened (children moved up beside other text): it is
+    built with its layout whitespace, so the moved run still reads "كلمة أخرى"."""
+    deep = 97  # the paragraph's <div> sits at depth 100; its inner <div> is unwrapped
+    page = (
+        "<html><body>" + "<div>" * deep + "<div>كلمة<div>\n<b>أخرى</b> " + "نص " * 120
+        + "</div></div>" + "</div>" * deep + "</body></html>"
+    )  # fmt: skip
+    record = scrape(page, f"{BASE}/deep", prune=False)
+    assert record.blocks[0].text.startswith("كلمة أخرى نص")
+    assert record == _reference_record(page, f"{BASE}/deep")
 
 
 class _NothingLeftOut:
