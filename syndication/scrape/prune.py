@@ -313,13 +313,15 @@ def _labels(el: Element) -> bool:
     return False
 
 
-def _prunable_by_class(el: Element) -> bool:
+def _prunable_by_class(el: Element, judged_above: dict[Element, bool]) -> bool:
     """Is *el* chrome the class pass certainly removes, unseen by any other step?
 
     The structural pass must not touch it, its ancestors or its descendants; the class
     pass must judge no ancestor of it (they are judged first, with its text); nothing in
     it may start the "read also" pass. What that pass does from outside (climbing to an
     ancestor, taking a next sibling) is watched in boilerplate.py (chrome_holders).
+    *judged_above*: per element of the page, whether the structural or class pass
+    judges it (its descendants cannot be pruned), filled as the plan goes.
     """
     if not _junk_by_class(el) or _maybe_hidden(el) or _read_early(el):
         return False
@@ -329,9 +331,14 @@ def _prunable_by_class(el: Element) -> bool:
     if len(ancestors) > _MAX_DEPTH:
         return False
     for a in ancestors:
-        if isinstance(a.tag, str) and (
-            _first_turn(a) < _LATE or _junk_by_class(a) or _maybe_hidden(a)
-        ):
+        # Many candidates share ancestors: each one's verdict is worked out once a page.
+        judged = judged_above.get(a)
+        if judged is None:
+            judged = isinstance(a.tag, str) and (
+                _first_turn(a) < _LATE or _junk_by_class(a) or _maybe_hidden(a)
+            )
+            judged_above[a] = judged
+        if judged:
             return False
     for d in el.iterdescendants():
         if not isinstance(d.tag, str):
@@ -423,14 +430,19 @@ def plan(text: str, rules: ScrapeRules, parsed: Parsed | None = None) -> Plan | 
     root, doctype = parsed
     skip: dict[Element, Pruned] = {}
     left_out = 0
+    judged_above: dict[Element, bool] = {}
     # cast: lxml-stubs type every XPath result as one union; a node-set is a list.
     for el in cast(list[Element], root.xpath(_CANDIDATE_XPATH)):
-        by_class = el.tag not in _PRUNABLE and el.tag != "header"
-        if by_class and not _junk_by_class(el):
-            continue  # most elements with a class or id (the cheap test first)
-        if any(a in skip for a in el.iterancestors()):
+        tag = el.tag
+        by_class = tag not in _PRUNABLE and tag != "header"
+        if by_class and (
+            tag in NEVER_BY_CLASS
+            or not _junk_names(str(el.get("class") or ""), str(el.get("id") or ""))
+        ):
+            continue  # most elements with a class or id (_junk_by_class, written out)
+        if skip and any(a in skip for a in el.iterancestors()):
             continue  # inside chrome already left out
-        if not (_prunable_by_class(el) if by_class else _prunable(el)):
+        if not (_prunable_by_class(el, judged_above) if by_class else _prunable(el)):
             continue
         inner, text_bound = _bounds(el)
         blocks = any(True for _ in el.iterdescendants(*BLOCKS))
