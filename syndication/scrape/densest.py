@@ -10,6 +10,7 @@ each string is counted once instead of once per ancestor.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from bs4 import Tag
 from bs4.element import CData, Comment, NavigableString
@@ -43,34 +44,41 @@ def _measure(
     of each string plus one space between words; the strings are each cleaned once here
     instead of once per ancestor (scoring every element re-read all the text under it).
     """
-    node = _Node()
-    nodes[id(tag)] = node
     if tag.name in CANDIDATES:
-        order.append(tag)
+        order.append(tag)  # before its descendants: document order
+    chars = count = links = 0
+    blocks = pdiv = False
+    # Exact types: a soup's children are Tags (never the BeautifulSoup itself) and
+    # strings of the classes get_text() reads or not (Comment, Script…).
     for child in tag.contents:
-        if isinstance(child, Tag):
-            sub = _measure(child, nodes, order, cache)
-            name = child.name
+        kind = type(child)
+        if kind is Tag:
+            element = cast(Tag, child)
+            sub = _measure(element, nodes, order, cache)
+            name = element.name
             if name in OWN_STRINGS:
                 # Their strings are Script/TemplateString/…: not in the parent's text.
-                sub = _Node(*words(child.get_text(" ")), sub.links, sub.blocks, sub.pdiv)
-                nodes[id(child)] = sub
+                text = element.get_text(" ")
+                sub = _Node(*words(text), sub.links, sub.blocks, sub.pdiv)
+                nodes[id(element)] = sub
             else:
-                node.chars += sub.chars
-                node.words += sub.words
-            node.links += sub.links + (sub.length if name == "a" else 0)
-            node.blocks = node.blocks or sub.blocks or name in BLOCKS
-            node.pdiv = node.pdiv or sub.pdiv or name in ("p", "div")
-        elif isinstance(child, NavigableString) and type(child) in _TEXT_TYPES:
+                chars += sub.chars
+                count += sub.words
+            links += sub.links + (sub.length if name == "a" else 0)
+            blocks = blocks or sub.blocks or name in BLOCKS
+            pdiv = pdiv or sub.pdiv or name == "p" or name == "div"
+        elif kind in _TEXT_TYPES:
             hit = cache.get(id(child)) if cache is not None else None
             if hit is not None and hit[0] is child:
-                chars, count = hit[1], hit[2]
+                c, w = hit[1], hit[2]
             else:
-                chars, count = words(child)
+                string = cast(NavigableString, child)
+                c, w = words(string)
                 if cache is not None:
-                    cache[id(child)] = (child, chars, count)
-            node.chars += chars
-            node.words += count
+                    cache[id(child)] = (string, c, w)
+            chars += c
+            count += w
+    node = nodes[id(tag)] = _Node(chars, count, links, blocks, pdiv)
     return node
 
 

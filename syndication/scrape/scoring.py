@@ -97,6 +97,7 @@ TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 _JUNK_SUBSTRING = re.compile("|".join(re.escape(s) for s in JUNK_CLASS_SUBSTRINGS))
 
 
+@lru_cache(maxsize=8192)  # a page has thousands of class attributes, few distinct ones
 def junk_names(names: str) -> bool:
     """Do an element's class and id *names* (lower-cased, space-separated, as
     page.classes_and_id gives them) name chrome? See rules.JUNK_CLASS_*."""
