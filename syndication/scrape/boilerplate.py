@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Set
+from typing import cast
 
 from bs4 import Tag
+from bs4.element import NavigableString
 
 from ..arabic.text import matching_key
 from .densest import densest
@@ -33,6 +35,7 @@ from .scoring import (
     holds_article_text,
     is_junk_label,
     junk_names,
+    words,
 )
 
 # Removed unconditionally: never content, whatever they contain.
@@ -50,6 +53,58 @@ def link_density(tag: Tag) -> tuple[int, float]:
     if total == 0:
         return 0, 0.0
     linked = sum(len(text_of(a)) for a in named(tag, "a"))
+    return total, min(1.0, linked / total)
+
+
+class _TooLong(Exception):
+    pass
+
+
+_MAIN_TYPES = frozenset(Tag.MAIN_CONTENT_STRING_TYPES)
+
+
+def link_density_within(tag: Tag, limit: int) -> tuple[int, float] | None:
+    """``link_density(tag)`` when its text is at most *limit* long; None when longer,
+    found without reading further (a label's block climbing into the whole page).
+
+    One walk for the text and the links' text, counted per string with scoring.words
+    as text_length counts (an <a> inside an <a> counts in both, as in link_density)."""
+    if frozenset(tag.interesting_string_types or ()) != _MAIN_TYPES:
+        if text_length(tag, limit) > limit:
+            return None
+        return link_density(tag)
+    seen = [0, 0]  # characters and words so far, to stop at the limit
+    linked = 0
+
+    def walk(node: Tag) -> tuple[int, int]:
+        nonlocal linked
+        chars = count = 0
+        for child in node.contents:
+            kind = type(child)
+            if kind is Tag:
+                element = cast(Tag, child)
+                c, w = walk(element)
+                if element.name == "a" and w:
+                    linked += c + w - 1
+            elif kind in _MAIN_TYPES:
+                c, w = words(cast(NavigableString, child))
+                seen[0] += c
+                seen[1] += w
+                if seen[0] + seen[1] - 1 > limit:
+                    raise _TooLong
+            else:
+                continue
+            chars += c
+            count += w
+        return chars, count
+
+    try:
+        chars, count = walk(tag)
+    except _TooLong:
+        return None
+    total = chars + count - 1 if count else 0
+    if total == 0:
+        return 0, 0.0
     return total, min(1.0, linked / total)
 
 
@@ -162,9 +217,10 @@ def _label_block(label: Tag, watch: Set[int]) -> Tag:
         if parent.name in ("body", "html", "article", "main") or parent.parent is None:
             break
         _guard(parent, watch)
-        if text_length(parent, _MAX_LABEL_BLOCK) > _MAX_LABEL_BLOCK:
+        measured = link_density_within(parent, _MAX_LABEL_BLOCK)
+        if measured is None:
             break  # read no further than that: the parent may be the whole page
-        total, density = link_density(parent)
+        total, density = measured
         if total > own + 20 and density < 0.5:
             break
         block = parent

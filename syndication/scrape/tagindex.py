@@ -41,10 +41,12 @@ class TagIndex:
         depths: dict[int, int] = {id(soup): 0}
         deepest = 0
         names, attrs_by, classes, ids = self._names, self._attrs, self._classes, self._ids
+        ids_of = id
         for place, node in enumerate(tags):
-            order[id(node)] = place
-            level = depths[id(node.parent)] + 1
-            depths[id(node)] = level
+            key = ids_of(node)
+            order[key] = place
+            level = depths[ids_of(node.parent)] + 1
+            depths[key] = level
             if level > deepest:
                 deepest = level
             names.setdefault(node.name, []).append(node)
@@ -56,7 +58,7 @@ class TagIndex:
             cls = attrs.get("class")
             if cls:
                 for c in cls if isinstance(cls, list) else str(cls).split():
-                    classes.setdefault(str(c).lower(), []).append(node)
+                    classes.setdefault(c.lower(), []).append(node)
             ident = attrs.get("id")
             if ident:
                 ids.setdefault(str(ident).lower(), []).append(node)
@@ -66,11 +68,12 @@ class TagIndex:
         pending: dict[int, int] = {}
         for place in range(len(tags) - 1, -1, -1):
             tag = tags[place]
-            last = pending.pop(id(tag), place)
-            end[id(tag)] = last
+            key = ids_of(tag)
+            last = pending.pop(key, place)
+            end[key] = last
             parent = tag.parent
             if parent is not None:
-                pending.setdefault(id(parent), last)
+                pending.setdefault(ids_of(parent), last)
         self._templates = bool(names.get("template"))
         self.depth = deepest  # of the deepest tag (the soup's children: 1)
 

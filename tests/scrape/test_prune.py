@@ -32,7 +32,7 @@ from syndication.errors import ScrapeError
 from syndication.model import Scraped, ScrapeRules
 from syndication.scrape import SITE_RULES, extract, prune, rules_for_url, scoring, scrape
 from syndication.scrape import densest as densest_mod
-from syndication.scrape.boilerplate import remove_boilerplate
+from syndication.scrape.boilerplate import link_density, link_density_within, remove_boilerplate
 from syndication.scrape.page import Page, parse_page, strings, text_length, text_of
 from syndication.scrape.rules import (
     ARTICLE_BODY_SELECTORS,
@@ -371,10 +371,12 @@ def _check_measure(page: Page) -> None:
     for tag in root.find_all(True):
         node = nodes[id(tag)]
         assert node.length == len(text_of(tag)), tag.name
-        # The bounded count (boilerplate's label blocks): exact up to its limit.
+        # The bounded counts (boilerplate's label blocks): exact up to their limit.
         for limit in (0, 40, 1500):
             bounded = text_length(tag, limit)
             assert bounded == node.length if node.length <= limit else bounded > limit
+            within = link_density_within(tag, limit)
+            assert within == (link_density(tag) if node.length <= limit else None)
         assert node.links == sum(len(text_of(a)) for a in tag.find_all("a")), tag.name
         blocks = tag.find(["p", "div", "section", "ul", "table"]) is not None
         assert node.blocks == blocks, tag.name
