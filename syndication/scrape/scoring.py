@@ -117,6 +117,8 @@ def is_junk_label(text: str) -> bool:
     """Is *text* a widget label such as "تم نسخ الرابط" (rules.STANDALONE_JUNK)?"""
     if len(text) <= _SHORT_LABEL:
         return _short_junk_label(str(text))  # str(): a bs4 string would keep its tree alive
+    if _TOO_MANY_LETTERS.match(text):
+        return False  # a paragraph: its key could not be as short as a label's
     return _junk_label(text)
 
 
@@ -128,3 +130,17 @@ def _junk_label(text: str) -> bool:
 # Every short string of the page is asked, and a site's chrome repeats on every page.
 _SHORT_LABEL = 200
 _short_junk_label = lru_cache(maxsize=8192)(_junk_label)
+# A long text is asked too (every body paragraph): its key (matching_key) costs a pass
+# of several regexes. Letters and digits survive matching_key but for the tatweel and
+# the few letters among tashkeel (_VANISHING); NFC joins at most three into one (Hangul
+# jamo); casefold never loses one. So a text with over three times as many of them as
+# the longest label key has cannot be a label. tests/scrape/test_scrape.py checks the
+# claim about matching_key on every letter and digit of Unicode.
+_VANISHING = "".join(
+    c for c in map(chr, range(0x0600, 0x0700)) if c.isalnum() and not matching_key(c)
+)
+_MAX_KEY = max(len(k) for k in _JUNK_KEYS)
+_UNCOUNTED = rf"[\W_{_VANISHING}]"
+_TOO_MANY_LETTERS = re.compile(
+    rf"{_UNCOUNTED}*(?:[^\W_{_VANISHING}]{_UNCOUNTED}*){{{3 * _MAX_KEY + 1}}}"
+)

@@ -8,9 +8,10 @@ import logging
 import pytest
 
 import syndication.scrape as scrape_pkg
+from syndication.arabic.text import matching_key
 from syndication.errors import ScrapeError
 from syndication.model import ScrapeRules
-from syndication.scrape import MAX_PAGE_CHARS, rules_for_url, scrape
+from syndication.scrape import MAX_PAGE_CHARS, rules_for_url, scoring, scrape
 from syndication.scrape.credits import split_credit
 from syndication.scrape.images import parse_srcset
 from tests.support.factories import PARA, PARA2, TITLE
@@ -442,3 +443,24 @@ def test_credit_keeps_its_own_parentheses_and_is_not_doubled() -> None:
     )
     image = scrape(html, "https://a.example/n/1", rules).images[0]
     assert (image.caption, image.credit) == ("مسافرون في المحطة", "وكالة (تجريبية)")
+
+
+def test_long_text_label_shortcut_never_turns_away_a_label() -> None:
+    """is_junk_label skips matching_key for a text with too many letters to fold into a
+    label's key. Its premise: matching_key keeps every letter and digit of Unicode but
+    those in scoring._VANISHING, and joins at most three into one (Hangul jamo)."""
+    for point in range(0x110000):
+        char = chr(point)
+        if char.isalnum() and char not in scoring._VANISHING:
+            assert matching_key(char), f"U+{point:04X}"
+    assert len(matching_key("\u1100\u1161\u11a8")) == 1  # three jamo, one syllable
+    # Labels padded past the short-text cache with what the key drops: still labels.
+    label = "تم نسخ الرابط"
+    for pad in ("ـ", " ", "\u064b", "\u200f", "\u06e5", ":"):
+        text = pad * 300 + label + pad * 10
+        assert scoring.is_junk_label(text) == scoring._junk_label(text) is True
+    # A paragraph is not one, with or without the shortcut.
+    paragraph = "نص " * 100
+    assert not scoring.is_junk_label(paragraph)
+    assert scoring._TOO_MANY_LETTERS.match(paragraph)
+    assert not scoring._TOO_MANY_LETTERS.match("ـ" * 300 + label)
