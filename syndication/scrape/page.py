@@ -200,8 +200,7 @@ def parse_page(
     tree *parsed* when the caller has it), or *pruned*'s."""
     soup, pruning = (scrape_soup(text, parsed), None) if pruned is None else pruned
     builder = soup.builder
-    made = (builder.tags, builder.comments) if isinstance(builder, TreeSoupBuilder) else None
-    tags = TagIndex(soup, made)
+    tags = TagIndex(soup, builder.made if isinstance(builder, TreeSoupBuilder) else None)
     if tags.depth > MAX_DEPTH:
         if isinstance(builder, TreeSoupBuilder) and builder.drop_layout_space:
             # Flattening moves children up next to other text, where layout whitespace

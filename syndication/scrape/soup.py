@@ -22,6 +22,7 @@ scripts or styles) and the pruned build (prune.py, chrome too) use to skip eleme
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from bs4 import BeautifulSoup, Tag
@@ -69,6 +70,21 @@ def parse_tree(text: str) -> Parsed | None:
     return root, doctype
 
 
+@dataclass
+class Made:
+    """The tags and comments a build made, in document order, and the tags by name,
+    attribute, class and id (lower-cased), as tagindex.TagIndex files them."""
+
+    tags: list[Tag] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    order: dict[int, int] = field(default_factory=dict)  # id(tag) → place in tags
+    names: dict[str, list[Tag]] = field(default_factory=dict)
+    attrs: dict[str, list[Tag]] = field(default_factory=dict)
+    classes: dict[str, list[Tag]] = field(default_factory=dict)
+    ids: dict[str, list[Tag]] = field(default_factory=dict)
+    deepest: int = 0  # nesting depth of the deepest tag (the soup's children: 1)
+
+
 class TreeSoupBuilder(LXMLTreeBuilder):
     """Makes the soup's objects from an lxml tree, as bs4's lxml builder would from the
     parse of the same page (``BeautifulSoup(text, builder=TreeSoupBuilder(root, doctype))``).
@@ -85,10 +101,9 @@ class TreeSoupBuilder(LXMLTreeBuilder):
     def __init__(self, root: Element, doctype: DoctypeInfo | None) -> None:
         super().__init__()
         self.root, self.doctype_info = root, doctype
-        # What the build made, in document order: the page's tag index is filled from
-        # these lists instead of a walk of the finished soup (tagindex.py).
-        self.tags: list[Tag] = []
-        self.comments: list[Comment] = []
+        # What the build made, in document order, keyed as the page's tag index keys
+        # tags: the index takes these instead of walking the finished soup (tagindex.py).
+        self.made = Made()
 
     def leave_out(self, el: Element, parent: Tag) -> bool:
         """Is *el* (a tag, comment or PI under *parent*) left out of the soup? Its tail
@@ -132,7 +147,10 @@ class TreeSoupBuilder(LXMLTreeBuilder):
         new_tag = Tag.__new__
         new_string = str.__new__
         leave_out = self.leave_out
-        made = self.tags.append
+        made = self.made
+        tags, order = made.tags, made.order
+        by_name, by_attr, by_class, by_id = made.names, made.attrs, made.classes, made.ids
+        deepest = 0
         drop_space = self.drop_layout_space
         inline = INLINE
         # ids of the tags holding text or an inline element so far (drop_layout_space).
@@ -177,15 +195,15 @@ class TreeSoupBuilder(LXMLTreeBuilder):
             last = s
 
         # Work items: (element, the tag it goes under, the string class for text there,
-        # inside <pre>/<textarea>, closing); closing: the element's tag is built and its
-        # children are, so its tail (a string of the tag's parent) comes next. Pushed
-        # only when there is a tail.
-        Item = tuple[Element, Tag, type[NavigableString], bool, bool]
-        stack: list[Item] = [(el, soup, NavigableString, False, False) for el in reversed(top)]
+        # inside <pre>/<textarea>, depth of its tag); depth 0: closing, the element's tag
+        # is built and its children are, so its tail (a string of the tag's parent) comes
+        # next. Pushed only when there is a tail.
+        Item = tuple[Element, Tag, type[NavigableString], bool, int]
+        stack: list[Item] = [(el, soup, NavigableString, False, 1) for el in reversed(top)]
         pop, push = stack.pop, stack.append
         while stack:
-            el, parent, cls, raw, closing = pop()
-            if closing:
+            el, parent, cls, raw, depth = pop()
+            if not depth:
                 text: str = el.tail  # type: ignore[assignment]  # pushed only with a tail
                 holder = parent.parent
                 assert holder is not None
@@ -202,24 +220,42 @@ class TreeSoupBuilder(LXMLTreeBuilder):
                         add_string(ProcessingInstruction, data, parent, raw)
                     else:
                         add_string(Comment, el.text or "", parent, raw)
-                        self.comments.append(cast(Comment, last))
+                        made.comments.append(cast(Comment, last))
                     if el.tail:
                         add_string(cls, el.tail, parent, raw)
                     continue
                 # One dict built from lxml's (name, value) pairs; class/rel… split as bs4
                 # splits them. Values are str, which XMLAttributeDict stores unchanged.
+                tag = new_tag(Tag)
+                key = id(tag)
+                order[key] = len(tags)
+                tags.append(tag)
+                if depth > deepest:
+                    deepest = depth
+                filed = by_name.get(name)
+                if filed is None:
+                    by_name[name] = [tag]
+                else:
+                    filed.append(tag)
                 items = cast(list[tuple[str, str]], el.items())  # HTML parser: str, not bytes
                 if items:
                     specific = cdata.get(name.lower()) or ()
-                    attrs = builder_attrs(
-                        [
-                            (k, value_list(split(v))) if k in universal or k in specific else (k, v)
-                            for k, v in items
-                        ]
-                    )
+                    pairs: list[tuple[str, str | AttributeValueList]] = []
+                    for k, v in items:
+                        by_attr.setdefault(k, []).append(tag)
+                        if k in universal or k in specific:
+                            values = value_list(split(v))
+                            pairs.append((k, values))
+                            if k == "class":
+                                for c in values:
+                                    by_class.setdefault(c.lower(), []).append(tag)
+                        else:
+                            pairs.append((k, v))
+                            if k == "id" and v:
+                                by_id.setdefault(v.lower(), []).append(tag)
+                    attrs = builder_attrs(pairs)
                 else:
                     attrs = builder_attrs()
-                tag = new_tag(Tag)
                 siblings = parent.contents
                 previous = siblings[-1] if siblings else None
                 container = containers.get(name)
@@ -240,16 +276,16 @@ class TreeSoupBuilder(LXMLTreeBuilder):
                     previous.next_sibling = tag
                 siblings.append(tag)
                 last = tag
-                made(tag)
                 if name in inline:
                     texted.add(id(parent))
                 if name == "meta":
                     self.set_up_substitutions(tag)
                 if el.tail:
-                    push((el, tag, cls, raw, True))
+                    push((el, tag, cls, raw, 0))
                 cls = container or cls
                 raw = raw or name in keep_space
-                children = [(child, tag, cls, raw, False) for child in el]
+                depth += 1
+                children = [(child, tag, cls, raw, depth) for child in el]
                 children.reverse()
                 stack += children
                 text = el.text  # type: ignore[assignment]
@@ -288,6 +324,7 @@ class TreeSoupBuilder(LXMLTreeBuilder):
             siblings.append(s)
             last = s
         soup._most_recent_element = last
+        made.deepest = max(made.deepest, deepest)
 
 
 class ScrapeSoupBuilder(TreeSoupBuilder):

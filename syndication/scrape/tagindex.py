@@ -15,53 +15,28 @@ from collections.abc import Iterable
 from bs4 import BeautifulSoup, Tag
 from bs4.element import Comment
 
+from .soup import Made
+
 _MISSING = 1 << 30
 
 
 class TagIndex:
     """The tags of *soup* as it is now, each once, by what a selector can key on."""
 
-    def __init__(
-        self, soup: BeautifulSoup, made: tuple[list[Tag], list[Comment]] | None = None
-    ) -> None:
-        """*made*: the soup's tags and comments in document order, as its builder made
-        them (soup.TreeSoupBuilder), when the soup is unchanged since; else a walk finds them."""
-        self.order: dict[int, int] = {}  # id(tag) → its place in document order
-        self._end: dict[int, int] = {}  # id(tag) → the place of its last descendant tag
-        self._names: dict[str, list[Tag]] = {}
-        self._attrs: dict[str, list[Tag]] = {}
-        self._classes: dict[str, list[Tag]] = {}  # lower-cased
-        self._ids: dict[str, list[Tag]] = {}  # lower-cased
+    def __init__(self, soup: BeautifulSoup, made: Made | None = None) -> None:
+        """*made*: what the soup's builder made and filed (soup.TreeSoupBuilder), when
+        the soup is unchanged since; else one walk of the soup files its tags."""
         if made is None:
             made = _walk(soup)
-        tags, self._comments = made
-        order = self.order
-        # Nesting depth, so the parse can tell an over-deep (hostile) page without a walk
-        # of its own; the soup itself sits at depth 0.
-        depths: dict[int, int] = {id(soup): 0}
-        deepest = 0
-        names, attrs_by, classes, ids = self._names, self._attrs, self._classes, self._ids
+        tags = made.tags
+        self.order = made.order  # id(tag) → its place in document order
+        self._end: dict[int, int] = {}  # id(tag) → the place of its last descendant tag
+        self._names = made.names
+        self._attrs = made.attrs
+        self._classes = made.classes  # lower-cased
+        self._ids = made.ids  # lower-cased
+        self._comments = made.comments
         ids_of = id
-        for place, node in enumerate(tags):
-            key = ids_of(node)
-            order[key] = place
-            level = depths[ids_of(node.parent)] + 1
-            depths[key] = level
-            if level > deepest:
-                deepest = level
-            names.setdefault(node.name, []).append(node)
-            attrs = node.attrs
-            if not attrs:
-                continue
-            for attr in attrs:
-                attrs_by.setdefault(attr, []).append(node)
-            cls = attrs.get("class")
-            if cls:
-                for c in cls if isinstance(cls, list) else str(cls).split():
-                    classes.setdefault(c.lower(), []).append(node)
-            ident = attrs.get("id")
-            if ident:
-                ids.setdefault(str(ident).lower(), []).append(node)
         # Reverse document order meets a tag's descendants before the tag, and the first
         # of them it meets is the last one: that is where the tag's subtree ends.
         end = self._end
@@ -74,8 +49,10 @@ class TagIndex:
             parent = tag.parent
             if parent is not None:
                 pending.setdefault(ids_of(parent), last)
-        self._templates = bool(names.get("template"))
-        self.depth = deepest  # of the deepest tag (the soup's children: 1)
+        self._templates = bool(self._names.get("template"))
+        # Nesting depth, so the parse can tell an over-deep (hostile) page without a walk
+        # of its own.
+        self.depth = made.deepest  # of the deepest tag (the soup's children: 1)
 
     def candidates(
         self,
@@ -135,16 +112,41 @@ class TagIndex:
         return [found[p] for p in sorted(found)]
 
 
-def _walk(soup: BeautifulSoup) -> tuple[list[Tag], list[Comment]]:
-    """The tags and the comments of *soup*, in document order."""
-    tags: list[Tag] = []
-    comments: list[Comment] = []
+def _walk(soup: BeautifulSoup) -> Made:
+    """The tags and comments of *soup* in document order, filed as a build files them."""
+    made = Made()
+    order, names, attrs_by, classes, ids = (
+        made.order,
+        made.names,
+        made.attrs,
+        made.classes,
+        made.ids,
+    )
+    depths: dict[int, int] = {id(soup): 0}
     for node in soup.descendants:
-        if isinstance(node, Tag):
-            tags.append(node)
-        elif isinstance(node, Comment):
-            comments.append(node)
-    return tags, comments
+        if not isinstance(node, Tag):
+            if isinstance(node, Comment):
+                made.comments.append(node)
+            continue
+        order[id(node)] = len(made.tags)
+        made.tags.append(node)
+        level = depths[id(node.parent)] + 1
+        depths[id(node)] = level
+        made.deepest = max(made.deepest, level)
+        names.setdefault(node.name, []).append(node)
+        node_attrs = node.attrs
+        if not node_attrs:
+            continue
+        for attr in node_attrs:
+            attrs_by.setdefault(attr, []).append(node)
+        cls = node_attrs.get("class")
+        if cls:
+            for c in cls if isinstance(cls, list) else str(cls).split():
+                classes.setdefault(str(c).lower(), []).append(node)
+        ident = node_attrs.get("id")
+        if ident:
+            ids.setdefault(str(ident).lower(), []).append(node)
+    return made
 
 
 def _alive(tag: Tag | Comment) -> bool:

@@ -25,6 +25,7 @@ from syndication.scrape import _extract, _text, scrape
 from syndication.scrape.page import parse_page
 from syndication.scrape.rules import DATE_SELECTORS
 from syndication.scrape.soup import TreeSoupBuilder, parse_tree, scrape_soup, whole_soup
+from syndication.scrape.tagindex import TagIndex
 from tests.support import DATA
 from tests.support import simulator as SIM
 from tests.support.soups import as_scraped, set_aside
@@ -241,3 +242,30 @@ def test_select_each_under_a_root_is_soupsieves(index: int) -> None:
         found = page.select_each(DATE_SELECTORS, root)
         for selector in DATE_SELECTORS:
             assert found[selector] == list(root.css.select(selector)), selector
+
+
+def _filed(index: TagIndex) -> list[Any]:
+    def ids(table: dict[str, list[Tag]]) -> dict[str, list[int]]:
+        return {k: [id(t) for t in v] for k, v in table.items()}
+
+    return [
+        index.order,
+        index._end,
+        ids(index._names),
+        ids(index._attrs),
+        ids(index._classes),
+        ids(index._ids),
+        [id(c) for c in index._comments],
+        index.depth,
+    ]
+
+
+@pytest.mark.parametrize("index", range(len(PAGE_LIST)), ids=[p[0] for p in PAGE_LIST])
+def test_tags_filed_by_the_build_are_the_walks(index: int) -> None:
+    """The tag index takes what the builder filed as it built (soup.Made); a walk of
+    the finished soup files the same tags under the same keys, in the same order."""
+    _name, text, _url = PAGE_LIST[index]
+    for soup in (scrape_soup(text), whole_soup(text)):
+        builder = soup.builder
+        assert isinstance(builder, TreeSoupBuilder)
+        assert _filed(TagIndex(soup, builder.made)) == _filed(TagIndex(soup))
