@@ -192,8 +192,15 @@ def _remove_structural(page: Page, keep: set[int]) -> None:
 
 
 def _remove_by_class(page: Page, keep: set[int]) -> None:
-    # Only a tag with a style, class or id can be judged here.
-    for tag in page.tag_index().with_attrs("style", "class", "id"):
+    # Only a tag with a style, or a class or id naming chrome, can be judged here. A tag's
+    # names are chrome when one of them is (no chrome word spans a space: scoring.py), so
+    # the index's distinct class and id keys are judged, not each tag's.
+    index = page.tag_index()
+    for tag in index.keyed(
+        attrs=("style",),
+        classes=[k for k in index.class_keys() if junk_names(k)],
+        ids=[k for k in index.id_keys() if junk_names(k)],
+    ):
         if not _alive(tag) or id(tag) in keep:
             continue
         style = tag.get("style")

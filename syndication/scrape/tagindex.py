@@ -92,10 +92,28 @@ class TagIndex:
         (<template> contents included, as find_all does)."""
         return self._gather([self._names.get(n, ()) for n in names], -1, _MISSING)
 
-    def with_attrs(self, *attrs: str) -> list[Tag]:
-        """The live tags carrying one of *attrs*, in document order (<template>
-        contents included, as find_all does)."""
-        return self._gather([self._attrs.get(a, ()) for a in attrs], -1, _MISSING)
+    def keyed(
+        self, attrs: Iterable[str] = (), classes: Iterable[str] = (), ids: Iterable[str] = ()
+    ) -> list[Tag]:
+        """The live tags carrying one of *attrs*, *classes* or *ids* (lower-cased), in
+        document order (<template> contents included, as find_all does)."""
+        return self._gather(
+            [
+                *(self._attrs.get(a, ()) for a in attrs),
+                *(self._classes.get(c, ()) for c in classes),
+                *(self._ids.get(i, ()) for i in ids),
+            ],
+            -1,
+            _MISSING,
+        )
+
+    def class_keys(self) -> list[str]:
+        """Every class name on the page, lower-cased, once."""
+        return list(self._classes)
+
+    def id_keys(self) -> list[str]:
+        """Every id on the page, lower-cased, once."""
+        return list(self._ids)
 
     def comments(self) -> list[Comment]:
         """The comments still in the tree, in document order."""

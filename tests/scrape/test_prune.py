@@ -30,10 +30,10 @@ from lxml import etree
 from syndication.arabic.text import clean_text, is_urgent_label
 from syndication.errors import ScrapeError
 from syndication.model import Scraped, ScrapeRules
-from syndication.scrape import SITE_RULES, extract, prune, rules_for_url, scoring, scrape
+from syndication.scrape import SITE_RULES, extract, prune, rules, rules_for_url, scoring, scrape
 from syndication.scrape import densest as densest_mod
 from syndication.scrape.boilerplate import link_density, link_density_within, remove_boilerplate
-from syndication.scrape.page import Page, parse_page, strings, text_length, text_of
+from syndication.scrape.page import Page, classes_and_id, parse_page, strings, text_length, text_of
 from syndication.scrape.rules import (
     ARTICLE_BODY_SELECTORS,
     BOILERPLATE_SELECTORS,
@@ -601,3 +601,24 @@ def test_badge_search_is_the_reference(index: int) -> None:
     for container in tags[:: max(1, len(tags) // 40)]:
         for parts in ([], skip):
             assert extract._badge_in(container, parts) == _badge_in_reference(container, parts)
+
+
+@pytest.mark.parametrize("index", range(len(_pages())))
+def test_class_pass_judges_the_tags_the_per_tag_test_picks(index: int) -> None:
+    """The class pass picks its tags from the index's distinct class and id names; that
+    is every tag with a style or with names judged chrome as one string, as before."""
+    assert not any(ch.isspace() for s in rules.JUNK_CLASS_SUBSTRINGS for ch in s)
+    text, url = _pages()[index]
+    page = parse_page(text, url, ScrapeRules(), "UTC", None)
+    tags = page.tag_index()
+    picked = tags.keyed(
+        attrs=("style",),
+        classes=[k for k in tags.class_keys() if scoring.junk_names(k)],
+        ids=[k for k in tags.id_keys() if scoring.junk_names(k)],
+    )
+    reference = [
+        t
+        for t in page.soup.find_all(True)
+        if "style" in t.attrs or scoring.junk_names(classes_and_id(t))
+    ]
+    assert [id(t) for t in picked] == [id(t) for t in reference]
