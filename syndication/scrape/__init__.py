@@ -37,6 +37,7 @@ from ..errors import ScrapeError
 from ..model import Block, Image, Scraped, ScrapeRules
 from .body import ImageRef, Part, find_blocks, find_body_roots
 from .boilerplate import remove_boilerplate
+from .collector import fewer_collections
 from .extract import (
     find_author,
     find_categories,
@@ -48,11 +49,11 @@ from .extract import (
 )
 from .headline import headline_element
 from .images import FoundImages, find_images
-from .page import FullTreeNeeded, PrunedSoup, common_ancestor, parse_page, text_of
+from .page import FullTreeNeeded, Page, PrunedSoup, common_ancestor, parse_page, text_of
 from .prune import PRUNER  # the fast path; `PRUNER = None` instead builds every page whole
 from .render import body_html
 from .rules import SITE_RULES, rules_for_url
-from .soup import Parsed, parse_tree
+from .soup import Parsed, parse_tree, release
 from .when import find_published, find_updated
 
 __all__ = ["MAX_PAGE_CHARS", "SITE_RULES", "ScrapeRules", "rules_for_url", "scrape"]
@@ -152,6 +153,19 @@ def scrape(
     record is the same either way, only the time differs. None (the default) prunes where
     it has been paying off for the page's site (prune.SiteOdds); True and False force it.
     """
+    with fewer_collections():
+        return _scrape(page, url, rules, timezone, http_charset, base_url, prune)
+
+
+def _scrape(
+    page: str | bytes,
+    url: str,
+    rules: ScrapeRules | None,
+    timezone: str,
+    http_charset: str | None,
+    base_url: str | None,
+    prune: bool | None,
+) -> Scraped:
     rules = rules or ScrapeRules()
     try:
         get_tz(timezone)
@@ -185,6 +199,13 @@ def _extract(
     parsed: Parsed | None = None,
 ) -> Scraped:
     doc = parse_page(text, url, rules, timezone, base_url, pruned=pruned, parsed=parsed)
+    try:
+        return _extract_from(doc, url)
+    finally:
+        release(doc.soup)  # the record holds none of it
+
+
+def _extract_from(doc: Page, url: str) -> Scraped:
     no_categories: list[str] = []
     categories = _optional("categories", url, no_categories, lambda: find_categories(doc))
     remove_boilerplate(doc)
