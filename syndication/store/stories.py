@@ -41,7 +41,7 @@ from syndication.store.schema import (
     story_keys,
     story_members,
 )
-from syndication.stories import INDEXED, MIN_SHARED, Sketch, containment, index_keys, same_story
+from syndication.stories import INDEXED, MIN_SHARED, Sketch, containment, index_keys
 
 CANDIDATES = 20  # compared at most, those sharing most values first
 PER_KEY = 64  # rows read per indexed value, nearest in time to the newcomer
@@ -147,9 +147,11 @@ def _best_match(
     best: tuple[float, str] | None = None
     for _, story_id, blob in rows:
         other = Sketch.from_bytes(bytes(blob))
-        if not same_story(sketch, other, settings.threshold):
+        if not other.usable:
             continue
-        score = containment(sketch, other)
+        score = containment(sketch, other)  # same_story's test, its score kept
+        if score < settings.threshold:
+            continue
         if best is None or score > best[0]:
             best = (score, str(story_id))
     return best[1] if best is not None else None
@@ -159,19 +161,32 @@ def _touch_story(conn: Connection, story_id: str, newcomer: str) -> None:
     """Mark the feed selections of the story's earlier members as changed: the item that
     shows the story lists one more source now, wherever it is (another category, another
     urgent flag than the newcomer's). The newcomer's upsert took this transaction's
-    change number; the marks reuse it."""
+    change number; the marks reuse it.
+
+    The database answers with the distinct partners, flags and categories, not a row per
+    member: a running story gathers hundreds of wires, and reading each one back on every
+    join made storing an article cost more the longer its story ran."""
     seq = conn.execute(
         sa.select(counters.c.value).where(counters.c.name == CHANGE_SEQ)
     ).scalar_one()
-    rows = conn.execute(
-        sa.select(articles.c.id, articles.c.partner_id, articles.c.urgent)
-        .join(story_members, story_members.c.article_id == articles.c.id)
-        .where(story_members.c.story_id == story_id, articles.c.id != newcomer)
+    earlier = sa.select(story_members.c.article_id).where(
+        story_members.c.story_id == story_id, story_members.c.article_id != newcomer
+    )
+    flags = conn.execute(
+        sa.select(articles.c.partner_id, articles.c.urgent)
+        .where(articles.c.id.in_(earlier))
+        .distinct()
     ).all()
-    keys: set[str] = set()
-    slugs = _slugs(conn, [row.id for row in rows])
-    for row in rows:
-        keys |= _articles.selection_keys(row.partner_id, bool(row.urgent), slugs.get(row.id, ()))
+    if not flags:
+        return
+    slugs = conn.execute(
+        sa.select(article_categories.c.slug)
+        .where(article_categories.c.article_id.in_(earlier))
+        .distinct()
+    ).scalars()
+    keys = {"all", *(f"category:{slug}" for slug in slugs)}
+    for partner_id, urgent in flags:
+        keys |= _articles.selection_keys(partner_id, bool(urgent), ())
     _articles.mark(conn, keys, int(seq))
 
 
