@@ -149,13 +149,16 @@ def filter_keys(
 def next_seq(conn: Connection) -> int:
     # The counter row is also a lock: concurrent content writes take their numbers in
     # commit order on PostgreSQL, so a stamp never goes backwards.
-    value = conn.execute(
-        sa.update(counters)
-        .where(counters.c.name == CHANGE_SEQ)
-        .values(value=counters.c.value + 1)
-        .returning(counters.c.value)
-    ).scalar_one()
+    value = conn.execute(_NEXT_SEQ).scalar_one()
     return int(value)
+
+
+_NEXT_SEQ = (
+    sa.update(counters)
+    .where(counters.c.name == CHANGE_SEQ)
+    .values(value=counters.c.value + 1)
+    .returning(counters.c.value)
+)
 
 
 def mark(conn: Connection, keys: Iterable[str], seq: int) -> None:
@@ -181,37 +184,42 @@ def feed_stamp(
 # --- writes -----------------------------------------------------------------------------
 
 
+# The statements every new article runs, built once (building them cost more than the
+# writes on the ingest's hot path).
+_TOMBSTONE = sa.select(tombstones.c.article_id).where(tombstones.c.article_id == sa.bindparam("id"))
+_STORED = sa.select(
+    articles.c.partner_id,
+    articles.c.urgent,
+    articles.c.published,
+    articles.c.content_hash,
+    articles.c.item_hash,
+    articles.c.urgent_override,
+    articles.c.embargo_until,
+    articles.c.embargo_manual,
+).where(articles.c.id == sa.bindparam("id"))
+_INSERT = sa.insert(articles)
+_INSERT_CATEGORIES = sa.insert(article_categories)
+
+
 def upsert(conn: Connection, article: Article, now: dt.datetime | None = None) -> UpsertResult:
     db.lock_article(conn, article.id)
-    dead = conn.execute(
-        sa.select(tombstones.c.article_id).where(tombstones.c.article_id == article.id)
-    ).first()
+    dead = conn.execute(_TOMBSTONE, {"id": article.id}).first()
     if dead is not None:
         return "tombstoned"  # deleted or killed: the partner cannot bring it back
-    stored = conn.execute(
-        sa.select(
-            articles.c.partner_id,
-            articles.c.urgent,
-            articles.c.published,
-            articles.c.content_hash,
-            articles.c.item_hash,
-            articles.c.urgent_override,
-            articles.c.embargo_until,
-            articles.c.embargo_manual,
-        ).where(articles.c.id == article.id)
-    ).first()
+    stored = conn.execute(_STORED, {"id": article.id}).first()
     new_slugs = [c.slug for c in article.categories]
     if stored is None:
         seq = next_seq(conn)
         published = embargoed_published(article.published, article.embargo_until)
         conn.execute(
-            sa.insert(articles).values(
-                id=article.id,
-                published=published,
-                change_seq=seq,
-                embargo_until=article.embargo_until,
+            _INSERT,
+            {
+                "id": article.id,
+                "published": published,
+                "change_seq": seq,
+                "embargo_until": article.embargo_until,
                 **_content_values(article),
-            )
+            },
         )
         _insert_categories(conn, article, published)
         mark(conn, selection_keys(article.partner_id, article.urgent, new_slugs), seq)
@@ -342,7 +350,7 @@ def _insert_categories(conn: Connection, article: Article, published: dt.datetim
     if not categories:
         return
     conn.execute(
-        sa.insert(article_categories),
+        _INSERT_CATEGORIES,
         [
             {
                 "article_id": article.id,

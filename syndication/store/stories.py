@@ -48,6 +48,32 @@ CANDIDATES = 20  # compared at most, those sharing most values first
 PER_KEY = 64  # rows read per indexed value, nearest in time to the newcomer
 
 
+# Built once: constructing a statement (and its cache key) on every article cost more
+# than running it.
+_ADD_MEMBER = sa.insert(story_members)
+_ADD_KEYS = sa.insert(story_keys)
+_SKETCHES = (
+    sa.select(story_members.c.article_id, story_members.c.story_id, story_members.c.sketch)
+    .where(story_members.c.article_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(story_members.c.article_id)
+)
+_CHANGE_SEQ = sa.select(counters.c.value).where(counters.c.name == CHANGE_SEQ)
+_EARLIER = sa.select(story_members.c.article_id).where(
+    story_members.c.story_id == sa.bindparam("story"),
+    story_members.c.article_id != sa.bindparam("newcomer"),
+)
+_EARLIER_FLAGS = (
+    sa.select(articles.c.partner_id, articles.c.urgent)
+    .where(articles.c.id.in_(_EARLIER.scalar_subquery()))
+    .distinct()
+)
+_EARLIER_SLUGS = (
+    sa.select(article_categories.c.slug)
+    .where(article_categories.c.article_id.in_(_EARLIER.scalar_subquery()))
+    .distinct()
+)
+
+
 def assign(conn: Connection, article: Article, sketch: Sketch, settings: StorySettings) -> str:
     """Record the story of a newly stored article; returns its story id."""
     story_id = article.id
@@ -56,17 +82,18 @@ def assign(conn: Connection, article: Article, sketch: Sketch, settings: StorySe
         if best is not None:
             story_id = best
     conn.execute(
-        sa.insert(story_members).values(
-            article_id=article.id,
-            story_id=story_id,
-            partner_id=article.partner_id,
-            published=article.published,
-            sketch=sketch.to_bytes(),
-        )
+        _ADD_MEMBER,
+        {
+            "article_id": article.id,
+            "story_id": story_id,
+            "partner_id": article.partner_id,
+            "published": article.published,
+            "sketch": sketch.to_bytes(),
+        },
     )
     if sketch.usable:
         conn.execute(
-            sa.insert(story_keys),
+            _ADD_KEYS,
             [
                 {
                     "hash": h,
@@ -154,11 +181,7 @@ def _best_match(
     ids = candidates(conn, article, sketch, settings)
     if not ids:
         return None
-    rows = conn.execute(
-        sa.select(story_members.c.article_id, story_members.c.story_id, story_members.c.sketch)
-        .where(story_members.c.article_id.in_(ids))
-        .order_by(story_members.c.article_id)
-    ).all()
+    rows = conn.execute(_SKETCHES, {"ids": ids}).all()
     best: tuple[float, str] | None = None
     for _, story_id, blob in rows:
         other = Sketch.from_bytes(bytes(blob))
@@ -181,24 +204,12 @@ def _touch_story(conn: Connection, story_id: str, newcomer: str) -> None:
     The database answers with the distinct partners, flags and categories, not a row per
     member: a running story gathers hundreds of wires, and reading each one back on every
     join made storing an article cost more the longer its story ran."""
-    seq = conn.execute(
-        sa.select(counters.c.value).where(counters.c.name == CHANGE_SEQ)
-    ).scalar_one()
-    earlier = sa.select(story_members.c.article_id).where(
-        story_members.c.story_id == story_id, story_members.c.article_id != newcomer
-    )
-    flags = conn.execute(
-        sa.select(articles.c.partner_id, articles.c.urgent)
-        .where(articles.c.id.in_(earlier))
-        .distinct()
-    ).all()
+    seq = conn.execute(_CHANGE_SEQ).scalar_one()
+    params = {"story": story_id, "newcomer": newcomer}
+    flags = conn.execute(_EARLIER_FLAGS, params).all()
     if not flags:
         return
-    slugs = conn.execute(
-        sa.select(article_categories.c.slug)
-        .where(article_categories.c.article_id.in_(earlier))
-        .distinct()
-    ).scalars()
+    slugs = conn.execute(_EARLIER_SLUGS, params).scalars()
     keys = {"all", *(f"category:{slug}" for slug in slugs)}
     for partner_id, urgent in flags:
         keys |= _articles.selection_keys(partner_id, bool(urgent), ())
