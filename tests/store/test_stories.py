@@ -5,6 +5,7 @@ window do not. Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from syndication.model import Category, StorySettings
 from syndication.store import db as store_db
@@ -55,6 +56,33 @@ def test_a_new_wire_changes_the_stamp_of_the_first_articles_feeds(store_url: str
         members = store.story_members(["a1"])["a1"]
         assert members[0].category_slugs == ("world",)
         assert members[1].category_slugs == ()
+
+
+def test_a_join_marks_every_earlier_members_partner_flag_and_category_and_no_other(
+    store_url: str,
+) -> None:
+    world, economy = Category(label="دولي", slug="world"), Category(label="اقتصاد", slug="economy")
+    with open_store(store_url) as store:
+        store.upsert_article(article("a1", "afp", QUAKE, categories=(world,), urgent=True))
+        store.upsert_article(article("b1", "aa", QUAKE_REWRITE, hours=1, categories=(economy,)))
+        store.upsert_article(article("c1", "mena", FUEL, hours=1))  # a story of its own
+        selections: dict[str, dict[str, Any]] = {
+            "afp": {"partner_id": "afp"},
+            "aa": {"partner_id": "aa"},
+            "mena": {"partner_id": "mena"},
+            "urgent": {"urgent": True},
+            "world": {"category_slug": "world"},
+            "economy": {"category_slug": "economy"},
+            "main": {},
+        }
+        before = {name: store.feed_stamp(**kw) for name, kw in selections.items()}
+        # A third wire, not urgent and without categories, joins the two earlier ones.
+        copy = article("d1", "qna", QUAKE, hours=2, content_hash="d1")
+        assert store.upsert_article(copy) == "new"
+        assert [m.article_id for m in store.story_members(["d1"])["d1"]] == ["a1", "b1", "d1"]
+        after = {name: store.feed_stamp(**kw) for name, kw in selections.items()}
+        changed = {name for name in selections if after[name] != before[name]}
+        assert changed == {"afp", "aa", "urgent", "world", "economy", "main"}
 
 
 # A line a partner prints under every story, long enough to fill much of each sketch.
