@@ -146,19 +146,19 @@ def filter_keys(
     return keys or ["all"]
 
 
-def next_seq(conn: Connection) -> int:
-    # The counter row is also a lock: concurrent content writes take their numbers in
-    # commit order on PostgreSQL, so a stamp never goes backwards.
-    value = conn.execute(_NEXT_SEQ).scalar_one()
-    return int(value)
-
-
 _NEXT_SEQ = (
     sa.update(counters)
     .where(counters.c.name == CHANGE_SEQ)
     .values(value=counters.c.value + 1)
     .returning(counters.c.value)
 )
+
+
+def next_seq(conn: Connection) -> int:
+    # The counter row is also a lock: concurrent content writes take their numbers in
+    # commit order on PostgreSQL, so a stamp never goes backwards.
+    value = conn.execute(_NEXT_SEQ).scalar_one()
+    return int(value)
 
 
 def mark(conn: Connection, keys: Iterable[str], seq: int) -> None:

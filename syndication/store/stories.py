@@ -42,7 +42,7 @@ from syndication.store.schema import (
     story_keys,
     story_members,
 )
-from syndication.stories import INDEXED, MIN_SHARED, Sketch, containment, index_keys
+from syndication.stories import INDEXED, MIN_SHARED, Sketch, index_keys, story_score
 
 CANDIDATES = 20  # compared at most, those sharing most values first
 PER_KEY = 64  # rows read per indexed value, nearest in time to the newcomer
@@ -64,12 +64,12 @@ _EARLIER = sa.select(story_members.c.article_id).where(
 )
 _EARLIER_FLAGS = (
     sa.select(articles.c.partner_id, articles.c.urgent)
-    .where(articles.c.id.in_(_EARLIER.scalar_subquery()))
+    .where(articles.c.id.in_(_EARLIER))
     .distinct()
 )
 _EARLIER_SLUGS = (
     sa.select(article_categories.c.slug)
-    .where(article_categories.c.article_id.in_(_EARLIER.scalar_subquery()))
+    .where(article_categories.c.article_id.in_(_EARLIER))
     .distinct()
 )
 
@@ -184,11 +184,8 @@ def _best_match(
     rows = conn.execute(_SKETCHES, {"ids": ids}).all()
     best: tuple[float, str] | None = None
     for _, story_id, blob in rows:
-        other = Sketch.from_bytes(bytes(blob))
-        if not other.usable:
-            continue
-        score = containment(sketch, other)  # same_story's test, its score kept
-        if score < settings.threshold:
+        score = story_score(sketch, Sketch.from_bytes(bytes(blob)), settings.threshold)
+        if score is None:
             continue
         if best is None or score > best[0]:
             best = (score, str(story_id))

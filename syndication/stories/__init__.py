@@ -13,6 +13,7 @@ in the main and category feeds with its other sources (syndication/publish/selec
     minhash.resemblance(a, b) → float      estimated Jaccard similarity of the shingle sets
     minhash.containment(a, b) → float      estimated share of the shorter text in the other
     minhash.same_story(a, b)               both long enough, containment ≥ THRESHOLD
+    minhash.story_score(a, b) → float|None  that containment when they are one story
     minhash.index_keys(s), candidates(a, b) what a store indexes, and whether two meet
 
 Pure functions of the standard library and `syndication.arabic`: no I/O, so the store,
@@ -32,6 +33,7 @@ from syndication.stories.minhash import (
     resemblance,
     same_story,
     sketch,
+    story_score,
 )
 
 __all__ = [
@@ -45,4 +47,5 @@ __all__ = [
     "resemblance",
     "same_story",
     "sketch",
+    "story_score",
 ]

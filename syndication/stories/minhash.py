@@ -105,6 +105,15 @@ def containment(a: Sketch, b: Sketch) -> float:
 THRESHOLD = 0.4  # containment at or above which two articles are one story (docs/clustering.md)
 
 
+def story_score(a: Sketch, b: Sketch, threshold: float = THRESHOLD) -> float | None:
+    """The containment of two sketches of one story (both long enough, and contained
+    enough), None for two stories: a store ranks its candidates by it."""
+    if not (a.usable and b.usable):
+        return None
+    score = containment(a, b)
+    return score if score >= threshold else None
+
+
 def same_story(a: Sketch, b: Sketch, threshold: float = THRESHOLD) -> bool:
     """Whether two sketches are of one story: both long enough, and contained enough."""
-    return a.usable and b.usable and containment(a, b) >= threshold
+    return story_score(a, b, threshold) is not None
