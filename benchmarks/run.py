@@ -812,6 +812,10 @@ def bench_articles(scale: Scale, work: Path) -> None:
     trees = TreeCeiling(pages, cores)
     rates: dict[int, list[float]] = {}
     ceilings: dict[int, list[float]] = {}
+    # CPU seconds of this process (polling threads: fetch, feed parse, store) per article:
+    # steadier than the rate, which moves with whatever else shares the cores.
+    main_cpu: dict[int, list[float]] = {}
+    worker_cpu: list[float] = []  # the scraping workers' CPU per article, together
     worker_peaks: list[float] = []
     try:
         for scrapers in (0, processes) if processes else (0,):
@@ -828,11 +832,17 @@ def bench_articles(scale: Scale, work: Path) -> None:
                 for _ in range(max(1, (scale.rounds + 1) // 2)):
                     ceilings.setdefault(scrapers, []).append(trees.measure())
                     sim.add(None, k)
+                    cpu, workers = time.process_time(), sum(map(cpu_s, pool.worker_pids()))
                     took, reports = timed_cycle(config, store, clock, pages=pool)
+                    cpu = time.process_time() - cpu
+                    workers = sum(map(cpu_s, pool.worker_pids())) - workers
                     new = sum(r.new for r in reports)
                     failed = [r.error or r.failures for r in reports if r.error or r.failures]
                     assert new == p * k, f"{new} new of {p * k}: {failed}"
                     rates.setdefault(scrapers, []).append(new / took)
+                    main_cpu.setdefault(scrapers, []).append(1000 * cpu / new)
+                    if scrapers:
+                        worker_cpu.append(1000 * workers / new)
                 worker_peaks = [rss_kb(pid)[1] / 1024 for pid in pool.worker_pids()]
                 store.close()
     finally:
@@ -856,6 +866,9 @@ def bench_articles(scale: Scale, work: Path) -> None:
             "ceiling",
             ceiling,
         )
+    if processes:
+        row("  CPU of the polling process per article", med(main_cpu[processes]), "ms")
+        row("  CPU of the scraping workers per article", med(worker_cpu), "ms")
     if processes and worker_peaks:
         row("  peak RSS of a scraping worker process", max(worker_peaks), "MB")
     target(
@@ -1031,6 +1044,13 @@ def wait(predicate: Callable[[], bool], timeout: float) -> None:
 
 
 # --- memory ---------------------------------------------------------------------------------
+
+
+def cpu_s(pid: int | str = "self") -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_kb(pid: int | str = "self") -> tuple[int, int]:

@@ -5,8 +5,10 @@ The hot loop of a large newsroom is "the feed changed, its items did not":
     Fetched ─ 304? ─ same body hash? ─ scan_digests (lxml) ─ every item's digest
         remembered (→ its key, so its id), digest and item hash as remembered by id, and
         the stored item hash unedited?
-        → save the new validators, done (feedparser never runs)
-        else → the full path; afterwards remember (digest, item hash) per id
+        → save the new validators, done (feedparser never runs)             (`skip`)
+        else → the full path, where feedparser reads only the items the memo cannot
+               vouch for in the same way (`vouch`); afterwards remember (digest, item
+               hash) per id
 
 The memo lives in the store's meta table (one row per partner) and carries a fingerprint
 of everything else that decides the FeedItem (partner settings, final URL, Content-Type),
@@ -45,6 +47,18 @@ class Skip:
     ttl: int | None  # the feed's <ttl>, a floor for the next poll
     # The article ids the feed lists (the withdrawal check); not part of the decision.
     ids: tuple[str, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Vouched:
+    """The items of a changed feed the memo vouches for, as `skip` would for all of them:
+    the full path takes their item hashes from here and parses only the others."""
+
+    identity: Identity  # as the full path would choose it for the whole feed
+    ids: tuple[str, ...]  # every item's article id, in document order
+    drop: tuple[int, ...]  # the vouched items' indices (never the last item: see cut_items)
+    hashes: Mapping[str, str]  # article id → item hash, of the vouched items
+    known: Mapping[str, str]  # the store's item hashes of every id (see StoredHashes)
 
 
 @dataclass(frozen=True)
@@ -131,6 +145,40 @@ class Memo:
         if not all(unedited(known.get(key), self.items[key][1]) for key, _ in ids):
             return None
         return Skip(len(ids), identity, digests.ttl, tuple(key for key, _ in ids))
+
+    def vouch(
+        self,
+        partner: PartnerFeed,
+        context: str,
+        scan: ItemScan,
+        *,
+        by_url: bool,
+        stored: StoredHashes,
+    ) -> Vouched | None:
+        """Which items of the changed feed *scan* read need no feedparser (the tests of
+        `skip`, item by item); None when none does, or when the ids are not plain (a
+        repeated id: which copy the full path keeps depends on the parse).
+
+        `stored` is asked once, for every id: the full path needs the others' hashes too.
+        """
+        if context != self.context:
+            return None
+        plan = fast_ids(partner, scan, by_url=by_url)
+        if plan is None or len(plan[0]) != len(scan.keys) or len(scan.keys) < 2:
+            return None
+        pairs, identity = plan
+        ids = tuple(key for key, _ in pairs)
+        known = stored(ids)
+        drop: list[int] = []
+        hashes: dict[str, str] = {}
+        for index, (key, digest) in enumerate(pairs[:-1]):  # the last one is always read
+            record = self.items.get(key)
+            if record is not None and record[0] == digest and unedited(known.get(key), record[1]):
+                drop.append(index)
+                hashes[key] = record[1]
+        if not drop:
+            return None
+        return Vouched(identity, ids, tuple(drop), hashes, known)
 
     @classmethod
     def remember(

@@ -38,13 +38,20 @@ from ..model import (
     PartnerFeed,
     PartnerState,
 )
-from ..parse import ItemScan, deleted_entries, guids_unreliable, parse_feed, scan_items
+from ..parse import (
+    ItemScan,
+    deleted_entries,
+    guids_unreliable,
+    parse_feed,
+    parse_feed_items,
+    scan_items,
+)
 from ..pollpolicy import due_at, is_due
 from ..scrapepool import ScrapePool
 from ..store import Store
 from . import outcome
 from .ids import Identity, article_id, dedupe, entry_id, item_hash, unedited
-from .memo import MEMO_PREFIX, Memo, memo_context
+from .memo import MEMO_PREFIX, Memo, Vouched, memo_context
 from .pages import Pages, Todo, file_root
 from .states import States
 
@@ -188,8 +195,8 @@ class Ingester:
                 self._check_withdrawn(partner, fetched, state.identity, quick.listed, now)
             return quick.report
         scan = scan_items(fetched.body) if self._fast(partner) else None
-        parsed = parse_feed(fetched, partner)
-        items = self._items(partner, state, parsed)
+        parsed, vouched = self._parse(partner, state, fetched, quick, scan)
+        items = self._items(partner, state, parsed, vouched)
         stored = self._store(partner, items, now)  # pages fetched, scraped and normalized
         if scan is not None:
             self._remember(partner, scan, quick, items)
@@ -296,25 +303,61 @@ class Ingester:
         report = IngestReport(partner.id, "ok", unchanged=skip.items, duration=duration)
         return Quick(report, listed=skip.ids)
 
-    def _items(self, partner: PartnerFeed, state: PartnerState, parsed: ParsedFeed) -> Items:
-        """Name the items (see ids) and sort out the new and edited ones."""
+    def _parse(
+        self,
+        partner: PartnerFeed,
+        state: PartnerState,
+        fetched: Fetched,
+        quick: Quick,
+        scan: ItemScan | None,
+    ) -> tuple[ParsedFeed, Vouched | None]:
+        """feedparser over the items the memo cannot vouch for, else over the whole feed."""
+        if scan is not None and quick.memo is not None:
+            by_url = state.identity == "url"
+            stored = self.store.known_item_hashes
+            vouched = quick.memo.vouch(partner, quick.context, scan, by_url=by_url, stored=stored)
+            if vouched is not None:
+                parsed = parse_feed_items(fetched, partner, scan, vouched.drop)
+                if parsed is not None:
+                    return parsed, vouched
+        return parse_feed(fetched, partner), None
+
+    def _items(
+        self,
+        partner: PartnerFeed,
+        state: PartnerState,
+        parsed: ParsedFeed,
+        vouched: Vouched | None = None,
+    ) -> Items:
+        """Name the items (see ids) and sort out the new and edited ones; with `vouched`,
+        `parsed` holds only the items the memo did not vouch for."""
         items = list(parsed.items[: partner.max_items])
-        by_url = state.identity == "url" or guids_unreliable(items)  # see ids
-        identity: Identity = "url" if by_url else "guid"
+        if vouched is not None:
+            identity = vouched.identity
+        else:
+            by_url = state.identity == "url" or guids_unreliable(items)  # see ids
+            identity = "url" if by_url else "guid"
         if identity == "url" and state.identity != "url":
             log.warning(
                 "guids are missing or repeated in this feed: identifying articles by URL",
                 extra={"partner": partner.id},
             )
         keyed = dedupe((article_id(partner.id, item, identity), item) for item in items)
-        known = self.store.known_item_hashes([key for key, _ in keyed])
+        if vouched is not None:
+            known = vouched.known
+        else:
+            known = self.store.known_item_hashes([key for key, _ in keyed])
         hashes = {key: item_hash(item) for key, item in keyed}
         todo = [
             Todo(key, item, hashes[key], edited=key in known)
             for key, item in keyed
             if not unedited(known.get(key), hashes[key])
         ]
-        return Items(identity, hashes, todo, unchanged=len(keyed) - len(todo))
+        unchanged = len(keyed) - len(todo)
+        if vouched is not None:  # every item's hash, in document order
+            hashes = {key: vouched.hashes.get(key) or hashes[key] for key in vouched.ids}
+            unchanged += len(vouched.hashes)
+        return Items(identity, hashes, todo, unchanged)
 
     def _store(self, partner: PartnerFeed, items: Items, now: dt.datetime) -> Stored:
         """Build each new or edited article (pages in parallel) and store it."""

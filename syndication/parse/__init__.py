@@ -8,6 +8,9 @@ should see, hand the bytes to the module for that format.
       ├─ entity bomb in the DOCTYPE?        → FeedParseError
       └─ RSS 0.9x/1.0/2.0, Atom 0.3/1.0     → feedparser_ (feedparser + Media RSS pass)
 
+    parse_feed_items(fetched, partner, scan, drop) → the same, for only some of the items:
+                                            the others cut out of the bytes (scan.cut_items)
+
     scan_item_keys / scan_items / scan_digests → scan (the lxml fast path in front of all
     this: answers None whenever it cannot be sure it agrees with parse_feed)
 
@@ -18,15 +21,17 @@ leaves `common` and `xmltree` (import-linter checks both).
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from ..decode import feed_to_utf8
+from ..errors import FeedParseError
 from ..model import Fetched, ParsedFeed, PartnerFeed
 from .common import feed_error, guid_values_unreliable, guids_unreliable, html_to_text
 from .feedparser_ import parse_xml_feed
 from .jsonfeed import parse_json_feed
-from .scan import ItemDigests, ItemScan, scan_digests, scan_item_keys, scan_items
+from .scan import ItemDigests, ItemScan, cut_items, scan_digests, scan_item_keys, scan_items
 from .tombstones import deleted_entries
 
 _HTML_START = re.compile(
@@ -54,6 +59,41 @@ def parse_feed(fetched: Fetched, partner: PartnerFeed) -> ParsedFeed:
         source_encoding=source_encoding,
     )
     return replace(parsed, warnings=(*warnings, *parsed.warnings)) if warnings else parsed
+
+
+def parse_feed_items(
+    fetched: Fetched, partner: PartnerFeed, scan: ItemScan, drop: Collection[int]
+) -> ParsedFeed | None:
+    """`parse_feed` of the same bytes without the items at the indices *drop* (as in
+    *scan*, taken of ``fetched.body``); None when that cannot be shown to give exactly
+    `parse_feed`'s other items (then call `parse_feed`).
+
+    For a poller that already knows most items of a feed: feedparser costs ~0.5 ms an
+    item, so a 50-item feed with 5 new items is read 8× faster. Cut only from UTF-8 bodies
+    `feed_to_utf8` leaves as they are (elsewhere the bytes would be re-encoded, or the
+    charset guessed from what is left), refused when feedparser has any complaint about
+    what is left (its warnings are about the whole document), and checked item by item
+    against the scan's (guid, link): each item left must be the one it was in *body*.
+    """
+    body = fetched.body
+    content_type = fetched.header("content-type") or ""
+    mime, charset = _split_content_type(content_type)
+    if partner.encoding or len(scan.keys) > partner.max_items or _looks_like_json(mime, body):
+        return None  # a forced charset, or a cut by date (`newest`) over all the items
+    if feed_to_utf8(body, charset, None)[1] is not None:
+        return None
+    cut = cut_items(body, scan, drop)
+    if cut is None:
+        return None
+    try:
+        parsed = parse_feed(replace(fetched, body=cut), partner)
+    except FeedParseError:
+        return None
+    dropped = set(drop)
+    expected = [key for i, key in enumerate(scan.keys) if i not in dropped]
+    if parsed.warnings or [(i.guid, i.url) for i in parsed.items] != expected:
+        return None
+    return parsed
 
 
 def _detect(body: bytes, mime: str, partner: PartnerFeed, url: str) -> Literal["json", "xml"]:
@@ -169,11 +209,13 @@ def _entity_problem(opened: int, entities: list[_Entity], body: bytes) -> str | 
 __all__ = [
     "ItemDigests",
     "ItemScan",
+    "cut_items",
     "deleted_entries",
     "guid_values_unreliable",
     "guids_unreliable",
     "html_to_text",
     "parse_feed",
+    "parse_feed_items",
     "scan_digests",
     "scan_item_keys",
     "scan_items",

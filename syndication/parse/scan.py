@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import urllib.parse
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from lxml import etree
@@ -25,6 +26,9 @@ class ItemScan:
     keys: tuple[Key, ...]  # as scan_item_keys
     digests: tuple[str, ...]  # per item: sha256 of its raw bytes (or its XML), see below
     ttl: int | None  # RSS <ttl> minutes, as ParsedFeed.ttl
+    # Byte offset of each item's start tag, then the body's length: item i's raw bytes run
+    # from starts[i] to starts[i + 1]. None when the digests were taken by serializing.
+    starts: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +65,10 @@ def scan_items(body: bytes) -> ItemScan | None:
     if scanned is None:
         return None
     root, keys, elements = scanned
-    digests, ttl = _digests_and_ttl(body, root, elements)
-    return ItemScan(keys=tuple(keys), digests=digests, ttl=ttl)
+    starts = _start_tags(body, elements) if elements else []
+    digests, ttl = _digests_and_ttl(body, root, elements, starts)
+    bounds = None if starts is None else (*starts, len(body))
+    return ItemScan(keys=tuple(keys), digests=digests, ttl=ttl, starts=bounds)
 
 
 def scan_digests(body: bytes) -> ItemDigests | None:
@@ -77,7 +83,39 @@ def scan_digests(body: bytes) -> ItemDigests | None:
     if scanned is None:
         return None
     root, elements = scanned
-    return ItemDigests(*_digests_and_ttl(body, root, elements))
+    starts = _start_tags(body, elements) if elements else []
+    return ItemDigests(*_digests_and_ttl(body, root, elements, starts))
+
+
+def cut_items(body: bytes, scan: ItemScan, drop: Collection[int]) -> bytes | None:
+    """*body* without the items at the indices *drop* (as in `scan`, which read *body*);
+    None unless each can be cut out exactly.
+
+    An item is cut with the bytes up to the next item's start tag, so those must be its
+    own end tag and whitespace: nothing else of the document goes with it. The last item
+    is never cut (what follows it is the rest of the document). Every item's bytes stay
+    as they were, so `parse_feed` reads each item left exactly as it would in *body*.
+    """
+    bounds = scan.starts
+    if bounds is None or not drop:
+        return None
+    pieces: list[memoryview] = []
+    view = memoryview(body)
+    kept_from = 0
+    for index in sorted(drop):
+        if not 0 <= index < len(bounds) - 2:
+            return None  # out of range, or the last item
+        chunk = view[bounds[index] : bounds[index + 1]]
+        name = _TAG_NAME.match(chunk)
+        if name is None or not bytes(chunk).rstrip().endswith(b"</" + name[1] + b">"):
+            return None  # a self-closed item, or something else between it and the next
+        pieces.append(view[kept_from : bounds[index]])
+        kept_from = bounds[index + 1]
+    pieces.append(view[kept_from:])
+    return b"".join(pieces)
+
+
+_TAG_NAME = re.compile(rb"<([^\s>/]+)")
 
 
 # --- the tree -------------------------------------------------------------------------
@@ -181,10 +219,16 @@ def _key(guid: str | None, guid_is_link: bool, links: list[str]) -> Key | None:
 
 
 def _digests_and_ttl(
-    body: bytes, root: etree._Element, elements: list[etree._Element]
+    body: bytes, root: etree._Element, elements: list[etree._Element], starts: list[int] | None
 ) -> tuple[tuple[str, ...], int | None]:
-    digests = _raw_digests(body, root, elements) or tuple(
-        hashlib.sha256(etree.tostring(item, with_tail=False)).hexdigest()[:32] for item in elements
+    raw = None if starts is None else _raw_digests(body, root, elements, starts)
+    digests = (
+        raw
+        if raw is not None
+        else tuple(
+            hashlib.sha256(etree.tostring(item, with_tail=False)).hexdigest()[:32]
+            for item in elements
+        )
     )
     ttl_element = root.find("channel/ttl") if qname(root).localname == "rss" else None
     ttl = ttl_minutes(ttl_element.text or "") if ttl_element is not None else None
@@ -192,11 +236,10 @@ def _digests_and_ttl(
 
 
 def _raw_digests(
-    body: bytes, root: etree._Element, elements: list[etree._Element]
+    body: bytes, root: etree._Element, elements: list[etree._Element], starts: list[int]
 ) -> tuple[str, ...] | None:
-    """Digests of the raw bytes from each item's start tag to the next one's (the last: to
-    the end), or None when the start tags cannot be found exactly (then the caller
-    serializes each element, which costs 15 µs an item).
+    """Digests of the raw bytes from each item's start tag (`starts`, from `_start_tags`)
+    to the next one's (the last: to the end), or None when an item has no parent.
 
     Every real start tag is markup, so it is found; when the count equals the items lxml
     saw, no fake one (in CDATA or a comment) was, so the chunks tile the bytes from the
@@ -208,9 +251,6 @@ def _raw_digests(
     """
     if not elements:
         return ()
-    starts = _start_tags(body, elements)
-    if starts is None:
-        return None
     encoding = (root.getroottree().docinfo.encoding or "").lower().encode()
     bounds = [*starts, len(body)]
     out = []
@@ -232,7 +272,8 @@ def _raw_digests(
 
 
 def _start_tags(body: bytes, elements: list[etree._Element]) -> list[int] | None:
-    """Byte offsets of the items' start tags, or None unless there is one per item."""
+    """Byte offsets of the items' start tags, or None unless there is one per item (then
+    the caller serializes each element to digest it, which costs 15 µs an item)."""
     first = elements[0]
     name = (f"{first.prefix}:" if first.prefix else "") + qname(first).localname
     if any(item.tag != first.tag or item.prefix != first.prefix for item in elements):
@@ -241,4 +282,12 @@ def _start_tags(body: bytes, elements: list[etree._Element]) -> list[int] | None
     return starts if len(starts) == len(elements) else None
 
 
-__all__ = ["ItemDigests", "ItemScan", "Key", "scan_digests", "scan_item_keys", "scan_items"]
+__all__ = [
+    "ItemDigests",
+    "ItemScan",
+    "Key",
+    "cut_items",
+    "scan_digests",
+    "scan_item_keys",
+    "scan_items",
+]

@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,13 @@ from syndication.ingest.ids import dedupe
 from syndication.ingest.memo import Memo, Skip, memo_context
 from syndication.ingest.poll import Quick
 from syndication.model import Fetched, IngestReport, ParsedFeed, PartnerFeed, PartnerState
-from syndication.parse import guids_unreliable, parse_feed, scan_digests, scan_items
+from syndication.parse import (
+    guids_unreliable,
+    parse_feed,
+    parse_feed_items,
+    scan_digests,
+    scan_items,
+)
 from syndication.store import Store, open_store
 from tests.support import DATA
 from tests.support.factories import CORPUS, FILES, build_config, fetched_for
@@ -243,3 +250,45 @@ def test_new_bytes_with_known_items_skip_feedparser_and_keep_validators(
         assert (fourth.updated, fourth.unchanged) == (1, 1)
         assert parses == ["p1", "p1"]
     store.close()
+
+
+def test_a_feed_with_new_items_among_known_ones_parses_only_the_new_ones(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """feedparser reads the new items (and the last, which carries the document's end);
+    the stored articles are those of an ingest that parses every item every time."""
+    first = [(f"a{n}", f"خبر رقم {n}") for n in range(6)]
+    second = [("b1", "عاجل: خبر جديد"), *first[:2], ("b2", "خبر جديد آخر"), *first[2:]]
+    edited = [(g, t + " (محدث)" if g == "a3" else t) for g, t in second]
+    feeds = [_feed(first, 0), _feed(second, 5), _feed(edited, 9)]
+    read: list[int] = []
+
+    def counted(*args: Any) -> ParsedFeed | None:
+        parsed = parse_feed_items(*args)
+        read.append(-1 if parsed is None else len(parsed.items))
+        return parsed
+
+    monkeypatch.setattr(poll, "parse_feed_items", counted)
+
+    def ingest(fast: bool) -> list[tuple[str, ...]]:
+        url = site.add(f"/{fast}/feed.xml", Route(feeds[0], etag=True))
+        config = build_config(tmp_path / str(fast), [("p1", url)], scrape=False, interval=60)
+        store = open_store(config.storage_url)
+        clock = [NOW]
+        with Fetcher(config.fetch) as fetcher:
+            ingester = Ingester(config, store, fetcher, clock=lambda: clock[0], fast_path=fast)
+            reports = []
+            for body in feeds:
+                site.add(f"/{fast}/feed.xml", Route(body, etag=True))
+                reports.append(ingester.partner(config.partners[0]))
+                clock[0] += dt.timedelta(minutes=2)
+        counts = [(r.status, r.new, r.updated, r.unchanged) for r in reports]
+        assert counts == [("ok", 6, 0, 0), ("ok", 2, 0, 6), ("ok", 0, 1, 7)], fast
+        articles = store.list_articles()
+        store.close()
+        return [(a.id, a.title, a.url or "", str(a.urgent), a.item_hash) for a in articles]
+
+    fast, slow = ingest(True), ingest(False)
+    # The second poll: b1, b2 and a5 (the last item) read; the third: a3 and a5.
+    assert read == [3, 2]
+    assert fast == slow and len(fast) == 8
