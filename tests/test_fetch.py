@@ -426,6 +426,35 @@ def test_file_url_needs_the_setting(tmp_path: Path) -> None:
 # --- connections and hub pings --------------------------------------------------------
 
 
+def test_threads_that_come_and_go_reuse_the_connections_others_kept_alive(site: Site) -> None:
+    """Page threads live for one partner's poll; their requests must go out on the
+    connections earlier threads kept alive, not each on a connection of its own that is
+    then left open until the fetcher closes."""
+    url = site.add("/feed.xml", Route(FEED))
+    held = site.gate("/held.xml", Route(FEED))
+    statuses: list[int] = []
+    with Fetcher(LOCAL) as fetcher:
+
+        def get(target: str) -> None:
+            statuses.append(fetcher.get(target).status)
+
+        # Two requests in flight at once need two connections…
+        first = threading.Thread(target=get, args=(site.url("/held.xml"),))
+        first.start()
+        assert held.arrived.wait(10)
+        get(url)
+        held.release()
+        first.join()
+        # …after which eight threads, one after another, need no new one.
+        for _ in range(8):
+            thread = threading.Thread(target=get, args=(url,))
+            thread.start()
+            thread.join()
+    assert statuses == [200] * 10
+    clients = {r.client for r in site.requests}
+    assert len(site.requests) == 10 and len(clients) == 2, clients
+
+
 def test_connections_themselves_refuse_unvetted_addresses(site: Site) -> None:
     # The DNS-rebinding defence: even a request that skipped the pre-check (as a name that
     # changed its address between check and connect would) cannot open a socket to loopback.

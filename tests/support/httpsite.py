@@ -36,6 +36,7 @@ class Request:
     method: str
     path: str
     headers: dict[str, str]
+    client: tuple[str, int] = ("", 0)  # the connection's far end: one per TCP connection
 
 
 class Gate:
@@ -137,7 +138,8 @@ class Site:
     # -- internals ---------------------------------------------------------------------
 
     def _answer(self, h: BaseHTTPRequestHandler, head: bool) -> None:
-        req = Request(h.command, h.path, {k.lower(): v for k, v in h.headers.items()})
+        headers = {k.lower(): v for k, v in h.headers.items()}
+        req = Request(h.command, h.path, headers, (h.client_address[0], h.client_address[1]))
         with self._lock:
             self.requests.append(req)
         route = self.routes.get(h.path) or self.routes.get(h.path.split("?", 1)[0])
