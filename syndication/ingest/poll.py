@@ -311,8 +311,11 @@ class Ingester:
         quick: Quick,
         scan: ItemScan | None,
     ) -> tuple[ParsedFeed, Vouched | None]:
-        """feedparser over the items the memo cannot vouch for, else over the whole feed."""
-        if scan is not None and quick.memo is not None:
+        """feedparser over the items the memo cannot vouch for, else over the whole feed.
+
+        A feed whose last parse drew warnings is parsed whole: they are about the whole
+        document, and a part of it would not say whether they still hold."""
+        if scan is not None and quick.memo is not None and not state.warnings:
             by_url = state.identity == "url"
             stored = self.store.known_item_hashes
             vouched = quick.memo.vouch(partner, quick.context, scan, by_url=by_url, stored=stored)

@@ -292,3 +292,33 @@ def test_a_feed_with_new_items_among_known_ones_parses_only_the_new_ones(
     # The second poll: b1, b2 and a5 (the last item) read; the third: a3 and a5.
     assert read == [3, 2]
     assert fast == slow and len(fast) == 8
+
+
+def test_a_feed_whose_last_parse_drew_warnings_is_parsed_whole(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parser warnings are about the whole document: a part of it cannot clear them."""
+    first = [(f"a{n}", f"خبر رقم {n}") for n in range(4)]
+    url = site.add("/feed.xml", Route(_feed(first, 0), etag=True))
+    config = build_config(tmp_path, [("p1", url)], scrape=False, interval=60)
+    store = open_store(config.storage_url)
+    cut: list[object] = []
+
+    def counted(*args: Any) -> ParsedFeed | None:
+        cut.append(args)
+        return parse_feed_items(*args)
+
+    monkeypatch.setattr(poll, "parse_feed_items", counted)
+    with Fetcher(config.fetch) as fetcher:
+        ingester = Ingester(config, store, fetcher, clock=lambda: NOW + dt.timedelta(hours=1))
+        assert ingester.partner(config.partners[0]).new == 4
+        state = store.get_partner_state("p1")
+        assert state is not None
+        store.save_partner_state(dataclasses.replace(state, warnings=("SAXParseException",)))
+        site.add("/feed.xml", Route(_feed([("b1", "خبر جديد"), *first], 5), etag=True))
+        ingester = Ingester(config, store, fetcher, clock=lambda: NOW + dt.timedelta(hours=2))
+        report = ingester.partner(config.partners[0])
+    assert (report.new, report.unchanged, cut) == (1, 4, [])
+    after = store.get_partner_state("p1")
+    assert after is not None and after.warnings == ()  # the whole parse had none
+    store.close()
