@@ -119,8 +119,11 @@ class FeedServer:
             wasyncore.close_all(socket_map, ignore_all=True)
             # The trigger's close stopped at the dead descriptor, before its own copy of
             # the read end: left open, it would be closed at garbage collection, by number,
-            # possibly under whatever reused that number by then.
-            self._trigger.socket.close()
+            # possibly under whatever reused that number by then. (When the number was
+            # reused before close_all ran, the trigger closed completely: nothing left.)
+            wrapper = self._trigger.socket
+            if wrapper is not None:
+                wrapper.close()
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop serving and release the port; returns when the loop has exited. Idempotent."""
