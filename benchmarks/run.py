@@ -953,7 +953,7 @@ def file_state(folder: Path) -> dict[str, int]:
 def bench_publish(
     scale: Scale, work: Path, config: Config, store: Store, sim: Simulator, clock: Clock
 ) -> None:
-    from syndication.publish import feed_specs, publish_all
+    from syndication.publish import archive, feed_specs, ninjs, publish_all
     from syndication.publish import select as sel
 
     total = store.count_articles()
@@ -993,6 +993,16 @@ def bench_publish(
             )
             if hit:
                 expected.update(sel.file_name(spec, fmt) for fmt in spec.formats)
+                if not spec.private:  # its ninjs file beside it
+                    expected.add(spec.key + ninjs.FILE_SUFFIX)
+                if spec.kind == "urgent" and not spec.private and "atom" in spec.formats:
+                    # The archive page of the article's day; a new day's page also
+                    # changes the next-archive link of the page before it.
+                    page = archive.page_name(spec, sel.instant(newest.published).date())
+                    expected.add(page)
+                    if page not in before:
+                        pages = [n for n in before if n.startswith(f"{spec.key}.archive-")]
+                        expected.update(sorted(pages)[-1:])
         if {spec.key for spec in feed_specs(pconfig, store)} != keys_before:
             expected.add("index.html")  # a new category feed is listed there
         if changed != expected:

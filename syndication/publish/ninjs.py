@@ -44,8 +44,11 @@ def render_ninjs(
     selection rewrites nothing."""
     items: list[dict[str, Any]] = [item(a, settings, now) for a in sel.publishable(spec, articles)]
     items += [canceled(a, settings) for a in killed]
-    text = json.dumps(items, ensure_ascii=False, indent=1, sort_keys=False)
-    return (text + "\n").encode("utf-8")
+    # One object a line: as easy to diff as an indented file, and written by json's C
+    # encoder (any `indent` falls back to its Python one, which took two thirds of a
+    # publish run).
+    lines = ",\n".join(json.dumps(i, ensure_ascii=False) for i in items)
+    return (f"[\n{lines}\n]\n" if items else "[]\n").encode("utf-8")
 
 
 def item(article: Article, settings: PublishSettings, now: dt.datetime) -> dict[str, Any]:
