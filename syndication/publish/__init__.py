@@ -295,7 +295,7 @@ def _publish_one(
         killed = sel.within_age(
             spec, [a for a in kills or () if ninjs.matches(a, spec, selected.category_slug)], now
         )
-        body = ninjs.render_ninjs(spec, articles, killed, settings, now=now)
+        body = ninjs.render_ninjs(spec, articles, killed, settings, now=now, cache=cache)
         ninjs_changed = _write(store, ninjs_path, body, feed_key=spec.key, sync_dir=False)
         beside += ninjs_changed
         if ninjs_changed:

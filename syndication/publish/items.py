@@ -34,15 +34,16 @@ from syndication.model import Article
 from syndication.publish import select as sel
 
 ItemFormat = Literal["rss", "atom", "json"]
-# "prep": what the formats share (fragments.Prepared), cleaned once per article.
-Kind = Literal["rss", "atom", "json", "prep"]
+# "prep": what the formats share (fragments.Prepared), cleaned once per article; "ninjs":
+# an item of the ninjs file beside the feeds (one JSON object a line).
+Kind = Literal["rss", "atom", "json", "prep", "ninjs"]
 Fragment = bytes | str
 T = TypeVar("T")
 
 # Items plus the bodies of the Articles they keep alive, in bytes (characters for JSON).
 DEFAULT_BUDGET = 16_000_000
 FORMATS: tuple[ItemFormat, ...] = ("rss", "atom", "json")
-KINDS: tuple[Kind, ...] = (*FORMATS, "prep")
+KINDS: tuple[Kind, ...] = (*FORMATS, "prep", "ninjs")
 
 
 @dataclass(slots=True)
@@ -100,6 +101,15 @@ class ItemCache:
         """The items' JSON, UTF-8 encoded (the single-item `json` keeps text: the
         reference renderer's)."""
         return cast(list[bytes], self._get_all("json", articles, now, build))
+
+    def ninjs_all(
+        self,
+        articles: Sequence[Article],
+        now: dt.datetime,
+        build: Callable[[list[Article]], list[str]],
+    ) -> list[str]:
+        """The articles' ninjs objects, each serialized on one line."""
+        return cast(list[str], self._get_all("ninjs", articles, now, build))
 
     def prepared_all(
         self,
@@ -176,14 +186,14 @@ class ItemCache:
                 else:
                     out.append(None)
                     missing.append(i)
-            if kind != "prep":  # the counters count items (formats)
+            if kind in FORMATS:  # the counters count items of the feed formats
                 self.hits += len(articles) - len(missing)
         if not missing:
             return out
         todo = [articles[i] for i in missing]
         made = build(todo)  # outside the lock: rendering is the slow part
         with self._lock:
-            if kind != "prep":
+            if kind in FORMATS:
                 self.misses += len(todo)
             for i, article, value in zip(missing, todo, made, strict=True):
                 out[i] = value
@@ -200,8 +210,9 @@ class ItemCache:
         return out
 
     def __len__(self) -> int:
-        """Items held (the shared Prepared records of their articles not counted)."""
-        return sum(1 for kind, _ in self._items if kind != "prep")
+        """Items of the feed formats held (not the shared Prepared records of their
+        articles, nor their ninjs objects)."""
+        return sum(1 for kind, _ in self._items if kind in FORMATS)
 
 
 def _fits(entry: _Entry, article: Article, ceiling: dt.datetime) -> bool:

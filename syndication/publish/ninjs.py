@@ -22,6 +22,7 @@ from typing import Any
 from syndication.config import PublishSettings
 from syndication.model import Article, FeedSpec, Image
 from syndication.publish import select as sel
+from syndication.publish.items import ItemCache
 
 NINJS_VERSION = "3.0"
 NINJS_SCHEMA = "http://www.iptc.org/std/ninjs/ninjs-schema_3.0.json#"
@@ -39,16 +40,23 @@ def render_ninjs(
     settings: PublishSettings,
     *,
     now: dt.datetime,
+    cache: ItemCache | None = None,
 ) -> bytes:
     """The feed's ninjs file. Deterministic (no clock in the bytes) so an unchanged
-    selection rewrites nothing."""
-    items: list[dict[str, Any]] = [item(a, settings, now) for a in sel.publishable(spec, articles)]
-    items += [canceled(a, settings) for a in killed]
+    selection rewrites nothing. `cache` (made for `settings`) keeps each article's object
+    for the other feeds it is in, as it does the feed formats' items."""
+
+    def build(todo: list[Article]) -> list[str]:
+        return [json.dumps(item(a, settings, now), ensure_ascii=False) for a in todo]
+
+    shown = sel.publishable(spec, articles)
+    lines = cache.ninjs_all(shown, now, build) if cache is not None else build(shown)
+    lines += [json.dumps(canceled(a, settings), ensure_ascii=False) for a in killed]
     # One object a line: as easy to diff as an indented file, and written by json's C
     # encoder (any `indent` falls back to its Python one, which took two thirds of a
     # publish run).
-    lines = ",\n".join(json.dumps(i, ensure_ascii=False) for i in items)
-    return (f"[\n{lines}\n]\n" if items else "[]\n").encode("utf-8")
+    text = "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+    return text.encode("utf-8")
 
 
 def item(article: Article, settings: PublishSettings, now: dt.datetime) -> dict[str, Any]:

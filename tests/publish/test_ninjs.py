@@ -140,3 +140,23 @@ def test_a_correction_raises_the_version(config: Config, store: Store) -> None:
     [item] = load(config, "main")
     assert item["version"] == "2" and item["headlines"][0]["value"] == "عنوان مصحح"
     assert item["versionCreated"] == "2026-02-02T12:00:00Z"
+
+
+def test_objects_kept_for_other_feeds_give_the_bytes_rendered_afresh(config: Config) -> None:
+    """An article's object is built once for every feed it is in; an edited article is
+    built again."""
+    from syndication.model import FeedSpec
+    from syndication.publish.items import ItemCache
+    from syndication.publish.ninjs import render_ninjs
+
+    settings = config.publish
+    spec = FeedSpec(key="main", title="الرئيسية", kind="main")
+    articles = [make_article(i) for i in range(3)]
+    cache = ItemCache(settings)
+    first = render_ninjs(spec, articles, [], settings, now=NOW, cache=cache)
+    assert first == render_ninjs(spec, articles, [], settings, now=NOW)
+    assert render_ninjs(spec, articles, [], settings, now=NOW, cache=cache) == first
+    edited = [dataclasses.replace(articles[0], title="خبر مصحح"), *articles[1:]]
+    again = render_ninjs(spec, edited, [], settings, now=NOW, cache=cache)
+    assert again == render_ninjs(spec, edited, [], settings, now=NOW) != first
+    assert "خبر مصحح" in again.decode() and len(json.loads(again)) == 3
