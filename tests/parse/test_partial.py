@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import pytest
 
@@ -37,7 +37,7 @@ def _fetched(body: bytes, content_type: str = "application/rss+xml; charset=utf-
     return Fetched(url=url, final_url=url, status=200, headers=headers, body=body)
 
 
-def _drops(n: int, rng: random.Random) -> list[tuple[int, ...]]:
+def _drops(n: int, *, rng: random.Random) -> list[tuple[int, ...]]:
     """Which items to leave out: all but the last, every other one, the first, a random set."""
     return [
         tuple(range(n - 1)),
@@ -64,6 +64,26 @@ def _compare(fetched: Fetched, partner: PartnerFeed, drop: Collection[int]) -> b
     return True
 
 
+def _tally(
+    documents: list[Fetched], drops: Callable[[ItemScan], list[tuple[int, ...]]]
+) -> tuple[int, int]:
+    """(answered, declined) over each multi-item document and each of its `drops`; every
+    answer is checked against the whole parse."""
+    answered = declined = 0
+    for fetched in documents:
+        partner = _partner(fetched.url)
+        scan = _multi_item(fetched, partner)
+        if scan is None:
+            continue
+        for drop in drops(scan):
+            if _compare(fetched, partner, drop):
+                answered += 1
+            else:
+                declined += 1
+    print(f"answered {answered}, declined {declined}")
+    return answered, declined
+
+
 def _multi_item(fetched: Fetched, partner: PartnerFeed) -> ItemScan | None:
     scan = scan_items(fetched.body)
     if scan is None or len(scan.keys) < 2:
@@ -79,19 +99,8 @@ def test_partial_parse_gives_the_whole_parses_items_on_the_corpus_and_our_feeds(
     rng = random.Random(17)
     documents = [fetched_for(path) for path in FILES if path.suffix == ".xml"]
     documents += [_fetched(path.read_bytes()) for path in OUR_FEEDS]
-    answered = declined = 0
-    for fetched in documents:
-        partner = _partner(fetched.url)
-        scan = _multi_item(fetched, partner)
-        if scan is None:
-            continue
-        for drop in _drops(len(scan.keys), rng):
-            if _compare(fetched, partner, drop):
-                answered += 1
-            else:
-                declined += 1
+    answered, declined = _tally(documents, lambda scan: _drops(len(scan.keys), rng=rng))
     # Most corpus files hold one item; the multi-item ones and ours are compared.
-    print(f"answered {answered}, declined {declined}")
     assert answered >= 20, (answered, declined)
 
 
@@ -114,22 +123,9 @@ def _tripled(fetched: Fetched) -> Fetched | None:
 def test_partial_parse_gives_the_whole_parses_items_on_each_corpus_item_tripled() -> None:
     """Each one-item corpus document tests one element of an item: written three times
     over, the first one or two are cut, and the rest must be what the whole parse gives."""
-    answered = declined = 0
-    for path in FILES:
-        if path.suffix != ".xml":
-            continue
-        fetched = _tripled(fetched_for(path))
-        if fetched is None:
-            continue
-        partner = _partner(fetched.url)
-        if _multi_item(fetched, partner) is None:
-            continue
-        for drop in ((0,), (0, 1), (1,)):
-            if _compare(fetched, partner, drop):
-                answered += 1
-            else:
-                declined += 1
-    print(f"answered {answered}, declined {declined}")
+    tripled = [_tripled(fetched_for(path)) for path in FILES if path.suffix == ".xml"]
+    documents = [fetched for fetched in tripled if fetched is not None]
+    answered, declined = _tally(documents, lambda _scan: [(0,), (0, 1), (1,)])
     assert answered >= 500, (answered, declined)
 
 
@@ -139,7 +135,7 @@ def test_partial_parse_gives_the_whole_parses_items_on_partner_feeds(n: int) -> 
     body = sim.feed(BASE, "p0001", sim.feed_items(BASE, "p0001", range(n - 1, -1, -1), {1}), 0)
     fetched = _fetched(body)
     partner = _partner(fetched.url)
-    for drop in _drops(n, rng):
+    for drop in _drops(n, rng=rng):
         assert _compare(fetched, partner, drop), drop
 
 
