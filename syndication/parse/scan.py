@@ -65,8 +65,7 @@ def scan_items(body: bytes) -> ItemScan | None:
     if scanned is None:
         return None
     root, keys, elements = scanned
-    starts = _start_tags(body, elements) if elements else []
-    digests, ttl = _digests_and_ttl(body, root, elements, starts)
+    digests, ttl, starts = _digests_and_ttl(body, root, elements)
     bounds = None if starts is None else (*starts, len(body))
     return ItemScan(keys=tuple(keys), digests=digests, ttl=ttl, starts=bounds)
 
@@ -83,8 +82,8 @@ def scan_digests(body: bytes) -> ItemDigests | None:
     if scanned is None:
         return None
     root, elements = scanned
-    starts = _start_tags(body, elements) if elements else []
-    return ItemDigests(*_digests_and_ttl(body, root, elements, starts))
+    digests, ttl, _ = _digests_and_ttl(body, root, elements)
+    return ItemDigests(digests, ttl)
 
 
 def cut_items(body: bytes, scan: ItemScan, drop: Collection[int]) -> bytes | None:
@@ -219,20 +218,19 @@ def _key(guid: str | None, guid_is_link: bool, links: list[str]) -> Key | None:
 
 
 def _digests_and_ttl(
-    body: bytes, root: etree._Element, elements: list[etree._Element], starts: list[int] | None
-) -> tuple[tuple[str, ...], int | None]:
+    body: bytes, root: etree._Element, elements: list[etree._Element]
+) -> tuple[tuple[str, ...], int | None, list[int] | None]:
+    """The items' digests, the feed's TTL, and the items' start tags (`_start_tags`)."""
+    starts = _start_tags(body, elements) if elements else []
     raw = None if starts is None else _raw_digests(body, root, elements, starts)
-    digests = (
-        raw
-        if raw is not None
-        else tuple(
-            hashlib.sha256(etree.tostring(item, with_tail=False)).hexdigest()[:32]
-            for item in elements
-        )
-    )
+    digests = raw if raw is not None else tuple(_serialized_digest(e) for e in elements)
     ttl_element = root.find("channel/ttl") if qname(root).localname == "rss" else None
     ttl = ttl_minutes(ttl_element.text or "") if ttl_element is not None else None
-    return digests, ttl
+    return digests, ttl, starts
+
+
+def _serialized_digest(item: etree._Element) -> str:
+    return hashlib.sha256(etree.tostring(item, with_tail=False)).hexdigest()[:32]
 
 
 def _raw_digests(
