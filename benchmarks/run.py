@@ -733,14 +733,7 @@ def bench_cycles(scale: Scale, work: Path) -> tuple[Config, Store, Simulator, Cl
     # (b) new bytes, every item known: fast path vs the same cycle through feedparser
     def changed_cycle(fast: bool) -> float:
         sim.touch()
-        clock.tick()
-        ingester = Ingester(config, store, Fetcher(FETCH), clock=clock, fast_path=fast)
-        ingester.prefetch(memos=fast)  # as run_ingest does for a cycle of many partners
-        with ThreadPoolExecutor(CYCLE_WORKERS) as pool:
-            start = time.perf_counter()
-            reports = list(pool.map(ingester.partner, partners))
-            took = time.perf_counter() - start
-        ingester.fetcher.close()
+        took, reports = polled(config, store, clock, fast=fast)
         assert all(r.status == "ok" and not r.new and not r.updated for r in reports), Counter(
             r.status for r in reports
         )
@@ -792,6 +785,22 @@ def bench_cycles(scale: Scale, work: Path) -> tuple[Config, Store, Simulator, Cl
     return config, store, sim, clock
 
 
+def polled(
+    config: Config, store: Store, clock: Clock, *, fast: bool
+) -> tuple[float, list[IngestReport]]:
+    """Every partner polled once by 16 threads, with the fast path on or off; the seconds
+    the polls took (the ingester's set-up left out) and their reports."""
+    clock.tick()
+    ingester = Ingester(config, store, Fetcher(FETCH), clock=clock, fast_path=fast)
+    ingester.prefetch(memos=fast)  # as run_ingest does for a cycle of many partners
+    with ThreadPoolExecutor(CYCLE_WORKERS) as pool:
+        start = time.perf_counter()
+        reports = list(pool.map(ingester.partner, config.partners))
+        took = time.perf_counter() - start
+    ingester.fetcher.close()
+    return took, reports
+
+
 def bench_one_new(config: Config, store: Store, sim: Simulator, clock: Clock) -> None:
     """Changed feeds with one new item each among the known ones (a busy hour's usual
     poll): feedparser over the new item and the last one, the others vouched for by the
@@ -800,14 +809,7 @@ def bench_one_new(config: Config, store: Store, sim: Simulator, clock: Clock) ->
 
     def cycle(fast: bool) -> float:
         sim.add(None, 1)
-        clock.tick()
-        ingester = Ingester(config, store, Fetcher(FETCH), clock=clock, fast_path=fast)
-        ingester.prefetch(memos=fast)
-        with ThreadPoolExecutor(CYCLE_WORKERS) as pool:
-            start = time.perf_counter()
-            reports = list(pool.map(ingester.partner, config.partners))
-            took = time.perf_counter() - start
-        ingester.fetcher.close()
+        took, reports = polled(config, store, clock, fast=fast)
         assert all(r.status == "ok" and r.new == 1 for r in reports), Counter(
             (r.status, r.new) for r in reports
         )
