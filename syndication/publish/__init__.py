@@ -371,7 +371,10 @@ def _publish_sitemap(
         and path.is_file()
     ):
         return 0
-    listed = sitemap.window(store.latest(limit=sitemap.MAX_URLS, visible_at=now), now)
+    # Only the window is read: a store of old articles costs nothing here.
+    listed = sitemap.window(
+        store.latest(limit=sitemap.MAX_URLS, visible_at=now, since=sitemap.cutoff(now)), now
+    )
     body = sitemap.render_news_sitemap(listed, config.publish, now=now)
     changed = _write(store, path, body, feed_key="news-sitemap")
     ages_out = sitemap.ages_out_at(listed)

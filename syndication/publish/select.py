@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import html
 import logging
+import math
 import re
 import unicodedata
 from collections.abc import Collection, Sequence
@@ -78,6 +79,8 @@ class StoreReader(Protocol):
         category_slug: str | None = None,
         partner_id: str | None = None,
         visible_at: dt.datetime | None = None,
+        since: dt.datetime | None = None,
+        after: tuple[dt.datetime, str] | None = None,
     ) -> list[Article]: ...
 
     def next_embargo(self, after: dt.datetime) -> dt.datetime | None: ...
@@ -295,7 +298,11 @@ def select(
 
 
 def _read(
-    store: StoreReader, selected: Selection, limit: int, now: dt.datetime | None
+    store: StoreReader,
+    selected: Selection,
+    limit: int,
+    now: dt.datetime | None,
+    after: tuple[dt.datetime, str] | None = None,
 ) -> list[Article]:
     return newest_first(
         store.latest(
@@ -304,6 +311,7 @@ def _read(
             category_slug=selected.category_slug,
             partner_id=selected.partner_id,
             visible_at=now,
+            after=after,
         )
     )[:limit]
 
@@ -315,15 +323,31 @@ def _deduplicated(
     config: Config, store: StoreReader, selected: Selection, limit: int, now: dt.datetime | None
 ) -> list[Article]:
     """The newest `limit` stories of the selection, each as its first article with the
-    story's other sources. Later wires of a story drop out, so the store is read again,
-    twice as deep, until `limit` stories are found or the store has no more."""
-    depth = limit
+    story's other sources. Later wires of a story drop out, so the store is read on
+    from where the last read stopped until `limit` stories are found or the store has no
+    more. Whether an article leads its story does not depend on what else was read (its
+    story's members come whole from the store), so the reads' results add up to that of
+    one read as deep as all of them."""
+    kept: list[Article] = []
+    seen: set[str] = set()
+    depth, total = limit, 0
+    after: tuple[dt.datetime, str] | None = None
     while True:
-        read = _read(store, selected, depth, now)
-        kept = deduplicate(config, selected, read, store.story_members([a.id for a in read]))
-        if len(kept) >= limit or len(read) < depth or depth >= limit * MAX_READ_FACTOR:
+        read = _read(store, selected, depth, now, after)
+        total += len(read)
+        members = store.story_members([a.id for a in read])
+        for article in deduplicate(config, selected, read, members):
+            if article.id not in seen:  # an edit between two reads can move an article
+                seen.add(article.id)
+                kept.append(article)
+        budget = limit * MAX_READ_FACTOR - total
+        if len(kept) >= limit or len(read) < depth or budget <= 0:
             return kept[:limit]
-        depth *= 2
+        after = (read[-1].published, read[-1].id)
+        # As many more as the stories found so far take per story, and a quarter more,
+        # so a feed of 4-wire stories reads about 4 × limit in two reads, not four.
+        wanted = (limit - len(kept)) * total / max(len(kept), 1) * 1.25
+        depth = min(budget, max(limit, math.ceil(wanted)))
 
 
 def deduplicate(

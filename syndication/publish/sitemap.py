@@ -26,14 +26,19 @@ MAX_AGE_HOURS = 48
 MAX_URLS = 1000  # Google's limit per news sitemap
 
 
+def cutoff(now: dt.datetime) -> dt.datetime:
+    """The oldest publication time the sitemap lists at `now` (whole seconds, UTC)."""
+    return sel.ceiling(now) - dt.timedelta(hours=MAX_AGE_HOURS)
+
+
 def window(articles: list[Article], now: dt.datetime) -> list[Article]:
     """The articles a news sitemap lists at `now`: newest first, last 48 h, ≤ 1,000,
     one per URL, web URLs only."""
-    cutoff = sel.ceiling(now) - dt.timedelta(hours=MAX_AGE_HOURS)
+    oldest = cutoff(now)
     out: list[Article] = []
     seen: set[str] = set()
     for article in sel.newest_first(articles):
-        if sel.instant(article.published) < cutoff:
+        if sel.instant(article.published) < oldest:
             break
         if not sel.is_web_url(article.url) or article.url in seen:
             continue
@@ -73,4 +78,12 @@ def render_news_sitemap(
     return etree.tostring(urlset, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-__all__ = ["FILE_NAME", "MAX_AGE_HOURS", "MAX_URLS", "ages_out_at", "render_news_sitemap", "window"]
+__all__ = [
+    "FILE_NAME",
+    "MAX_AGE_HOURS",
+    "MAX_URLS",
+    "ages_out_at",
+    "cutoff",
+    "render_news_sitemap",
+    "window",
+]

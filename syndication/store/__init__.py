@@ -191,9 +191,13 @@ class Store:
         category_slug: str | None = None,
         partner_id: str | None = None,
         visible_at: dt.datetime | None = None,
+        since: dt.datetime | None = None,
+        after: tuple[dt.datetime, str] | None = None,
     ) -> list[Article]:
         """The newest `limit` public articles matching every given filter (published
-        DESC, then id): never a killed one, nor one embargoed past `visible_at` (now)."""
+        DESC, then id), published at `since` or later if given, following the article
+        `after` = (published, id) if given: never a killed one, nor one embargoed past
+        `visible_at` (now)."""
         with _db.translate(self.display_url, "selecting articles"), _db.read(self._engine) as conn:
             return _articles.latest(
                 conn,
@@ -202,6 +206,8 @@ class Store:
                 category_slug=category_slug,
                 partner_id=partner_id,
                 visible_at=visible_at or _now(),
+                since=since,
+                after=after,
             )
 
     def feed_stamp(

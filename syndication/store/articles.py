@@ -505,9 +505,13 @@ def latest(
     category_slug: str | None,
     partner_id: str | None,
     visible_at: dt.datetime,
+    since: dt.datetime | None = None,
+    after: tuple[dt.datetime, str] | None = None,
 ) -> list[Article]:
     """Newest first: published DESC, ties by id (as the publisher orders them), only
-    what may be public at `visible_at`: not killed, no embargo after it.
+    what may be public at `visible_at`: not killed, no embargo after it; and only what
+    was published at `since` or later, when given. `after` = (published, id) of the last
+    article of an earlier read continues it: the rows that follow that one in this order.
 
     The (…, published, id) indexes are read backwards and stop at `limit`; only rows
     with an equal `published` need sorting by id (SQLite and PostgreSQL both do that
@@ -520,13 +524,21 @@ def latest(
         query = query.join(
             article_categories, article_categories.c.article_id == articles.c.id
         ).where(article_categories.c.slug == category_slug)
-        order = [article_categories.c.published.desc(), article_categories.c.article_id]
+        when, key = article_categories.c.published, article_categories.c.article_id
     else:
-        order = [articles.c.published.desc(), articles.c.id]
+        when, key = articles.c.published, articles.c.id
+    order = [when.desc(), key]
     if urgent is not None:
         query = query.where(articles.c.urgent == urgent)
     if partner_id is not None:
         query = query.where(articles.c.partner_id == partner_id)
+    if since is not None:
+        # The same index walk, stopped at `since` instead of at `limit` rows.
+        query = query.where(when >= since)
+    if after is not None:
+        # `when <= last` alone bounds the index range; the OR then drops the ties read.
+        last, last_id = after
+        query = query.where(when <= last, sa.or_(when < last, key > last_id))
     query = query.where(articles.c.killed_at.is_(None), public_at(visible_at))
     rows = conn.execute(query.order_by(*order).limit(limit)).mappings().all()
     categories = categories_of(conn, [row["id"] for row in rows])

@@ -6,14 +6,18 @@ real files."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
+import random
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
-from syndication.model import Category, FeedSpec
+from syndication.model import Article, Category, FeedSpec
 from syndication.publish import publish_all
-from syndication.store import open_store
+from syndication.publish import select as sel
+from syndication.store import Store, open_store
 from tests.support.factories import build_config
 from tests.support.stories import FUEL, QUAKE, QUAKE_REWRITE, T0, article
 
@@ -108,3 +112,67 @@ def test_killing_the_first_wire_leaves_the_next_one_leading_the_story(tmp_path: 
     main = _items(Path(config.base_dir) / "feeds" / "main.rss.xml")
     assert [i.findtext("link") for i in main] == ["https://aa.example.com/b1"]
     assert main[0].find("source") is None  # the killed wire is no longer a source
+
+
+class _CountingStore:
+    """The store, with the rows its `latest` returned counted."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.rows = 0
+        self.reads = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def latest(self, **kwargs: Any) -> list[Article]:
+        found = self._store.latest(**kwargs)
+        self.reads += 1
+        self.rows += len(found)
+        return found
+
+
+def _story_paragraphs(story: int) -> list[str]:
+    # Words of made-up letters, seeded by the story: two stories share next to nothing.
+    rng = random.Random(story)
+    letters = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+    return [" ".join("".join(rng.choices(letters, k=5)) for _ in range(40)) for _ in range(3)]
+
+
+def test_a_deduplicated_feed_read_in_pieces_equals_one_deep_read(store_url: str) -> None:
+    # 40 stories carried by 1 to 4 of 4 partners: select() reads on where it stopped
+    # until it has `limit` stories; every limit must give exactly the first `limit`
+    # stories of one read of the whole store.
+    partners = [(f"w{i}", f"https://w{i}.example.com/rss") for i in range(4)]
+    rng = random.Random(7)
+    with open_store(store_url) as store:
+        config = dataclasses.replace(build_config(Path("."), partners), storage_url=store_url)
+        for story in range(40):
+            wires = rng.sample(range(4), rng.randint(1, 4))
+            for j, wire in enumerate(wires):
+                store.upsert_article(
+                    article(
+                        f"s{story:02d}-w{wire}",
+                        f"w{wire}",
+                        _story_paragraphs(story),
+                        hours=story * 0.5 + j * 0.1,
+                        categories=(WORLD,) if story % 3 else (),
+                    )
+                )
+        now = T0 + dt.timedelta(days=1)
+        for spec in (
+            FeedSpec(key="main", title="m", kind="main"),
+            FeedSpec(key="world", title="w", kind="category", value="world"),
+        ):
+            selected = sel.selection(config, store, spec)
+            whole = sel._read(store, selected, 10_000, now)
+            expected = sel.deduplicate(
+                config, selected, whole, store.story_members([a.id for a in whole])
+            )
+            assert 20 < len(expected) < len(whole)  # stories of several wires are there
+            for limit in (1, 2, 3, 5, 8, 13, 21, 40):
+                counting = _CountingStore(store)
+                got = sel.select(config, counting, dataclasses.replace(spec, limit=limit), now=now)
+                assert got == expected[:limit], (spec.key, limit)
+                # Read on, never again from the top: no row is read twice.
+                assert counting.rows <= len(whole), (spec.key, limit, counting.rows)

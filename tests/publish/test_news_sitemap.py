@@ -107,3 +107,14 @@ def test_the_sitemap_follows_the_clock_and_is_untouched_otherwise(
     locs = texts(sitemap(config), "//s:loc/text()")
     assert "https://partner.example.com/news/2" not in locs and len(locs) == 2
     assert SCHEMA.validate(sitemap(config))
+
+
+def test_the_window_edge_is_read_from_the_store_exactly(config: Config, store: Store) -> None:
+    # The store is asked for the window only (published at the cutoff or later); the
+    # edge must fall where the sitemap's own rule puts it, to the second.
+    store.upsert_article(at(1, 48))  # exactly 48 hours old: listed
+    store.upsert_article(at(2, 48 + 1 / 3600))  # a second older: not
+    store.upsert_article(at(3, 48 - 0.5 / 3600))  # half a second inside: listed
+    publish_all(config, store, now=NOW + dt.timedelta(microseconds=700_000))
+    locs = texts(sitemap(config), "//s:loc/text()")
+    assert locs == ["https://partner.example.com/news/3", "https://partner.example.com/news/1"]

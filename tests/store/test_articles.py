@@ -140,6 +140,45 @@ def test_latest_orders_newest_first_then_by_id(store: Store) -> None:
     assert store.latest(limit=0) == []
 
 
+def test_latest_since_stops_at_a_publication_time(store: Store) -> None:
+    hours = [0, 1, 2, 3]
+    made = [
+        make_stored_article(i, published=T0 + dt.timedelta(hours=h), categories=(POLITICS,))
+        for i, h in enumerate(hours)
+    ]
+    for article in made:
+        store.upsert_article(article)
+    since = T0 + dt.timedelta(hours=2)  # inclusive: the article published at it is listed
+    assert [a.id for a in store.latest(limit=10, since=since)] == [made[3].id, made[2].id]
+    assert [a.id for a in store.latest(limit=1, since=since)] == [made[3].id]
+    by_slug = store.latest(limit=10, category_slug="politics", since=since)
+    assert [a.id for a in by_slug] == [made[3].id, made[2].id]
+    later = T0 + dt.timedelta(hours=3, seconds=1)
+    assert store.latest(limit=10, since=later) == []
+
+
+def test_latest_after_continues_a_read_through_ties(store: Store) -> None:
+    # Three articles share a publication time: a continuation must neither repeat nor
+    # skip one of them, with or without a category (its own index).
+    hours = [0, 1, 1, 1, 2, 3]
+    for i, h in enumerate(hours):
+        store.upsert_article(
+            make_stored_article(i, published=T0 + dt.timedelta(hours=h), categories=(POLITICS,))
+        )
+    for slug in (None, "politics"):
+        whole = [a.id for a in store.latest(limit=50, category_slug=slug)]
+        for size in (1, 2, 4):
+            pieces: list[str] = []
+            after = None
+            while True:
+                read = store.latest(limit=size, category_slug=slug, after=after)
+                pieces += [a.id for a in read]
+                if len(read) < size:
+                    break
+                after = (read[-1].published, read[-1].id)
+            assert pieces == whole, (slug, size)
+
+
 def test_latest_filters(store: Store) -> None:
     a = make_stored_article(1, partner_id="ahram", urgent=True, categories=(POLITICS,))
     b = make_stored_article(2, partner_id="masrawy", urgent=False, categories=(POLITICS, SPORTS))
