@@ -125,6 +125,12 @@ def publish_all(
     reads = sel.SelectionReads()
     # Every feed's recorded stamp in one query (not one per feed).
     stamps = store.meta_with_prefix(STAMP_PREFIX)
+    # And every feed's current stamp in another, read before any feed's articles: an
+    # ingest during the run then leaves a feed with an older stamp than its content,
+    # which only makes the next run render it again.
+    stored = store.categories()
+    selections = [sel.selection(config, store, spec, stored) for spec in specs]
+    current = sel.stamps(store, selections)
     # An embargo ending changes what a feed shows without any write to the store: each
     # feed records the next one, and is rendered again once it has passed.
     embargo_next = store.next_embargo(now)
@@ -136,13 +142,15 @@ def publish_all(
     failures: list[PublishError] = []
     changed_urls: list[str] = []
     try:
-        for spec in specs:
+        for spec, selected, stamp in zip(specs, selections, current, strict=True):
             try:
                 published, extra = _publish_one(
                     config,
                     store,
                     spec,
                     private_dir if spec.private else out_dir,
+                    selected=selected,
+                    stamp=stamp,
                     now=now,
                     force=force,
                     cache=cache,
@@ -209,6 +217,8 @@ def _publish_one(
     spec: FeedSpec,
     directory: Path,  # out_dir, or private_dir for a private feed
     *,
+    selected: sel.Selection,
+    stamp: str,  # the selection's, read before its articles
     now: dt.datetime,
     force: bool,
     cache: ItemCache,
@@ -231,8 +241,6 @@ def _publish_one(
     # formats its token holders were given.
     ninjs_path = None if spec.private else directory / (spec.key + ninjs.FILE_SUFFIX)
     mode = write.PRIVATE_FILE_MODE if spec.private else write.FILE_MODE
-    selected = sel.selection(config, store, spec)
-    stamp = sel.stamp(store, selected)
     meta_key = STAMP_PREFIX + spec.key
     fingerprint = _fingerprint(config, spec)
     if (

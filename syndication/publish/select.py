@@ -95,6 +95,10 @@ class StoreReader(Protocol):
         partner_id: str | None = None,
     ) -> str: ...
 
+    def feed_stamps(
+        self, selections: Sequence[tuple[bool | None, str | None, str | None]]
+    ) -> list[str]: ...
+
     def categories(self) -> list[Category]: ...
 
     def story_members(self, article_ids: Collection[str]) -> dict[str, tuple[StoryMember, ...]]: ...
@@ -247,12 +251,16 @@ class Selection:
     dedupe: bool = False  # one item per story (not a store filter: see deduplicate)
 
 
-def selection(config: Config, store: StoreReader, spec: FeedSpec) -> Selection:
+def selection(
+    config: Config, store: StoreReader, spec: FeedSpec, stored: list[Category] | None = None
+) -> Selection:
+    """What the feed selects; `stored` is store.categories() when already read."""
     dedupe = spec.deduplicated
     if spec.kind == "urgent":
         return Selection(urgent=True, dedupe=dedupe)
     if spec.kind == "category":
-        slug = category_slug(config, store.categories(), spec.value or "")
+        known = store.categories() if stored is None else stored
+        slug = category_slug(config, known, spec.value or "")
         return Selection(category_slug=slug, dedupe=dedupe)
     if spec.kind == "partner":
         return Selection(partner_id=spec.value or "", dedupe=dedupe)
@@ -260,11 +268,12 @@ def selection(config: Config, store: StoreReader, spec: FeedSpec) -> Selection:
 
 
 def stamp(store: StoreReader, selected: Selection) -> str:
-    return store.feed_stamp(
-        urgent=selected.urgent,
-        category_slug=selected.category_slug,
-        partner_id=selected.partner_id,
-    )
+    return stamps(store, [selected])[0]
+
+
+def stamps(store: StoreReader, selections: Sequence[Selection]) -> list[str]:
+    """The stamp of each selection, read in one query."""
+    return store.feed_stamps([(s.urgent, s.category_slug, s.partner_id) for s in selections])
 
 
 def select(

@@ -224,6 +224,13 @@ class Store:
                 conn, urgent=urgent, category_slug=category_slug, partner_id=partner_id
             )
 
+    def feed_stamps(
+        self, selections: Sequence[tuple[bool | None, str | None, str | None]]
+    ) -> list[str]:
+        """`feed_stamp` of each (urgent, category_slug, partner_id), in one query."""
+        with _db.translate(self.display_url, "reading feed stamps"), _db.read(self._engine) as conn:
+            return _articles.feed_stamps(conn, selections)
+
     def categories(self) -> list[Category]:
         """Distinct (label, slug) pairs of stored articles, sorted by slug."""
         with _db.translate(self.display_url, "listing categories"), _db.read(self._engine) as conn:
