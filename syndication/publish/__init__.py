@@ -137,6 +137,7 @@ def publish_all(
     # Kills the ninjs files announce (pubStatus canceled), read once for every feed.
     kills = store.killed_since(now - dt.timedelta(hours=ninjs.KILL_NOTICE_HOURS), limit=500)
 
+    copies = _Copies(store)
     results: list[Published] = []
     beside = 0  # ninjs files and archive pages written beside the feeds
     failures: list[PublishError] = []
@@ -151,6 +152,7 @@ def publish_all(
                     private_dir if spec.private else out_dir,
                     selected=selected,
                     stamp=stamp,
+                    copies=copies,
                     now=now,
                     force=force,
                     cache=cache,
@@ -219,6 +221,7 @@ def _publish_one(
     *,
     selected: sel.Selection,
     stamp: str,  # the selection's, read before its articles
+    copies: _Copies,
     now: dt.datetime,
     force: bool,
     cache: ItemCache,
@@ -288,9 +291,7 @@ def _publish_one(
             cache=cache,
             history=history if fmt == "atom" else None,
         )
-        changed = _write(
-            store, path, body, feed_key=spec.key, sync_dir=False, mode=mode, private=spec.private
-        )
+        changed = copies.write(path, body, feed_key=spec.key, mode=mode, private=spec.private)
         if changed:
             log.info(
                 "feed %s: wrote %s (%d items, %d bytes)", spec.key, path.name, count, len(body)
@@ -304,7 +305,7 @@ def _publish_one(
             spec, [a for a in kills or () if ninjs.matches(a, spec, selected.category_slug)], now
         )
         body = ninjs.render_ninjs(spec, articles, killed, settings, now=now, cache=cache)
-        ninjs_changed = _write(store, ninjs_path, body, feed_key=spec.key, sync_dir=False)
+        ninjs_changed = copies.write(ninjs_path, body, feed_key=spec.key)
         beside += ninjs_changed
         if ninjs_changed:
             log.info("feed %s: wrote %s (%d items)", spec.key, ninjs_path.name, len(articles))
@@ -316,7 +317,7 @@ def _publish_one(
             directory,
             now=now,
             cache=cache,
-            write=lambda path, body: _write(store, path, body, feed_key=spec.key, sync_dir=False),
+            write=lambda path, body: copies.write(path, body, feed_key=spec.key),
             remove=lambda path: _remove_file(store, path, spec.key),
         )
     if beside or any(p.changed for p in out):
@@ -330,7 +331,8 @@ def _publish_one(
         "ages_out": ages_out.isoformat() if ages_out is not None else None,
         "embargo_next": embargo_next.isoformat() if embargo_next is not None else None,
     }
-    store.set_meta(meta_key, json.dumps(record, sort_keys=True))
+    # The store's copies of the files and the stamp commit together.
+    copies.save(meta=(meta_key, json.dumps(record, sort_keys=True)))
     return out, beside
 
 
@@ -508,20 +510,54 @@ def _fit(
     return body, len([a for a in items if sel.is_web_url(a.url)])
 
 
-def _write(
-    store: StoreReader,
-    path: Path,
-    body: bytes,
-    *,
-    feed_key: str,
-    sync_dir: bool = True,
-    mode: int = write.FILE_MODE,
-    private: bool = False,
-) -> bool:
-    changed = write.write_if_changed(path, body, feed_key=feed_key, sync_dir=sync_dir, mode=mode)
+def _write(store: StoreReader, path: Path, body: bytes, *, feed_key: str) -> bool:
+    """A public file beside the feeds (sitemap, index, static files), durable at once."""
+    changed = write.write_if_changed(path, body, feed_key=feed_key)
     if changed:
-        store.save_feed_file(store_name(path.name, private=private), body, write.etag(body))
+        store.save_feed_file(store_name(path.name, private=False), body, write.etag(body))
     return changed
+
+
+class _Copies:
+    """Writes a feed's files and keeps the store's copies of them (what `serve` answers
+    from when it serves out of the store) to be saved with the feed's stamp, in one
+    transaction rather than one per file.
+
+    A file whose bytes on disk are already right is copied too when the store's copy
+    differs: a run stopped after writing the files and before saving would otherwise
+    leave the old copy until the feed next changes. The copies' etags are read once per
+    run, and only if a feed was rendered to unchanged bytes."""
+
+    def __init__(self, store: StoreReader) -> None:
+        self._store = store
+        self._pending: list[tuple[str, bytes, str]] = []
+        self._etags: dict[str, str] | None = None
+
+    def write(
+        self,
+        path: Path,
+        body: bytes,
+        *,
+        feed_key: str,
+        mode: int = write.FILE_MODE,
+        private: bool = False,
+    ) -> bool:
+        """Write `path` if its bytes changed (the directory fsync is the caller's);
+        True if written."""
+        changed = write.write_if_changed(path, body, feed_key=feed_key, sync_dir=False, mode=mode)
+        name, etag = store_name(path.name, private=private), write.etag(body)
+        if not changed:
+            if self._etags is None:
+                self._etags = self._store.feed_file_etags()
+            if self._etags.get(name) == etag:
+                return False
+        self._pending.append((name, body, etag))
+        return changed
+
+    def save(self, *, meta: tuple[str, str]) -> None:
+        """Save the copies written since the last save, with `meta` (the feed's stamp)."""
+        self._store.save_feed_files(self._pending, meta=meta)
+        self._pending = []
 
 
 def _fingerprint(config: Config, spec: FeedSpec) -> str:

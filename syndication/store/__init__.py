@@ -398,6 +398,19 @@ class Store:
         ):
             _partners.save_feed_file(conn, name, body, etag, _now())
 
+    def save_feed_files(
+        self, files: Sequence[tuple[str, bytes, str]], *, meta: tuple[str, str] | None = None
+    ) -> None:
+        """Save (name, body, etag) copies and, in the same transaction, one meta entry
+        (a feed's files and its stamp: one commit, not one per file)."""
+        with (
+            _db.translate(self.display_url, "saving feed files"),
+            _db.write(self._engine) as conn,
+        ):
+            _partners.save_feed_files(conn, files, _now())
+            if meta is not None:
+                _partners.set_meta(conn, *meta)
+
     def get_feed_file(self, name: str) -> tuple[bytes, str] | None:
         """(body, etag) of a published feed file, or None."""
         with (

@@ -107,6 +107,15 @@ def save_feed_file(conn: Connection, name: str, body: bytes, etag: str, now: dt.
     )
 
 
+def save_feed_files(
+    conn: Connection, files: Sequence[tuple[str, bytes, str]], now: dt.datetime
+) -> None:
+    """Several (name, body, etag) at once."""
+    rows = [{"name": n, "body": b, "etag": e, "saved_at": now} for n, b, e in files]
+    if rows:
+        db.upsert(conn, feed_files, rows, ["name"])
+
+
 def get_feed_file(conn: Connection, name: str) -> tuple[bytes, str] | None:
     row = conn.execute(
         sa.select(feed_files.c.body, feed_files.c.etag).where(feed_files.c.name == name)
@@ -142,6 +151,7 @@ __all__ = [
     "meta_with_prefix",
     "save",
     "save_feed_file",
+    "save_feed_files",
     "save_many",
     "set_meta",
 ]

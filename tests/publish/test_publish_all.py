@@ -17,7 +17,7 @@ from lxml import etree
 from syndication.config import Config
 from syndication.errors import PublishError
 from syndication.model import Category, FeedSpec
-from syndication.publish import publish_all
+from syndication.publish import STAMP_PREFIX, publish_all, write
 from syndication.store import Store, open_store
 from tests.support.factories import ECONOMY, NOW, make_article, make_config, parse
 
@@ -159,6 +159,31 @@ def test_a_store_change_rewrites_only_the_affected_feeds(config: Config, store: 
     )
     main = parse(after["main.rss.xml"][0])
     assert main.entries[0].link == "https://partner.example.com/news/3"
+
+
+def test_the_store_copies_follow_the_files_and_are_mended(config: Config, store: Store) -> None:
+    # The store's copies (served by a stateless `serve`) are saved with the feed's stamp.
+    # A run stopped between writing the files and saving them left the files right and
+    # the copies old: the next render of the feed mends the copies although the bytes
+    # on disk do not change.
+    publish_all(config, store, now=NOW)
+    out = out_dir(config)
+    names = [f"main{suffix}" for suffix in (".rss.xml", ".atom.xml", ".json", ".ninjs.json")]
+    for name in names:
+        assert store.get_feed_file(name) == ((out / name).read_bytes(), etag(out / name))
+    for name in names:
+        store.save_feed_file(name, b"old", '"old"')
+    store.set_meta(STAMP_PREFIX + "main", "")  # as if the stamp was never recorded
+    before = snapshot(out)
+    publish_all(config, store, now=NOW)
+    assert snapshot(out) == before  # nothing written on disk
+    for name in names:
+        assert store.get_feed_file(name) == ((out / name).read_bytes(), etag(out / name))
+    assert store.get_feed_file("partner-akhbar.rss.xml") is not None
+
+
+def etag(path: Path) -> str:
+    return write.etag(path.read_bytes())
 
 
 def test_index_is_rewritten_only_when_the_feed_set_changes(config: Config, store: Store) -> None:
