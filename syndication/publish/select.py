@@ -83,6 +83,19 @@ class StoreReader(Protocol):
         after: tuple[dt.datetime, str] | None = None,
     ) -> list[Article]: ...
 
+    def latest_keys(
+        self,
+        *,
+        limit: int,
+        urgent: bool | None = None,
+        category_slug: str | None = None,
+        partner_id: str | None = None,
+        visible_at: dt.datetime | None = None,
+        after: tuple[dt.datetime, str] | None = None,
+    ) -> list[tuple[dt.datetime, str]]: ...
+
+    def get_articles(self, article_ids: Sequence[str]) -> dict[str, Article]: ...
+
     def next_embargo(self, after: dt.datetime) -> dt.datetime | None: ...
 
     def killed_since(self, since: dt.datetime, *, limit: int = 100) -> list[Article]: ...
@@ -311,11 +324,7 @@ def select(
 
 
 def _read(
-    store: StoreReader,
-    selected: Selection,
-    limit: int,
-    now: dt.datetime | None,
-    after: tuple[dt.datetime, str] | None = None,
+    store: StoreReader, selected: Selection, limit: int, now: dt.datetime | None
 ) -> list[Article]:
     return newest_first(
         store.latest(
@@ -324,7 +333,6 @@ def _read(
             category_slug=selected.category_slug,
             partner_id=selected.partner_id,
             visible_at=now,
-            after=after,
         )
     )[:limit]
 
@@ -336,31 +344,51 @@ def _deduplicated(
     config: Config, store: StoreReader, selected: Selection, limit: int, now: dt.datetime | None
 ) -> list[Article]:
     """The newest `limit` stories of the selection, each as its first article with the
-    story's other sources. Later wires of a story drop out, so the store is read on
-    from where the last read stopped until `limit` stories are found or the store has no
-    more. Whether an article leads its story does not depend on what else was read (its
-    story's members come whole from the store), so the reads' results add up to that of
+    story's other sources.
+
+    Later wires of a story drop out, so more than `limit` places are read: first only
+    their (published, id), on from where the last read stopped until `limit` stories
+    are found or the store has no more, and then the articles that lead their stories,
+    the only ones shown. Whether an article leads its story does not depend on what else
+    was read (its story's members come whole from the store), so the reads add up to
     one read as deep as all of them."""
-    kept: list[Article] = []
-    seen: set[str] = set()
+    leads: dict[str, tuple[StoryMember, ...]] = {}  # article id → the story's others
     depth, total = limit, 0
     after: tuple[dt.datetime, str] | None = None
     while True:
-        read = _read(store, selected, depth, now, after)
-        total += len(read)
-        members = store.story_members([a.id for a in read])
-        for article in deduplicate(config, selected, read, members):
-            if article.id not in seen:  # an edit between two reads can move an article
-                seen.add(article.id)
-                kept.append(article)
+        keys = store.latest_keys(
+            limit=depth,
+            urgent=selected.urgent,
+            category_slug=selected.category_slug,
+            partner_id=selected.partner_id,
+            visible_at=now,
+            after=after,
+        )
+        total += len(keys)
+        members = store.story_members([article_id for _, article_id in keys])
+        for _, article_id in keys:
+            others = _others_if_lead(selected, article_id, members)
+            if others is not None:
+                leads.setdefault(article_id, others)  # an edit between reads moved it
         budget = limit * MAX_READ_FACTOR - total
-        if len(kept) >= limit or len(read) < depth or budget <= 0:
-            return kept[:limit]
-        after = (read[-1].published, read[-1].id)
+        if len(leads) >= limit or len(keys) < depth or budget <= 0:
+            break
+        after = keys[-1]
         # As many more as the stories found so far take per story, and a quarter more,
         # so a feed of 4-wire stories reads about 4 × limit in two reads, not four.
-        wanted = (limit - len(kept)) * total / max(len(kept), 1) * 1.25
+        wanted = (limit - len(leads)) * total / max(len(leads), 1) * 1.25
         depth = min(budget, max(limit, math.ceil(wanted)))
+    shown = list(leads)[:limit]
+    found = store.get_articles(shown)
+    # One gone since (killed between the two reads) is left out; the stamp it changed
+    # renders the feed again.
+    return newest_first(
+        [
+            _with_sources(config, found[article_id], leads[article_id])
+            for article_id in shown
+            if article_id in found and found[article_id].killed_at is None
+        ]
+    )
 
 
 def deduplicate(
@@ -376,17 +404,30 @@ def deduplicate(
     was in it before."""
     out: list[Article] = []
     for article in articles:
-        story = members.get(article.id)
-        if not story:
-            out.append(article)
-            continue
-        eligible = [m for m in story if _selects(selected, m)]
-        first = eligible[0] if eligible else None
-        if first is None or first.article_id != article.id:
-            continue
-        others = [m for m in story if m.article_id != article.id]
-        out.append(replace(article, sources=tuple(_source(config, m) for m in others)))
+        others = _others_if_lead(selected, article.id, members)
+        if others is not None:
+            out.append(_with_sources(config, article, others))
     return out
+
+
+def _others_if_lead(
+    selected: Selection, article_id: str, members: dict[str, tuple[StoryMember, ...]]
+) -> tuple[StoryMember, ...] | None:
+    """The other members of the article's story if it leads the story in this feed (no
+    others when it is a story of its own); None when another member leads."""
+    story = members.get(article_id)
+    if not story:
+        return ()
+    eligible = [m for m in story if _selects(selected, m)]
+    if not eligible or eligible[0].article_id != article_id:
+        return None
+    return tuple(m for m in story if m.article_id != article_id)
+
+
+def _with_sources(config: Config, article: Article, others: tuple[StoryMember, ...]) -> Article:
+    if not others:
+        return article
+    return replace(article, sources=tuple(_source(config, m) for m in others))
 
 
 def _selects(selected: Selection, member: StoryMember) -> bool:

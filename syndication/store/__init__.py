@@ -210,6 +210,33 @@ class Store:
                 after=after,
             )
 
+    def latest_keys(
+        self,
+        *,
+        limit: int,
+        urgent: bool | None = None,
+        category_slug: str | None = None,
+        partner_id: str | None = None,
+        visible_at: dt.datetime | None = None,
+        after: tuple[dt.datetime, str] | None = None,
+    ) -> list[tuple[dt.datetime, str]]:
+        """(published, id) of what `latest` would return, without reading the articles."""
+        with _db.translate(self.display_url, "selecting articles"), _db.read(self._engine) as conn:
+            return _articles.latest_keys(
+                conn,
+                limit=limit,
+                urgent=urgent,
+                category_slug=category_slug,
+                partner_id=partner_id,
+                visible_at=visible_at or _now(),
+                after=after,
+            )
+
+    def get_articles(self, article_ids: Sequence[str]) -> dict[str, Article]:
+        """The stored articles among `article_ids`, by id."""
+        with _db.translate(self.display_url, "reading articles"), _db.read(self._engine) as conn:
+            return _articles.get_many(conn, article_ids)
+
     def feed_stamp(
         self,
         *,

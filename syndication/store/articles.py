@@ -509,6 +509,19 @@ def get(conn: Connection, article_id: str) -> Article | None:
     return _article(row, categories_of(conn, [article_id])[article_id])
 
 
+def get_many(conn: Connection, ids: Sequence[str]) -> dict[str, Article]:
+    """The stored articles among `ids`, by id (killed ones included: the caller filters)."""
+    found: dict[str, Article] = {}
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        rows = conn.execute(sa.select(articles).where(articles.c.id.in_(chunk))).mappings().all()
+        categories = categories_of(conn, [row["id"] for row in rows])
+        found.update((row["id"], _article(row, categories[row["id"]])) for row in rows)
+    return found
+
+
+Key = tuple[dt.datetime, str]  # (published, id): an article's place in `latest` order
+
+
 def latest(
     conn: Connection,
     *,
@@ -518,7 +531,7 @@ def latest(
     partner_id: str | None,
     visible_at: dt.datetime,
     since: dt.datetime | None = None,
-    after: tuple[dt.datetime, str] | None = None,
+    after: Key | None = None,
 ) -> list[Article]:
     """Newest first: published DESC, ties by id (as the publisher orders them), only
     what may be public at `visible_at`: not killed, no embargo after it; and only what
@@ -530,7 +543,51 @@ def latest(
     incrementally), so the cost does not grow with the size of the store."""
     if limit <= 0:
         return []
-    query = sa.select(articles)
+    query = _latest(
+        sa.select(articles), limit, urgent, category_slug, partner_id, visible_at, since, after
+    )
+    rows = conn.execute(query).mappings().all()
+    categories = categories_of(conn, [row["id"] for row in rows])
+    return [_article(row, categories[row["id"]]) for row in rows]
+
+
+def latest_keys(
+    conn: Connection,
+    *,
+    limit: int,
+    urgent: bool | None,
+    category_slug: str | None,
+    partner_id: str | None,
+    visible_at: dt.datetime,
+    after: Key | None = None,
+) -> list[Key]:
+    """`latest`'s (published, id) only: the rows' places without decoding the rows."""
+    if limit <= 0:
+        return []
+    query = _latest(
+        sa.select(articles.c.published, articles.c.id),
+        limit,
+        urgent,
+        category_slug,
+        partner_id,
+        visible_at,
+        None,
+        after,
+    )
+    return [(published, str(article_id)) for published, article_id in conn.execute(query)]
+
+
+def _latest(
+    query: sa.Select[Any],
+    limit: int,
+    urgent: bool | None,
+    category_slug: str | None,
+    partner_id: str | None,
+    visible_at: dt.datetime,
+    since: dt.datetime | None,
+    after: Key | None,
+) -> sa.Select[Any]:
+    """`query` (of the articles table) filtered, ordered and limited as `latest` reads."""
     if category_slug is not None:
         # Walk the (slug, published, article_id) index and join each hit to its row.
         query = query.join(
@@ -539,7 +596,6 @@ def latest(
         when, key = article_categories.c.published, article_categories.c.article_id
     else:
         when, key = articles.c.published, articles.c.id
-    order = [when.desc(), key]
     if urgent is not None:
         query = query.where(articles.c.urgent == urgent)
     if partner_id is not None:
@@ -552,9 +608,7 @@ def latest(
         last, last_id = after
         query = query.where(when <= last, sa.or_(when < last, key > last_id))
     query = query.where(articles.c.killed_at.is_(None), public_at(visible_at))
-    rows = conn.execute(query.order_by(*order).limit(limit)).mappings().all()
-    categories = categories_of(conn, [row["id"] for row in rows])
-    return [_article(row, categories[row["id"]]) for row in rows]
+    return query.order_by(when.desc(), key).limit(limit)
 
 
 def public_at(moment: dt.datetime) -> sa.ColumnElement[bool]:
@@ -577,6 +631,7 @@ def count(conn: Connection) -> int:
 
 __all__ = [
     "IN_CHUNK",
+    "Key",
     "categories",
     "categories_of",
     "count",
@@ -586,8 +641,10 @@ __all__ = [
     "feed_stamps",
     "filter_keys",
     "get",
+    "get_many",
     "known_item_hashes",
     "latest",
+    "latest_keys",
     "mark",
     "moved_published",
     "next_seq",
