@@ -263,6 +263,7 @@ def _publish_one(
         ]
         return unchanged, 0
 
+    copies.mend = recorded.get("stamp") != stamp
     # Filter here once, so a skipped article is logged once, not once per format.
     selected_articles = sel.select(
         config, store, spec, selected=selected, reads=reads, stamp=stamp, now=now
@@ -523,15 +524,17 @@ class _Copies:
     from when it serves out of the store) to be saved with the feed's stamp, in one
     transaction rather than one per file.
 
-    A file whose bytes on disk are already right is copied too when the store's copy
-    differs: a run stopped after writing the files and before saving would otherwise
-    leave the old copy until the feed next changes. The copies' etags are read once per
-    run, and only if a feed was rendered to unchanged bytes."""
+    A run stopped after writing a feed's files and before saving left the files new,
+    the copies old and the stamp unrecorded. So while `mend` is set (the feed's recorded
+    stamp is not its current one), a file whose bytes on disk are already right is
+    copied too when the store's copy differs; the copies' etags are read once per run,
+    and only then."""
 
     def __init__(self, store: StoreReader) -> None:
         self._store = store
         self._pending: list[tuple[str, bytes, str]] = []
         self._etags: dict[str, str] | None = None
+        self.mend = False
 
     def write(
         self,
@@ -545,6 +548,8 @@ class _Copies:
         """Write `path` if its bytes changed (the directory fsync is the caller's);
         True if written."""
         changed = write.write_if_changed(path, body, feed_key=feed_key, sync_dir=False, mode=mode)
+        if not changed and not self.mend:
+            return False
         name, etag = store_name(path.name, private=private), write.etag(body)
         if not changed:
             if self._etags is None:
