@@ -4,24 +4,27 @@
       private feeds' files found where only public ones belong (feeds/, or under their
         public name in the store), and files in the private directory of feeds no longer
         private, are removed first
+      every feed's stamp, read in one query (store.feed_stamps) before any articles
       for each FeedSpec (configured + one per category + one per partner):
-        store.feed_stamp(selection) unchanged, no item aged out and no embargo ended since,
+        stamp unchanged, no item aged out and no embargo ended since,
           files present → skip (no render, no write)
         select(FeedSpec) → [Article] newest first, ≤ limit, within max_item_age, none
           killed or still under embargo (docs/editorial.md)
-          (a per-run store read per distinct selection and stamp: select.SelectionReads)
+          (a per-run store read per distinct selection and stamp: select.SelectionReads;
+          a feed showing each story once reads places first, then only what it shows)
         → render_rss / render_atom / render_json (templates over pre-serialised items,
           byte for byte feedgen's output: reference.py); each
           article's item is rendered once per format and reused by every feed carrying
           it, in this run and the next ones while it is unchanged (items.ItemCache)
         → drop oldest items until the file is under publish.max_bytes
-        → write: unchanged bytes → untouched; changed → temp file + fsync + os.replace,
-                 and a copy with its ETag into the store (stateless serving nodes);
-                 one directory fsync per feed, before its stamp is recorded
+        → write: unchanged bytes → untouched; changed → temp file + fsync + os.replace;
+                 one directory fsync per feed, then its files' copies with their ETags
+                 (stateless serving nodes) and its stamp, in one store transaction
         → urgent feeds: RFC 5005 archive pages, one per UTC day, <key>.archive-DAY.atom.xml
         → <key>.ninjs.json beside them: IPTC ninjs 3.0, the same items plus take-down
           notices (pubStatus canceled) of the selection's kills of the last 48 h
-      → news-sitemap.xml (Google News, last 48 h), when the store or the window changed
+      → news-sitemap.xml (Google News, last 48 h, the only articles read for it), when
+        the store or the window changed
       → feed.xsl (package data), index.html (autodiscovery, public feeds only)
       → WebSub ping of the hub with the changed public feed URLs
 
