@@ -80,7 +80,6 @@ class StoreReader(Protocol):
         partner_id: str | None = None,
         visible_at: dt.datetime | None = None,
         since: dt.datetime | None = None,
-        after: tuple[dt.datetime, str] | None = None,
     ) -> list[Article]: ...
 
     def latest_keys(
@@ -282,10 +281,6 @@ def selection(
     if spec.kind == "partner":
         return Selection(partner_id=spec.value or "", dedupe=dedupe)
     return Selection(dedupe=dedupe)
-
-
-def stamp(store: StoreReader, selected: Selection) -> str:
-    return stamps(store, [selected])[0]
 
 
 def stamps(store: StoreReader, selections: Sequence[Selection]) -> list[str]:

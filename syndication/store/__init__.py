@@ -192,12 +192,10 @@ class Store:
         partner_id: str | None = None,
         visible_at: dt.datetime | None = None,
         since: dt.datetime | None = None,
-        after: tuple[dt.datetime, str] | None = None,
     ) -> list[Article]:
         """The newest `limit` public articles matching every given filter (published
-        DESC, then id), published at `since` or later if given, following the article
-        `after` = (published, id) if given: never a killed one, nor one embargoed past
-        `visible_at` (now)."""
+        DESC, then id), published at `since` or later if given: never a killed one, nor
+        one embargoed past `visible_at` (now)."""
         with _db.translate(self.display_url, "selecting articles"), _db.read(self._engine) as conn:
             return _articles.latest(
                 conn,
@@ -207,7 +205,6 @@ class Store:
                 partner_id=partner_id,
                 visible_at=visible_at or _now(),
                 since=since,
-                after=after,
             )
 
     def latest_keys(
@@ -220,7 +217,8 @@ class Store:
         visible_at: dt.datetime | None = None,
         after: tuple[dt.datetime, str] | None = None,
     ) -> list[tuple[dt.datetime, str]]:
-        """(published, id) of what `latest` would return, without reading the articles."""
+        """(published, id) of what `latest` would return, without reading the articles;
+        `after` = the last (published, id) of an earlier read continues it."""
         with _db.translate(self.display_url, "selecting articles"), _db.read(self._engine) as conn:
             return _articles.latest_keys(
                 conn,

@@ -531,12 +531,10 @@ def latest(
     partner_id: str | None,
     visible_at: dt.datetime,
     since: dt.datetime | None = None,
-    after: Key | None = None,
 ) -> list[Article]:
     """Newest first: published DESC, ties by id (as the publisher orders them), only
     what may be public at `visible_at`: not killed, no embargo after it; and only what
-    was published at `since` or later, when given. `after` = (published, id) of the last
-    article of an earlier read continues it: the rows that follow that one in this order.
+    was published at `since` or later, when given.
 
     The (…, published, id) indexes are read backwards and stop at `limit`; only rows
     with an equal `published` need sorting by id (SQLite and PostgreSQL both do that
@@ -544,7 +542,7 @@ def latest(
     if limit <= 0:
         return []
     query = _latest(
-        sa.select(articles), limit, urgent, category_slug, partner_id, visible_at, since, after
+        sa.select(articles), limit, urgent, category_slug, partner_id, visible_at, since, None
     )
     rows = conn.execute(query).mappings().all()
     categories = categories_of(conn, [row["id"] for row in rows])
@@ -561,7 +559,9 @@ def latest_keys(
     visible_at: dt.datetime,
     after: Key | None = None,
 ) -> list[Key]:
-    """`latest`'s (published, id) only: the rows' places without decoding the rows."""
+    """`latest`'s (published, id) only: the rows' places without decoding the rows.
+    `after` = (published, id) of the last place of an earlier read continues it: the
+    places that follow that one in this order."""
     if limit <= 0:
         return []
     query = _latest(
