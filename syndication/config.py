@@ -129,12 +129,19 @@ class Config:
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
     health: HealthSettings = field(default_factory=HealthSettings)
     stories: StorySettings = field(default_factory=StorySettings)
+    # partner id → partner: publishing names a story's sources from it, hundreds of
+    # times a run, and a scan of a thousand partners each time showed in its profile.
+    _by_id: dict[str, PartnerFeed] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        # setdefault: the first of duplicate ids wins, as the scan it replaces did.
+        for p in self.partners:
+            self._by_id.setdefault(p.id, p)
 
     def partner(self, partner_id: str) -> PartnerFeed | None:
-        for p in self.partners:
-            if p.id == partner_id:
-                return p
-        return None
+        return self._by_id.get(partner_id)
 
 
 # --- loading and validation -----------------------------------------------------------

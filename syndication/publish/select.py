@@ -801,5 +801,10 @@ def feed_key_of(name: str) -> str | None:
 
 
 def self_url(settings: PublishSettings, name: str) -> str:
-    base = settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
+    return _joined(settings.base_url, name)
+
+
+@functools.lru_cache(maxsize=4096)  # the same few hundred names, every run (urljoin is slow)
+def _joined(base_url: str, name: str) -> str:
+    base = base_url if base_url.endswith("/") else base_url + "/"
     return urljoin(base, name)

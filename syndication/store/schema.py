@@ -84,6 +84,15 @@ articles = sa.Table(
     # The indexes behind `latest()`: each feed selection is a backward range scan.
     sa.Index(None, "published", "id"),
     sa.Index(None, "embargo_until"),  # the next embargo to lift (publish, the daemon)
+    # The last 48 hours' kills, read by every publish run. Partial: a plain index also
+    # answers `killed_at IS NULL` (every live article), and SQLite then took it over the
+    # story and embargo indexes for queries that filter on live articles.
+    sa.Index(
+        None,
+        "killed_at",
+        sqlite_where=sa.text("killed_at IS NOT NULL"),
+        postgresql_where=sa.text("killed_at IS NOT NULL"),
+    ),
     sa.Index(None, "urgent", "published", "id"),
     sa.Index(None, "partner_id", "published", "id"),
 )

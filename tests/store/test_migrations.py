@@ -27,7 +27,7 @@ def test_upgrade_head_matches_the_schema_module(store_url: str) -> None:
                 "ck_article_categories_slug_not_empty",
                 "ck_article_categories_label_not_empty",
             }
-            assert context.get_current_heads() == ("0006",)
+            assert context.get_current_heads() == ("0007",)
     finally:
         engine.dispose()
 
