@@ -121,7 +121,7 @@ def publish_all(
         write.prepare_dir(private_dir, mode=write.PRIVATE_DIR_MODE, setting="private_dir")
     # Before rendering: a feed just made private must leave the public places even if
     # its rendering then fails.
-    _remove_misplaced(store, specs, out_dir, private_dir)
+    etags = _remove_misplaced(store, specs, out_dir, private_dir)
     # One article is in several feeds (and in the next run): its items are rendered once.
     # force trusts nothing kept from earlier runs: every item is rendered again (once).
     cache = shared_cache(settings, fresh=force)
@@ -140,7 +140,7 @@ def publish_all(
     # Kills the ninjs files announce (pubStatus canceled), read once for every feed.
     kills = store.killed_since(now - dt.timedelta(hours=ninjs.KILL_NOTICE_HOURS), limit=500)
 
-    copies = _Copies(store)
+    copies = _Copies(store, etags)
     results: list[Published] = []
     beside = 0  # ninjs files and archive pages written beside the feeds
     failures: list[PublishError] = []
@@ -416,8 +416,9 @@ def _embargo_ended(recorded: object, now: dt.datetime) -> bool:
 
 def _remove_misplaced(
     store: StoreReader, specs: list[FeedSpec], out_dir: Path, private_dir: Path
-) -> None:
-    """Private feed files out of the public places, stale ones out of the private place.
+) -> dict[str, str]:
+    """Private feed files out of the public places, stale ones out of the private place;
+    returns the store's copies that are left (name → etag), which the run reads once.
 
     In `out_dir` (and under its public name in the store) no file of a private feed may
     remain: one from before the feed became private, or from a version that wrote private
@@ -459,9 +460,10 @@ def _remove_misplaced(
             touched.add(private_dir)
     for directory in touched:
         write.sync_dir(directory)
+    etags = store.feed_file_etags()
     doomed = [
         name
-        for name in store.feed_file_etags()
+        for name in etags
         if name in private_names
         or (
             name.startswith(PRIVATE_STORE_PREFIX)
@@ -471,6 +473,8 @@ def _remove_misplaced(
     if doomed:
         log.info("removed misplaced feed files from the store: %s", ", ".join(sorted(doomed)))
         store.delete_feed_files(doomed)
+    gone = set(doomed)
+    return {name: etag for name, etag in etags.items() if name not in gone}
 
 
 def _fit(
@@ -530,13 +534,13 @@ class _Copies:
     A run stopped after writing a feed's files and before saving left the files new,
     the copies old and the stamp unrecorded. So while `mend` is set (the feed's recorded
     stamp is not its current one), a file whose bytes on disk are already right is
-    copied too when the store's copy differs; the copies' etags are read once per run,
-    and only then."""
+    copied too when the store's copy differs from it (`etags`: the copies as the run
+    found them)."""
 
-    def __init__(self, store: StoreReader) -> None:
+    def __init__(self, store: StoreReader, etags: dict[str, str]) -> None:
         self._store = store
         self._pending: list[tuple[str, bytes, str]] = []
-        self._etags: dict[str, str] | None = None
+        self._etags = etags
         self.mend = False
 
     def write(
@@ -554,11 +558,8 @@ class _Copies:
         if not changed and not self.mend:
             return False
         name, etag = store_name(path.name, private=private), write.etag(body)
-        if not changed:
-            if self._etags is None:
-                self._etags = self._store.feed_file_etags()
-            if self._etags.get(name) == etag:
-                return False
+        if not changed and self._etags.get(name) == etag:
+            return False
         self._pending.append((name, body, etag))
         return changed
 
