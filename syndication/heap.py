@@ -1,16 +1,20 @@
-"""Freed heap memory handed back to the operating system after each poll run and publish.
+"""Memory the daemon's polls and publishes are done with, handed back once a minute.
 
-glibc keeps what the polling threads free in its heaps and rarely gives it back: the
-daemon's resident size rose with every poll run, even runs in which nothing changed,
-while the Python objects alive stayed the same (tracemalloc) and so did SQLite's own
-memory; `malloc_trim(0)` after each run held it flat (docs/performance.md, (f) Memory).
-On other C libraries (musl, macOS) this does nothing.
+Two things kept it (docs/performance.md, "(f) Memory"). A run leaves a few hundred
+objects in reference cycles (closures, SQLAlchemy statements) that hold its buffers; the
+cyclic collector frees them only at a full collection, which comes rarely once the
+process holds many long-lived objects, so resident memory rose by megabytes a run
+between collections. And glibc keeps what the polling threads free in its heaps and
+rarely returns it, even after runs in which nothing changed. So the daemon runs a full
+collection and `malloc_trim(0)` (glibc only; elsewhere the trim does nothing) once a
+minute, as a job of its own.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
+import gc
 import sys
 from collections.abc import Callable
 
@@ -32,7 +36,9 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 def release_free_memory() -> bool:
-    """Ask the C library to return its free heap memory; False where it cannot."""
+    """Free the run's garbage cycles, then ask the C library to return its free heap
+    memory; False where it cannot (the collection is done all the same)."""
+    gc.collect()
     trim = _malloc_trim()
     if trim is None:
         return False

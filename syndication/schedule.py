@@ -33,6 +33,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from . import heap
 from .config import Config
 from .errors import StorageError, SyndicationError
 from .fetch import Fetcher
@@ -46,6 +47,10 @@ from .store import Store, open_store
 log = logging.getLogger("syndication.schedule")
 
 PUBLISH_JOB = "publish"
+# Garbage cycles and the C library's free heap, given back on a clock (syndication/heap.py):
+# a full collection costs tens of milliseconds, too much to add to every poll.
+HEAP_JOB = "release-memory"
+HEAP_INTERVAL = 60
 STOP_MARGIN = 5.0  # seconds past the longest fetch deadline for the running jobs to end
 EMBARGO_JOB = "publish-embargo"
 
@@ -108,6 +113,13 @@ class Daemon:
             id=PUBLISH_JOB,
             name="fallback publish",
             next_run_time=now,
+            replace_existing=True,
+        )
+        self.scheduler.add_job(
+            heap.release_free_memory,
+            IntervalTrigger(seconds=HEAP_INTERVAL, timezone=dt.UTC),
+            id=HEAP_JOB,
+            name="release memory",
             replace_existing=True,
         )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import feedparser
 
-from syndication.schedule import PUBLISH_JOB, Daemon
+from syndication.schedule import HEAP_INTERVAL, HEAP_JOB, PUBLISH_JOB, Daemon
 from syndication.store import open_store
 from tests.support.factories import build_config
 from tests.support.httpsite import Route, Site, wait_for
@@ -29,7 +29,9 @@ def test_one_job_per_partner_coalesced_never_concurrent(site: Site, tmp_path: Pa
     daemon.add_jobs()
     try:
         jobs = {job.id: job for job in daemon.scheduler.get_jobs()}
-        assert set(jobs) == {"a", "b", PUBLISH_JOB}
+        assert set(jobs) == {"a", "b", PUBLISH_JOB, HEAP_JOB}
+        # Memory goes back once a minute, not after every poll (a collection costs ms).
+        assert jobs[HEAP_JOB].trigger.interval.total_seconds() == HEAP_INTERVAL == 60
         for pid in ("a", "b"):
             job = jobs[pid]
             assert job.coalesce is True and job.max_instances == 1

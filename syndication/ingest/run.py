@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from .. import heap
 from ..config import Config
 from ..fetch import Fetcher
 from ..model import IngestReport, PartnerFeed
@@ -62,7 +61,6 @@ def run_ingest(
             client.close()
         if own_pages:
             page_pool.close()
-        heap.release_free_memory()  # what the run's threads freed (syndication/heap.py)
 
 
 def _chosen(config: Config, partner_ids: Sequence[str] | None) -> list[PartnerFeed]:

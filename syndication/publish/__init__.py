@@ -51,7 +51,7 @@ from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
-from syndication import heap, metrics
+from syndication import metrics
 from syndication.config import Config, PublishSettings
 from syndication.errors import PublishError, StorageError
 from syndication.model import ALL_FORMATS, Article, FeedFormat, FeedSpec, Published
@@ -213,7 +213,6 @@ def publish_all(
     # Everything this process counted since its last write goes in the same transaction.
     with metrics.carried(store) as deltas:
         store.set_meta(LAST_PUBLISH_KEY, finished.isoformat(), metrics=deltas)
-    heap.release_free_memory()  # what rendering freed (syndication/heap.py)
     return results
 
 
