@@ -51,6 +51,8 @@ class UTCDateTime(sa.TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+_KILLED = sa.text("killed_at IS NOT NULL")  # the rows of the partial index on killed_at
+
 articles = sa.Table(
     "articles",
     metadata,
@@ -87,12 +89,7 @@ articles = sa.Table(
     # The last 48 hours' kills, read by every publish run. Partial: a plain index also
     # answers `killed_at IS NULL` (every live article), and SQLite then took it over the
     # story and embargo indexes for queries that filter on live articles.
-    sa.Index(
-        None,
-        "killed_at",
-        sqlite_where=sa.text("killed_at IS NOT NULL"),
-        postgresql_where=sa.text("killed_at IS NOT NULL"),
-    ),
+    sa.Index(None, "killed_at", sqlite_where=_KILLED, postgresql_where=_KILLED),
     sa.Index(None, "urgent", "published", "id"),
     sa.Index(None, "partner_id", "published", "id"),
 )

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
+
+import sqlalchemy as sa
 
 from syndication.model import Article
-from syndication.store import Store
+from syndication.store import Store, open_store
 from tests.support.factories import ECONOMY, POLITICS
 from tests.support.factories import edited_article as edited
 from tests.support.factories import make_stored_article as make_article
@@ -193,10 +196,6 @@ def test_the_kills_index_serves_the_kills_read_and_no_read_of_live_articles(
     one article went from 0.3 s to 3 s at 50,000 articles. The index is partial so that
     only the read of kills can use it; this asks the planner, on the statements the store
     really sends."""
-    import sqlalchemy as sa
-
-    from syndication.store import open_store
-
     store = open_store(sqlite_url)
     sent: list[tuple[str, object]] = []
 
@@ -211,9 +210,8 @@ def test_the_kills_index_serves_the_kills_read_and_no_read_of_live_articles(
         engine = store._engine
         sa.event.listen(engine, "before_cursor_execute", capture)
 
-        def plans(read: object) -> list[str]:
+        def plans(read: Callable[[], object]) -> list[str]:
             sent.clear()
-            assert callable(read)
             read()
             with engine.connect() as conn:
                 raw = conn.connection.driver_connection
