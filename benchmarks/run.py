@@ -473,12 +473,14 @@ def bench_scrape_corpus(scale: Scale) -> None:
         for page, url, _ in pages:
             trafilatura.extract(page, url=url, include_images=True)
 
-    # Interleaved rounds: both see the same moments of a shared machine.
+    # Interleaved rounds: both see the same moments of a shared machine. A round takes
+    # about a second, and single rounds' ratios spread from 1.3 to 2.0 on this machine:
+    # three times the suite's rounds keep one slow moment from deciding the median.
     ours()  # warm-up: imports, caches
     peer()
     t_ours: list[float] = []
     t_peer: list[float] = []
-    for _ in range(max(scale.rounds, 3)):
+    for _ in range(max(3 * scale.rounds, 3)):
         for fn, times in ((ours, t_ours), (peer, t_peer)):
             start = time.perf_counter()
             fn()
