@@ -475,7 +475,9 @@ def bench_scrape_corpus(scale: Scale) -> None:
 
     # Interleaved rounds: both see the same moments of a shared machine. A round takes
     # about a second, and single rounds' ratios spread from 1.3 to 2.0 on this machine:
-    # three times the suite's rounds keep one slow moment from deciding the median.
+    # three times the suite's rounds keep one slow moment from deciding the median. The
+    # first two rounds still teach the pruning plan each site (production pays that on a
+    # site's first three pages only); among 15 rounds they weigh less than among 5.
     ours()  # warm-up: imports, caches
     peer()
     t_ours: list[float] = []
