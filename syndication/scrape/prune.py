@@ -37,7 +37,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -144,136 +144,183 @@ def _read_early(el: Element) -> bool:
     )
 
 
-def _pieces(el: Element, out: list[str]) -> None:
-    """The strings bs4's get_text() reads in *el*, in order (text and tails)."""
-    if el.text:
-        out.append(el.text)
-    for child in el:
-        if isinstance(child.tag, str) and child.tag not in OWN_STRINGS:
-            _pieces(child, out)
-        if child.tail:
-            out.append(child.tail)
+@cache
+def _seen_keys(turn: int) -> tuple[frozenset[str], frozenset[str | bytes]]:
+    """The tag names and attributes that make an element read early (_read_early) or
+    judged at or before *turn* (_first_turn <= turn), scripts and styles aside."""
+    names = {n for n, at in _NAME_AT.items() if at <= turn and n not in ("script", "style")}
+    attrs = {a for a, at in _ATTR_AT.items() if at <= turn}
+    return frozenset(_READ_EARLY | names), frozenset(attrs | {"itemprop", "itemtype"})
 
 
-Memo = dict[Element, tuple[int, int]]
+def _seen_inside(el: Element, turn: int) -> bool:
+    """Is an element under *el* read early or judged at or before *turn* (scripts and
+    styles: read early only)? _read_early and _first_turn of each descendant, written out
+    over set lookups: this loop runs over every element of a page's chrome."""
+    names, attrs = _seen_keys(turn)
+    for d in el.iterdescendants():
+        tag = d.tag
+        if tag in names:
+            return True
+        if not isinstance(tag, str):
+            continue  # a comment or processing instruction
+        keys = d.keys()
+        if not keys:
+            continue
+        if tag == "script" or tag == "style":
+            if "itemprop" in keys or "itemtype" in keys or (tag == "script" and "type" in keys):
+                return True
+        elif not attrs.isdisjoint(keys):
+            return True
+        if "class" in keys and "breadcrumb" in str(d.get("class")).lower():
+            return True
+        if "aria-label" in keys and "breadcrumb" in str(d.get("aria-label")).lower():
+            return True
+    return False
 
 
-def _stats(el: Element, memo: Memo) -> tuple[int, int]:
-    """(characters in words, words) of the strings get_text() reads in *el*."""
-    hit = memo.get(el)
-    if hit is not None:
-        return hit
-    chars, count = words(el.text) if el.text else (0, 0)
-    for child in el:
-        if isinstance(child.tag, str) and child.tag not in OWN_STRINGS:
-            c, w = _stats(child, memo)
-            chars += c
-            count += w
-        if child.tail:
-            c, w = words(child.tail)
-            chars += c
-            count += w
-    memo[el] = (chars, count)
-    return chars, count
+@dataclass
+class _Survey:
+    """What one walk of a chrome element's subtree finds: the text get_text() reads in it
+    (its strings, length, links' and p/div descendants' lengths) and the upper bounds
+    densest.py's scores may reach (_bounds)."""
 
+    pieces: list[str]  # the strings get_text() reads, in order (text and tails)
+    length: int  # len(page.text_of(el)), as densest._measure reads it
+    linked: int  # the summed lengths of the links under it
+    paragraphs: list[int]  # the lengths of its p/div descendants in document order
+    inner: int  # no element inside it scores more than this in densest.py
+    text: int  # nor does its text make an ancestor score more than this more
+    blocks: bool  # it holds a p/div/section/ul/table
 
-def _length(el: Element, memo: Memo | None = None) -> int:
-    """len(page.text_of(el)) for the bs4 tag *el* will be: the words of each string
-    joined by single spaces (as densest._measure reads it)."""
-    chars, count = _stats(el, {} if memo is None else memo)
-    return chars + count - 1 if count else 0
-
-
-def _holds_content(el: Element) -> bool:
-    """boilerplate.holds_content for *el*'s tag."""
-    memo: Memo = {}
-    total = _length(el, memo)
-    if total == 0:
+    def labels(self) -> bool:
+        """Does a string in it start the "read also"/widget-label pass's work?"""
+        for piece in self.pieces:
+            raw = piece.strip()
+            if not raw or len(raw) > 60:
+                continue
+            if is_junk_label(raw):
+                return True
+            m = READ_ALSO_RE.match(raw)
+            if m is not None and not raw[m.end() :].strip():
+                return True
         return False
-    linked = sum(_length(a, memo) for a in el.iterdescendants("a"))
-    density = min(1.0, linked / total)
-    paragraphs = (_length(p, memo) for p in el.iterdescendants("p", "div"))
-    return holds_article_text(total, density, paragraphs)
+
+    def holds_content(self) -> bool:
+        """boilerplate.holds_content for its tag."""
+        if self.length == 0:
+            return False
+        density = min(1.0, self.linked / self.length)
+        return holds_article_text(self.length, density, self.paragraphs)
 
 
-def _piece_bound(piece: str | None) -> int:
-    if not piece:
-        return 0
-    chars, count = words(piece)
-    return max(len(piece.strip()), chars + count)  # len(clean_text(piece)) + 1
+def _survey(el: Element) -> _Survey:
+    """Walks *el*'s subtree once for every measure the plan takes of it.
 
-
-def _bounds(el: Element) -> tuple[int, int]:
-    """(highest densest score of *el* or an element inside it, text under *el*): upper
-    bounds, from lxml's tree.
-
-    densest._scored counts a tag's direct strings and, per child, the text not inside
-    links (inline children, paragraphs, divs without blocks from DIV_TEXT_MIN on):
-    at most the child's non-link strings plus one separator per link. Links and other
-    children count nothing; every child but a link and a div/section is taken as
-    counting here, which can only raise the bound.
+    The text measures (``get_text()``'s strings: text and tails, not inside
+    OWN_STRINGS elements below *el*) are per element and exact; the score bounds are
+    densest._scored's, read generously: densest._scored counts a tag's direct strings
+    and, per child, the text not inside links (inline children, paragraphs, divs without
+    blocks from DIV_TEXT_MIN on): at most the child's non-link strings plus one separator
+    per link. Links and other children count nothing; every child but a link and a
+    div/section is taken as counting here, which can only raise the bound.
     """
+    pieces: list[str] = []
+    paragraphs: list[int] = []
+    linked = 0
     best = 0
 
-    def walk(node: Element, linked: bool) -> tuple[int, int, int, bool]:
-        """(all text, non-link text, links, holds blocks) under *node*; scores *node*."""
-        nonlocal best
-        own = _piece_bound(node.text)
-        total = own
-        nonlink = 0 if linked else own
+    def measure(piece: str) -> tuple[int, int, int]:
+        chars, count = words(piece)
+        # bound: len(clean_text(piece)) + 1
+        return chars, count, max(len(piece.strip()), chars + count)
+
+    def walk(node: Element, in_link: bool, read: bool) -> tuple[int, int, int, int, int, bool]:
+        """(characters in words, words) get_text() reads in *node*; (all text, non-link
+        text, links, holds blocks) bounds under *node*; scores *node*."""
+        nonlocal best, linked
+        chars = count = own = 0
+        text = node.text
+        if text:
+            chars, count, own = measure(text)
+            if read:
+                pieces.append(text)
+        total = score = own
+        nonlink = 0 if in_link else own
         anchors = 0
         blocks = False
-        score = own
         for child in node:
-            tail = _piece_bound(child.tail)
-            total += tail
-            nonlink += 0 if linked else tail
-            score += tail
-            if not isinstance(child.tag, str):
-                total += _piece_bound(child.text)  # a comment: counted, to be safe
-                continue
-            is_link = child.tag == "a"
-            c_total, c_nonlink, c_anchors, c_blocks = walk(child, linked or is_link)
-            total += c_total
-            nonlink += c_nonlink
-            anchors += c_anchors + is_link
-            blocks = blocks or c_blocks or child.tag in BLOCKS
-            if is_link:
-                continue
-            counted = c_nonlink + c_anchors
-            if child.tag in ("div", "section"):
-                score += counted if not c_blocks and counted >= DIV_TEXT_MIN else 0
+            tag = child.tag
+            if not isinstance(tag, str):
+                if child.text:
+                    total += measure(child.text)[2]  # a comment: counted, to be safe
             else:
-                score += counted
+                is_link = tag == "a"
+                slot = -1
+                if tag == "p" or tag == "div":
+                    slot = len(paragraphs)
+                    paragraphs.append(0)
+                reads = tag not in OWN_STRINGS
+                c_chars, c_count, c_total, c_nonlink, c_anchors, c_blocks = walk(
+                    child, in_link or is_link, read and reads
+                )
+                length = c_chars + c_count - 1 if c_count else 0
+                if slot >= 0:
+                    paragraphs[slot] = length
+                if is_link:
+                    linked += length
+                if reads:
+                    chars += c_chars
+                    count += c_count
+                total += c_total
+                nonlink += c_nonlink
+                anchors += c_anchors + is_link
+                blocks = blocks or c_blocks or tag in BLOCKS
+                if not is_link:
+                    counted = c_nonlink + c_anchors
+                    if tag == "div" or tag == "section":
+                        score += counted if not c_blocks and counted >= DIV_TEXT_MIN else 0
+                    else:
+                        score += counted
+            tail = child.tail
+            if tail:
+                t_chars, t_count, bound = measure(tail)
+                chars += t_chars
+                count += t_count
+                total += bound
+                score += bound
+                nonlink += 0 if in_link else bound
+                if read:
+                    pieces.append(tail)
         if node.tag in CANDIDATES:
             best = max(best, score)
-        return total, nonlink, anchors, blocks
+        return chars, count, total, nonlink, anchors, blocks
 
-    text = walk(el, el.tag == "a")[0]
-    return best, text
+    chars, count, text, _, _, blocks = walk(el, el.tag == "a", True)
+    length = chars + count - 1 if count else 0
+    return _Survey(pieces, length, linked, paragraphs, best, text, blocks)
 
 
-def _prunable(el: Element) -> bool:
-    """Is *el* chrome the structural pass certainly removes, unseen by any other step?"""
+def _prunable(el: Element) -> _Survey | None:
+    """*el*'s survey if it is chrome the structural pass certainly removes, unseen by
+    any other step; else None."""
     parent = el.getparent()
     if el.tag not in _PRUNABLE and not (
         el.tag == "header" and parent is not None and parent.tag == "body"
     ):
-        return False
+        return None
     ancestors = list(el.iterancestors())
     if len(ancestors) > _MAX_DEPTH or _read_early(el):
-        return False
+        return None
     turn = _removal_turn(el)
     # An ancestor judged before it (by its text, which holds this element's) or a
     # descendant removed before it (which changes its text) would see a different tree.
     if any(isinstance(a.tag, str) and _first_turn(a) <= turn for a in ancestors):
-        return False
-    for d in el.iterdescendants():
-        if not isinstance(d.tag, str):
-            continue
-        if _read_early(d) or (d.tag not in ("script", "style") and _first_turn(d) <= turn):
-            return False
-    return not _holds_content(el)
+        return None
+    if _seen_inside(el, turn):
+        return None
+    survey = _survey(el)
+    return None if survey.holds_content() else survey
 
 
 def _junk_by_class(el: Element) -> bool:
@@ -297,24 +344,9 @@ def _maybe_hidden(el: Element) -> bool:
     return "none" in style or "hidden" in style
 
 
-def _labels(el: Element) -> bool:
-    """Does a string in *el* start the "read also"/widget-label pass's work?"""
-    pieces: list[str] = []
-    _pieces(el, pieces)
-    for piece in pieces:
-        raw = piece.strip()
-        if not raw or len(raw) > 60:
-            continue
-        if is_junk_label(raw):
-            return True
-        m = READ_ALSO_RE.match(raw)
-        if m is not None and not raw[m.end() :].strip():
-            return True
-    return False
-
-
-def _prunable_by_class(el: Element, judged_above: dict[Element, bool]) -> bool:
-    """Is *el* chrome the class pass certainly removes, unseen by any other step?
+def _prunable_by_class(el: Element, judged_above: dict[Element, bool]) -> _Survey | None:
+    """*el*'s survey if it is chrome the class pass certainly removes, unseen by any
+    other step; else None.
 
     The structural pass must not touch it, its ancestors or its descendants; the class
     pass must judge no ancestor of it (they are judged first, with its text); nothing in
@@ -324,12 +356,12 @@ def _prunable_by_class(el: Element, judged_above: dict[Element, bool]) -> bool:
     judges it (its descendants cannot be pruned), filled as the plan goes.
     """
     if not _junk_by_class(el) or _maybe_hidden(el) or _read_early(el):
-        return False
+        return None
     if _first_turn(el) < _LATE:
-        return False
+        return None
     ancestors = list(el.iterancestors())
     if len(ancestors) > _MAX_DEPTH:
-        return False
+        return None
     for a in ancestors:
         # Many candidates share ancestors: each one's verdict is worked out once a page.
         judged = judged_above.get(a)
@@ -339,13 +371,11 @@ def _prunable_by_class(el: Element, judged_above: dict[Element, bool]) -> bool:
             )
             judged_above[a] = judged
         if judged:
-            return False
-    for d in el.iterdescendants():
-        if not isinstance(d.tag, str):
-            continue
-        if _read_early(d) or (d.tag not in ("script", "style") and _first_turn(d) < _LATE):
-            return False
-    return not _labels(el) and not _holds_content(el)
+            return None
+    if _seen_inside(el, _LATE - 1):
+        return None
+    survey = _survey(el)
+    return None if survey.labels() or survey.holds_content() else survey
 
 
 @dataclass
@@ -442,11 +472,10 @@ def plan(text: str, rules: ScrapeRules, parsed: Parsed | None = None) -> Plan | 
             continue  # most elements with a class or id (_junk_by_class, written out)
         if skip and any(a in skip for a in el.iterancestors()):
             continue  # inside chrome already left out
-        if not (_prunable_by_class(el, judged_above) if by_class else _prunable(el)):
+        survey = _prunable_by_class(el, judged_above) if by_class else _prunable(el)
+        if survey is None:
             continue
-        inner, text_bound = _bounds(el)
-        blocks = any(True for _ in el.iterdescendants(*BLOCKS))
-        skip[el] = Pruned(el.tag, inner, text_bound, blocks, by_class)
+        skip[el] = Pruned(el.tag, survey.inner, survey.text, survey.blocks, by_class)
         left_out += 1 + _count(el, "count(.//*)")
     elements = _count(root, "count(//*)")
     return Plan(root, skip, elements, left_out, doctype)

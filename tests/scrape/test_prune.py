@@ -9,8 +9,10 @@
   element, and picks the element the per-element scoring picked; ``page.text_length`` (the
   bounded count) equals it up to its limit.
 * ``Page.select``'s keyed walk returns what soupsieve's ``select`` returns.
-* prune.py's lxml reading of the text (``_length``) is bs4's ``text_of`` for every
-  element, and its start-tag numbering is bs4's.
+* prune.py's lxml reading of the text (``_survey``: an element's text length, its links'
+  and its p/div descendants') is bs4's ``text_of`` for every element, its start-tag
+  numbering is bs4's, and its descendant test (``_seen_inside``) answers as
+  ``_read_early``/``_first_turn`` of each descendant do.
 * The urgent-badge search (``extract._badge_in``, bounded text reads) answers as the
   search written with bs4's ``find_all``/``find_parent`` and whole texts did.
 """
@@ -514,8 +516,46 @@ def test_lxml_text_and_numbering_are_bs4s(index: int) -> None:
             continue  # their text is read by its own rules; never measured by prune.py
         if any(p.name == "template" for p in tag.parents):
             continue  # prune.py never looks inside a template
-        assert prune._length(el) == len(text_of(tag)), (n, tag.name)
+        survey = prune._survey(el)
+        assert survey.length == len(text_of(tag)), (n, tag.name)
+        assert survey.linked == sum(len(text_of(a)) for a in tag.find_all("a")), (n, tag.name)
+        if tag.find("template") is None:  # bs4 reads a template's strings by their own rules
+            paragraphs = [len(text_of(p)) for p in tag.find_all(["p", "div"])]
+            assert survey.paragraphs == paragraphs, (n, tag.name)
         assert _tag_number(el) == n
+
+
+# The turns prune.py asks _seen_inside about: each structural chrome name's, and the class
+# pass's (after every selector).
+_TURNS = sorted(
+    {
+        prune._removal_turn(etree.Element(name))
+        for name in ("nav", "aside", "footer", "marquee", "header")
+    }
+    | {prune._LATE - 1}
+)
+
+
+def _seen_reference(el: etree._Element, turn: int) -> bool:
+    return any(
+        prune._read_early(d) or (d.tag not in ("script", "style") and prune._first_turn(d) <= turn)
+        for d in el.iterdescendants()
+        if isinstance(d.tag, str)
+    )
+
+
+@pytest.mark.parametrize("index", range(len(_pages())))
+def test_seen_inside_is_read_early_or_first_turn(index: int) -> None:
+    text, _ = _pages()[index]
+    parser = etree.HTMLParser(recover=True, huge_tree=False)
+    parser.feed(text)
+    found = parser.close().xpath("//*")
+    assert isinstance(found, list)
+    elements = [el for el in found if isinstance(el, etree._Element)]
+    for turn in _TURNS:
+        got = [prune._seen_inside(el, turn) for el in elements]
+        assert got == [_seen_reference(el, turn) for el in elements], turn
+        assert any(got) and not all(got)  # both answers are exercised
 
 
 # --- which sites are planned (SiteOdds) -------------------------------------------------
