@@ -32,6 +32,7 @@ from syndication.store.schema import (
     counters,
     editorial_events,
     selection_marks,
+    story_members,
     tombstones,
 )
 
@@ -211,6 +212,17 @@ _STORED = sa.select(
 ).where(articles.c.id == sa.bindparam("id"))
 _INSERT = sa.insert(articles)
 _INSERT_CATEGORIES = sa.insert(article_categories)
+_MEMBER_URGENT = (
+    sa.update(story_members)
+    .where(story_members.c.article_id == sa.bindparam("member"))
+    .values(urgent=sa.bindparam("flag"))
+)
+
+
+def set_member_urgent(conn: Connection, article_id: str, urgent: bool) -> None:
+    """Keep story_members' copy of the urgent flag in step with the article's (a story
+    join marks its members' feeds from that copy; store/stories.py)."""
+    conn.execute(_MEMBER_URGENT, {"member": article_id, "flag": urgent})
 
 
 def upsert(conn: Connection, article: Article, now: dt.datetime | None = None) -> UpsertResult:
@@ -286,6 +298,8 @@ def upsert(conn: Connection, article: Article, now: dt.datetime | None = None) -
         )
     )
     _insert_categories(conn, article, published)
+    if bool(stored.urgent) != article.urgent:
+        set_member_urgent(conn, article.id, article.urgent)
     mark(conn, old_keys | selection_keys(article.partner_id, article.urgent, new_slugs), seq)
     if stored.content_hash != article.content_hash:
         record_event(

@@ -27,6 +27,7 @@ from syndication.store.articles import (
     next_seq,
     record_event,
     selection_keys,
+    set_member_urgent,
 )
 from syndication.store.schema import article_categories, articles, editorial_events, tombstones
 
@@ -145,6 +146,7 @@ def set_urgent(
         .where(articles.c.id == article_id)
         .values(urgent=urgent, urgent_override=urgent)
     )
+    set_member_urgent(conn, article_id, urgent)
     _touch(conn, article_id, str(stored.partner_id), [bool(stored.urgent), urgent])
     record_event(conn, article_id, "urgent", "on" if urgent else "off", actor, now)
     return True

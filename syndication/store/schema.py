@@ -255,6 +255,10 @@ story_members = sa.Table(
     sa.Column("partner_id", sa.String(255), nullable=False),
     sa.Column("published", UTCDateTime, nullable=False),
     sa.Column("sketch", sa.LargeBinary, nullable=False),
+    # Copy of articles.urgent, written with it (store/articles.py, store/editorial.py): a
+    # join marks the feeds of the story's earlier members from this table alone, not a
+    # lookup in articles per member of a story hundreds of wires long.
+    sa.Column("urgent", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index(None, "story_id"),
 )
 

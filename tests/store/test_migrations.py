@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from syndication.store import db, open_store
-from syndication.store.schema import UTCDateTime, metadata, story_keys
+from syndication.store.schema import UTCDateTime, metadata, story_keys, story_members
 from tests.support.stories import T0
 
 
@@ -27,7 +27,7 @@ def test_upgrade_head_matches_the_schema_module(store_url: str) -> None:
                 "ck_article_categories_slug_not_empty",
                 "ck_article_categories_label_not_empty",
             }
-            assert context.get_current_heads() == ("0007",)
+            assert context.get_current_heads() == ("0008",)
     finally:
         engine.dispose()
 
@@ -93,5 +93,45 @@ def test_0006_gives_existing_story_keys_their_partner_and_time(store_url: str) -
                 )
             ).one()
         assert tuple(row) == ("afp", T0)
+    finally:
+        engine.dispose()
+
+
+def test_0008_copies_each_members_urgent_flag(store_url: str) -> None:
+    """A store clustered under 0007 gets story_members.urgent from its articles: the
+    urgent member true, the others false."""
+    engine = db.create_engine(store_url)
+    config = db.alembic_config()
+    insert_article = sa.text(
+        "INSERT INTO articles (id, partner_id, url, title, summary, body_html, blocks,"
+        " images, urgent, published, updated, language, content_hash, item_hash,"
+        " change_seq) VALUES (:id, 'afp', :url, 't', '', '', '[]', '[]', :urgent, :at,"
+        " :at, 'ar', 'h', 'h', 1)"
+    ).bindparams(sa.bindparam("at", type_=UTCDateTime()))
+    insert_member = sa.text(
+        "INSERT INTO story_members (article_id, story_id, partner_id, published, sketch)"
+        " VALUES (:id, 'a1', 'afp', :at, :sketch)"
+    ).bindparams(sa.bindparam("at", type_=UTCDateTime()))
+    try:
+        with db.write(engine) as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0007")
+        with db.write(engine) as conn:
+            for article_id, urgent in (("a1", False), ("a2", True)):
+                url = f"https://afp.example/{article_id}"
+                conn.execute(
+                    insert_article, {"id": article_id, "url": url, "urgent": urgent, "at": T0}
+                )
+                conn.execute(insert_member, {"id": article_id, "at": T0, "sketch": b"\0"})
+        with db.write(engine) as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(story_members.c.article_id, story_members.c.urgent).order_by(
+                    story_members.c.article_id
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [("a1", False), ("a2", True)]
     finally:
         engine.dispose()

@@ -7,10 +7,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import sqlalchemy as sa
+
 from syndication.model import Category, StorySettings
 from syndication.store import db as store_db
 from syndication.store import open_store
 from syndication.store import stories as store_stories
+from syndication.store.schema import story_members
 from syndication.store.stories import PER_KEY
 from syndication.stories import index_keys, sketch
 from tests.support.stories import FUEL, QUAKE, QUAKE_REWRITE, article
@@ -83,6 +86,40 @@ def test_a_join_marks_every_earlier_members_partner_flag_and_category_and_no_oth
         after = {name: store.feed_stamp(**kw) for name, kw in selections.items()}
         changed = {name for name in selections if after[name] != before[name]}
         assert changed == {"afp", "aa", "urgent", "world", "economy", "main"}
+
+
+def test_a_join_marks_the_urgent_feed_by_the_members_flags_as_they_are_now(
+    store_url: str,
+) -> None:
+    """Joins read the members' urgent flags from story_members' copy: an editor's
+    override and a partner's edit reach that copy, so a later join marks the urgent feed
+    exactly when some earlier member is urgent at that moment."""
+
+    def urgent_marked_by_join(wire: str, partner: str) -> bool:
+        before = store.feed_stamp(urgent=True)
+        copy = article(wire, partner, QUAKE, hours=2, content_hash=wire)
+        assert store.upsert_article(copy) == "new"
+        assert wire in [m.article_id for m in store.story_members([wire])[wire]]
+        return store.feed_stamp(urgent=True) != before
+
+    def copies() -> dict[str, bool]:
+        with store_db.read(store._engine) as conn:
+            rows = conn.execute(sa.select(story_members.c.article_id, story_members.c.urgent)).all()
+        return {str(a): bool(u) for a, u in rows}
+
+    with open_store(store_url) as store:
+        store.upsert_article(article("a1", "afp", QUAKE))
+        store.upsert_article(article("b1", "aa", QUAKE_REWRITE, hours=1))
+        assert not urgent_marked_by_join("c1", "qna")  # nobody in the story is urgent
+        assert store.set_urgent("a1", True, "editor")
+        assert urgent_marked_by_join("d1", "mena")
+        assert store.set_urgent("a1", False, "editor")
+        assert not urgent_marked_by_join("e1", "wam")
+        # The partner edits b1 and flags it urgent (no override on b1).
+        edit = article("b1", "aa", QUAKE_REWRITE, hours=1, urgent=True, content_hash="b1-2")
+        assert store.upsert_article(edit) == "updated"
+        assert urgent_marked_by_join("f1", "spa")
+        assert copies() == {wire: wire == "b1" for wire in ("a1", "b1", "c1", "d1", "e1", "f1")}
 
 
 # A line a partner prints under every story, long enough to fill much of each sketch.
