@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 from syndication.model import Article, StoryMember, StorySettings
 from syndication.store import articles as _articles
@@ -121,26 +121,37 @@ def candidates(
     values = sorted(set(index_keys(sketch)))
     if not values:
         return []
-    params = scan_params(article, values, settings)
+    params = scan_params(article, values, settings, conn.dialect)
     counted = conn.execute(_counted(len(values)), {**params, "least": MIN_SHARED})
     ranked = sorted((-int(n), str(a)) for a, n in counted)
     return [a for _, a in ranked[:CANDIDATES]]
 
 
 def scan_params(
-    article: Article, values: Sequence[int], settings: StorySettings
+    article: Article, values: Sequence[int], settings: StorySettings, dialect: Dialect
 ) -> dict[str, object]:
-    """The parameters of `_scans(len(values))` for `article`'s search."""
+    """The parameters of `_scans(len(values))` for `article`'s search on `dialect`."""
     window = dt.timedelta(hours=settings.window)
     params: dict[str, object] = {f"h{i}": h for i, h in enumerate(values)}
+    # The times go in already in the column's stored form: the statement names each of
+    # them 2n times, and a typed parameter is converted at every use (128 conversions,
+    # most of the search's Python time, where 3 do).
+    when = _when(dialect)
     params.update(
         partner=article.partner_id,
-        lo=article.published - window,
-        at=article.published,
-        hi=article.published + window,
+        lo=when(article.published - window),
+        at=when(article.published),
+        hi=when(article.published + window),
         per=PER_KEY // 2,
     )
     return params
+
+
+@functools.cache
+def _when(dialect: Dialect) -> Callable[[dt.datetime], object]:
+    """A datetime as the story_keys.published column stores it on `dialect`."""
+    process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    return process if process is not None else (lambda value: value)
 
 
 @functools.lru_cache(maxsize=INDEXED + 1)
@@ -162,11 +173,9 @@ def _scans(n: int) -> sa.TextClause:
 
 
 def _typed(n: int) -> list[sa.BindParameter[Any]]:
-    """The typed parameters of a search for n values."""
-    times: list[sa.BindParameter[Any]] = [
-        sa.bindparam(name, type_=UTCDateTime()) for name in ("lo", "at", "hi")
-    ]
-    return times + [sa.bindparam(f"h{i}", type_=sa.BigInteger()) for i in range(n)]
+    """The typed parameters of a search for n values (the times come converted: see
+    scan_params)."""
+    return [sa.bindparam(f"h{i}", type_=sa.BigInteger()) for i in range(n)]
 
 
 @functools.lru_cache(maxsize=INDEXED + 1)

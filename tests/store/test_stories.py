@@ -152,7 +152,7 @@ def test_a_line_hundreds_of_articles_share_neither_hides_the_copy_nor_is_read_wh
             assert store_stories.candidates(conn, copy, sk, store.stories)[0] == "a1"
             # Every value the crowd shares is read PER_KEY rows at most, not `crowd` rows.
             values = sorted(set(index_keys(sk)))
-            params = store_stories.scan_params(copy, values, store.stories)
+            params = store_stories.scan_params(copy, values, store.stories, conn.dialect)
             read = conn.execute(store_stories._scans(len(values)), params).all()
             shared_by_crowd = sum(
                 h in set(index_keys(sketch("", " ".join(_filler(0))))) for h in values
