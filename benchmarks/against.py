@@ -9,8 +9,10 @@ beside ours, on the same machine, at the same hour: absolute rates here drift by
 from one day to the next. This checks the revision out into a temporary git worktree,
 then runs `python -m benchmarks.run --only SECTION` in each tree in turn (theirs, ours,
 theirs, ours, …) with the same interpreter and packages, reads one row of each output,
-and prints every pair and the median of the per-pair multiples. Each tree runs its own
-benchmark code, so the row must exist under the same label in both.
+and prints every pair and the median of the per-pair multiples; with a baseline row, also
+each side's figure over its own baseline, which takes out most of a change in the
+machine's speed between the two runs. Each tree runs its own benchmark code, so the row
+must exist under the same label in both.
 
 From the checkout root, in a git clone (the worktree is removed afterwards).
 """
@@ -109,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"`benchmarks.run --only {args.only}`: {rev} against {ours_name}, {args.pairs} pairs")
     print(f"row: {args.row}" + (f"; baseline: {args.base}" if args.base else ""))
     multiples: list[float] = []
+    # Each side over its own baseline: what is left of a pair when the machine's speed
+    # moved between the two runs (the baseline moves with it; our code does not).
+    normalized: list[float] = []
     with tempfile.TemporaryDirectory(prefix="against-") as tmp:
         theirs = Path(tmp) / rev
         subprocess.run(
@@ -122,14 +127,22 @@ def main(argv: list[str] | None = None) -> int:
                 new = run_section(ROOT, args.only, args.row, args.base or None)
                 multiples.append(new.value / old.value)
                 line = f"  pair {n}: {rev} {old.value:,.1f}  {head} {new.value:,.1f} {new.unit}"
-                if old.base is not None and new.base is not None:
-                    line += f"   (baselines {old.base:,.1f}, {new.base:,.1f})"
-                print(f"{line}   {new.value / old.value:.2f}×", flush=True)
+                line += f"   {new.value / old.value:.2f}×"
+                if old.base and new.base:
+                    share = (new.value / new.base) / (old.value / old.base)
+                    normalized.append(share)
+                    line += f"   (baselines {old.base:,.1f}, {new.base:,.1f}: {share:.2f}× of it)"
+                print(line, flush=True)
         finally:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(theirs)], cwd=ROOT, check=False
             )
     print(f"median of the per-pair multiples: {statistics.median(multiples):.2f}×")
+    if normalized:
+        print(
+            "median of the per-pair multiples of each side's share of its baseline: "
+            f"{statistics.median(normalized):.2f}×"
+        )
     return 0
 
 
