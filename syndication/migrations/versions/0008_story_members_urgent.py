@@ -2,7 +2,7 @@
 
 A wire joining a story marks the feeds of the story's earlier members; their partners and
 urgent flags are then one index range of story_members, where they were a lookup in the
-wide articles table per member (1.4 ms for a story of 1,200 members, on every join).
+wide articles table per member (1.2 ms for a story of 1,160 members, on every join).
 
 Revision ID: 0008
 Revises: 0007
@@ -28,11 +28,10 @@ def upgrade() -> None:
         "story_members",
         sa.Column("urgent", sa.Boolean, nullable=False, server_default=sa.false()),
     )
+    # The default is false: only the urgent articles' rows change.
     op.execute(
-        "UPDATE story_members SET urgent = ("
-        " SELECT a.urgent FROM articles a WHERE a.id = story_members.article_id)"
-        " WHERE EXISTS (SELECT 1 FROM articles a"
-        "               WHERE a.id = story_members.article_id AND a.urgent)"
+        "UPDATE story_members SET urgent = TRUE"
+        " WHERE article_id IN (SELECT id FROM articles WHERE urgent)"
     )
 
 
