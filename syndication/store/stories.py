@@ -147,7 +147,7 @@ def scan_params(
     return params
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4)  # one entry per engine's dialect; a process has one or two
 def _when(dialect: Dialect) -> Callable[[dt.datetime], object]:
     """A datetime as the story_keys.published column stores it on `dialect`."""
     process = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
