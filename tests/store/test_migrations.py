@@ -55,37 +55,43 @@ def test_migrations_are_packaged_beside_the_code() -> None:
     assert (db.MIGRATIONS_DIR / "versions" / "0002_metric_values.py").is_file()
 
 
+# A clustered article as the tables stood from 0005 to 0007 (raw SQL: the schema module
+# describes head, not those revisions).
+_OLD_ARTICLE = sa.text(
+    "INSERT INTO articles (id, partner_id, url, title, summary, body_html, blocks, images,"
+    " urgent, published, updated, language, content_hash, item_hash, change_seq)"
+    " VALUES (:id, 'afp', :url, 't', '', '', '[]', '[]', :urgent, :at, :at, 'ar', 'h', 'h', 1)"
+).bindparams(sa.bindparam("at", type_=UTCDateTime()))
+_OLD_MEMBER = sa.text(
+    "INSERT INTO story_members (article_id, story_id, partner_id, published, sketch)"
+    " VALUES (:id, 'a1', 'afp', :at, :sketch)"
+).bindparams(sa.bindparam("at", type_=UTCDateTime()))
+
+
+def _upgrade(engine: sa.Engine, revision: str) -> None:
+    config = db.alembic_config()
+    with db.write(engine) as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def _add_clustered(conn: sa.Connection, article_id: str, *, urgent: bool = False) -> None:
+    """An article of partner afp and its member row in story a1, published at T0."""
+    url = f"https://afp.example/{article_id}"
+    conn.execute(_OLD_ARTICLE, {"id": article_id, "url": url, "urgent": urgent, "at": T0})
+    conn.execute(_OLD_MEMBER, {"id": article_id, "at": T0, "sketch": b"\0"})
+
+
 def test_0006_gives_existing_story_keys_their_partner_and_time(store_url: str) -> None:
     """A store clustered under 0005 keeps its index: each key row gets its article's
     partner and publication time from story_members, and the search uses them."""
     engine = db.create_engine(store_url)
-    config = db.alembic_config()
     try:
+        _upgrade(engine, "0005")
         with db.write(engine) as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "0005")
-        with db.write(engine) as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO articles (id, partner_id, url, title, summary, body_html,"
-                    " blocks, images, urgent, published, updated, language, content_hash,"
-                    " item_hash, change_seq)"
-                    " VALUES ('a1', 'afp', 'https://afp.example/1', 't', '', '', '[]', '[]',"
-                    " false, :at, :at, 'ar', 'h', 'h', 1)"
-                ).bindparams(sa.bindparam("at", type_=UTCDateTime())),
-                {"at": T0},
-            )
-            conn.execute(
-                sa.text(
-                    "INSERT INTO story_members (article_id, story_id, partner_id, published,"
-                    " sketch) VALUES ('a1', 'a1', 'afp', :at, :sketch)"
-                ).bindparams(sa.bindparam("at", type_=UTCDateTime())),
-                {"at": T0, "sketch": b"\0"},
-            )
+            _add_clustered(conn, "a1")
             conn.execute(sa.text("INSERT INTO story_keys (hash, article_id) VALUES (7, 'a1')"))
-        with db.write(engine) as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+        _upgrade(engine, "head")
         with engine.connect() as conn:
             row = conn.execute(
                 sa.select(story_keys.c.partner_id, story_keys.c.published).where(
@@ -101,31 +107,12 @@ def test_0008_copies_each_members_urgent_flag(store_url: str) -> None:
     """A store clustered under 0007 gets story_members.urgent from its articles: the
     urgent member true, the others false."""
     engine = db.create_engine(store_url)
-    config = db.alembic_config()
-    insert_article = sa.text(
-        "INSERT INTO articles (id, partner_id, url, title, summary, body_html, blocks,"
-        " images, urgent, published, updated, language, content_hash, item_hash,"
-        " change_seq) VALUES (:id, 'afp', :url, 't', '', '', '[]', '[]', :urgent, :at,"
-        " :at, 'ar', 'h', 'h', 1)"
-    ).bindparams(sa.bindparam("at", type_=UTCDateTime()))
-    insert_member = sa.text(
-        "INSERT INTO story_members (article_id, story_id, partner_id, published, sketch)"
-        " VALUES (:id, 'a1', 'afp', :at, :sketch)"
-    ).bindparams(sa.bindparam("at", type_=UTCDateTime()))
     try:
+        _upgrade(engine, "0007")
         with db.write(engine) as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "0007")
-        with db.write(engine) as conn:
-            for article_id, urgent in (("a1", False), ("a2", True)):
-                url = f"https://afp.example/{article_id}"
-                conn.execute(
-                    insert_article, {"id": article_id, "url": url, "urgent": urgent, "at": T0}
-                )
-                conn.execute(insert_member, {"id": article_id, "at": T0, "sketch": b"\0"})
-        with db.write(engine) as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
+            _add_clustered(conn, "a1")
+            _add_clustered(conn, "a2", urgent=True)
+        _upgrade(engine, "head")
         with engine.connect() as conn:
             rows = conn.execute(
                 sa.select(story_members.c.article_id, story_members.c.urgent).order_by(
