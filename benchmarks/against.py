@@ -49,6 +49,11 @@ def read_row(output: str, label: str) -> tuple[float, str] | None:
     return None
 
 
+def _git(*args: str) -> subprocess.CompletedProcess[str]:
+    """git in this checkout, its output captured (the caller reads the return code)."""
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
 def run_section(tree: Path, section: str, row: str, base: str | None) -> Reading:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     done = subprocess.run(
@@ -88,25 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--pairs", type=int, default=3, help="runs of each tree (default 3)")
     args = parser.parse_args(argv)
-    sha = subprocess.run(
-        ["git", "rev-parse", "--short", f"{args.revision}^{{commit}}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    sha = _git("rev-parse", "--short", f"{args.revision}^{{commit}}")
     if sha.returncode != 0:
         parser.error(f"{args.revision!r} is no commit of this clone: {sha.stderr.strip()}")
     rev = sha.stdout.strip()
-    head = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    head = _git("rev-parse", "--short", "HEAD").stdout.strip()
+    dirty = _git("status", "--porcelain", "--untracked-files=no").stdout.strip()
     ours_name = f"{head}{' + uncommitted changes' if dirty else ''}"
     print(f"`benchmarks.run --only {args.only}`: {rev} against {ours_name}, {args.pairs} pairs")
     print(f"row: {args.row}" + (f"; baseline: {args.base}" if args.base else ""))
@@ -116,11 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     normalized: list[float] = []
     with tempfile.TemporaryDirectory(prefix="against-") as tmp:
         theirs = Path(tmp) / rev
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", "--quiet", str(theirs), rev],
-            cwd=ROOT,
-            check=True,
-        )
+        added = _git("worktree", "add", "--detach", "--quiet", str(theirs), rev)
+        if added.returncode != 0:
+            sys.exit(f"benchmarks.against: git worktree add failed: {added.stderr.strip()}")
         try:
             for n in range(1, args.pairs + 1):
                 old = run_section(theirs, args.only, args.row, args.base or None)
@@ -134,9 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                     line += f"   (baselines {old.base:,.1f}, {new.base:,.1f}: {share:.2f}× of it)"
                 print(line, flush=True)
         finally:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", str(theirs)], cwd=ROOT, check=False
-            )
+            _git("worktree", "remove", "--force", str(theirs))
     print(f"median of the per-pair multiples: {statistics.median(multiples):.2f}×")
     if normalized:
         print(
