@@ -16,6 +16,10 @@ invisible to every step that runs before it:
   boilerplate removal (``<meta>``/``<title>``/JSON-LD, breadcrumbs, ``articleSection``,
   ``h1``/``h2`` for the headline search; no ``<template>``/ruby text either).
 
+The last two tests, which walk the element's subtree in Python, are kept per process by
+the bytes of the subtree (:class:`Verdicts`): a site's menus and footers are the same
+markup on every page, so they are walked once, not on every page.
+
 What depends on the whole tree is checked after the fact: a :class:`Plan` answers the
 questions of page.Pruning, and the page goes down the full path (page.FullTreeNeeded)
 when it cannot be shown to be unchanged: which element is text-densest
@@ -33,6 +37,7 @@ identical records.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable
@@ -301,9 +306,76 @@ def _survey(el: Element) -> _Survey:
     return _Survey(pieces, length, linked, paragraphs, best, text, blocks)
 
 
-def _prunable(el: Element) -> _Survey | None:
-    """*el*'s survey if it is chrome the structural pass certainly removes, unseen by
-    any other step; else None."""
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the plan keeps of a chrome element it leaves out (see Pruned)."""
+
+    inner: int
+    text: int
+    blocks: bool
+    elements: int  # elements inside it
+
+
+class Verdicts:
+    """The last step of judging a chrome element, kept by the bytes of its subtree.
+
+    A site's menus, footers and share bars are the same markup on every page, and
+    judging one (``_seen_inside`` and ``_survey``: a walk in Python over each of its
+    elements) cost more than serializing it in C and hashing the bytes. Both are
+    functions of the subtree alone (tags, attributes, texts, the tails inside it) and of
+    the selector position: equal bytes give the same verdict. What depends on the
+    element's place in the page (its ancestors) is judged before this, on every page.
+    The digest is BLAKE2b, so a hostile page cannot make its chrome collide with
+    another's. Bounded: when full, it starts over (forgetting costs a walk, nothing more).
+    Shared by a process's threads; a lost race recomputes the same verdict.
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._kept: dict[tuple[bytes, int, bool], Verdict | None] = {}
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+    def judge(self, el: Element, turn: int, *, labels: bool) -> Verdict | None:
+        """*el*'s verdict if nothing in it is seen by a step at or before *turn* and it
+        holds no article text (nor, with *labels*, a "read also"/widget label)."""
+        # UTF-8: ASCII output would write every Arabic letter as a character reference.
+        markup = etree.tostring(el, encoding="utf-8", with_tail=False)
+        key = (hashlib.blake2b(markup, digest_size=16).digest(), turn, labels)
+        kept = self._kept
+        verdict = kept.get(key, _UNSEEN)
+        if verdict is not _UNSEEN:
+            return verdict
+        verdict = _verdict(el, turn, labels=labels)
+        if len(kept) >= self.max_entries:
+            kept.clear()
+        kept[key] = verdict
+        return verdict
+
+
+_UNSEEN = Verdict(-1, -1, False, -1)  # no verdict kept (None is one)
+
+
+def _verdict(el: Element, turn: int, *, labels: bool) -> Verdict | None:
+    """Verdicts.judge, worked out."""
+    if _seen_inside(el, turn):
+        return None
+    survey = _survey(el)
+    if (labels and survey.labels()) or survey.holds_content():
+        return None
+    return Verdict(survey.inner, survey.text, survey.blocks, _count(el, "count(.//*)"))
+
+
+VERDICTS = Verdicts()  # process-wide, as SITES
+
+
+def _prunable(el: Element) -> Verdict | None:
+    """What the plan keeps of *el* if it is chrome the structural pass certainly
+    removes, unseen by any other step; else None."""
     parent = el.getparent()
     if el.tag not in _PRUNABLE and not (
         el.tag == "header" and parent is not None and parent.tag == "body"
@@ -317,10 +389,7 @@ def _prunable(el: Element) -> _Survey | None:
     # descendant removed before it (which changes its text) would see a different tree.
     if any(isinstance(a.tag, str) and _first_turn(a) <= turn for a in ancestors):
         return None
-    if _seen_inside(el, turn):
-        return None
-    survey = _survey(el)
-    return None if survey.holds_content() else survey
+    return VERDICTS.judge(el, turn, labels=False)
 
 
 def _junk_by_class(el: Element) -> bool:
@@ -344,9 +413,9 @@ def _maybe_hidden(el: Element) -> bool:
     return "none" in style or "hidden" in style
 
 
-def _prunable_by_class(el: Element, judged_above: dict[Element, bool]) -> _Survey | None:
-    """*el*'s survey if it is chrome the class pass certainly removes, unseen by any
-    other step; else None.
+def _prunable_by_class(el: Element, judged_above: dict[Element, bool]) -> Verdict | None:
+    """What the plan keeps of *el* if it is chrome the class pass certainly removes,
+    unseen by any other step; else None.
 
     The structural pass must not touch it, its ancestors or its descendants; the class
     pass must judge no ancestor of it (they are judged first, with its text); nothing in
@@ -372,10 +441,7 @@ def _prunable_by_class(el: Element, judged_above: dict[Element, bool]) -> _Surve
             judged_above[a] = judged
         if judged:
             return None
-    if _seen_inside(el, _LATE - 1):
-        return None
-    survey = _survey(el)
-    return None if survey.labels() or survey.holds_content() else survey
+    return VERDICTS.judge(el, _LATE - 1, labels=True)
 
 
 @dataclass
@@ -472,11 +538,11 @@ def plan(text: str, rules: ScrapeRules, parsed: Parsed | None = None) -> Plan | 
             continue  # most elements with a class or id (_junk_by_class, written out)
         if skip and any(a in skip for a in el.iterancestors()):
             continue  # inside chrome already left out
-        survey = _prunable_by_class(el, judged_above) if by_class else _prunable(el)
-        if survey is None:
+        verdict = _prunable_by_class(el, judged_above) if by_class else _prunable(el)
+        if verdict is None:
             continue
-        skip[el] = Pruned(el.tag, survey.inner, survey.text, survey.blocks, by_class)
-        left_out += 1 + _count(el, "count(.//*)")
+        skip[el] = Pruned(el.tag, verdict.inner, verdict.text, verdict.blocks, by_class)
+        left_out += 1 + verdict.elements
     elements = _count(root, "count(//*)")
     return Plan(root, skip, elements, left_out, doctype)
 

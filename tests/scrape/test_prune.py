@@ -13,6 +13,8 @@
   and its p/div descendants') is bs4's ``text_of`` for every element, its start-tag
   numbering is bs4's, and its descendant test (``_seen_inside``) answers as
   ``_read_early``/``_first_turn`` of each descendant do.
+* A plan made from kept verdicts (prune.Verdicts: chrome judged once by the bytes of its
+  subtree) is the plan worked out from the tree, and changed chrome is judged afresh.
 * The urgent-badge search (``extract._badge_in``, bounded text reads) answers as the
   search written with bs4's ``find_all``/``find_parent`` and whole texts did.
 """
@@ -556,6 +558,73 @@ def test_seen_inside_is_read_early_or_first_turn(index: int) -> None:
         got = [prune._seen_inside(el, turn) for el in elements]
         assert got == [_seen_reference(el, turn) for el in elements], turn
         assert any(got) and not all(got)  # both answers are exercised
+
+
+# --- verdicts kept by the bytes of the chrome (Verdicts) ---------------------------------
+
+
+def _planned(text: str) -> tuple[int, int, list[tuple[int, str, int, int, bool, bool]]]:
+    """A plan as comparable values: elements, left out, and each left-out element."""
+    planned = prune.plan(text, ScrapeRules())
+    assert planned is not None
+    items = sorted(
+        (_tag_number(el), p.name, p.inner, p.text, p.blocks, p.by_class)
+        for el, p in planned.skip.items()
+    )
+    return planned.elements, planned.left_out, items
+
+
+@pytest.mark.parametrize("index", range(len(_pages())))
+def test_a_kept_verdict_is_the_one_worked_out(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page planned again is judged from the kept verdicts alone, and they give the plan
+    worked out from its tree."""
+    text, _ = _pages()[index]
+    prune.VERDICTS.clear()
+    cold = _planned(text)
+
+    def judged_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a verdict was worked out again")
+
+    monkeypatch.setattr(prune, "_verdict", judged_again)
+    assert _planned(text) == cold
+
+
+def test_the_benchmark_sites_chrome_is_judged_once() -> None:
+    prune.VERDICTS.clear()
+    first = _planned(SIM.article_page(BASE, "p0001", 1).decode())
+    kept = len(prune.VERDICTS)
+    assert first[2] and kept >= len(first[2])  # every left-out element has a verdict
+    # Another page of another site: the same menus and footer, other story cards.
+    _planned(SIM.article_page(BASE, "p0002", 5).decode())
+    assert len(prune.VERDICTS) - kept < kept / 2
+
+
+def test_a_changed_block_is_judged_afresh() -> None:
+    """The same footer with article text in it is no longer chrome, whatever was kept."""
+    prune.VERDICTS.clear()
+    menu = _planned(_article(after=f"<footer><ul>{MENU}</ul></footer>"))
+    assert [item[1] for item in menu[2]] == ["footer"]
+    text = _article(after=f"<footer><ul>{MENU}</ul><p>{LONG}</p><p>{LONG}</p></footer>")
+    assert prune.plan(text, ScrapeRules()) is not None
+    assert _planned(text)[2] == []
+    # One letter is enough to be judged again.
+    menu_b = _planned(_article(after=f"<footer><ul>{MENU}</ul>ب</footer>"))
+    assert menu_b[2] and len(prune.VERDICTS) == 3
+
+
+def test_kept_verdicts_are_bounded() -> None:
+    verdicts = prune.Verdicts(max_entries=2)
+    root = etree.fromstring(
+        "<div>" + "".join(f"<footer><a>{i}</a></footer>" for i in range(3)) + "</div>",
+        etree.HTMLParser(),
+    )
+    footers = root.findall(".//footer")
+    for el in footers:
+        verdicts.judge(el, 0, labels=False)
+    assert len(verdicts) == 1  # full at the third: forgotten, then the third kept
+    assert verdicts.judge(footers[2], 0, labels=False) == prune._verdict(
+        footers[2], 0, labels=False
+    )
 
 
 # --- which sites are planned (SiteOdds) -------------------------------------------------
