@@ -160,7 +160,7 @@ def _protected(page: Page) -> set[int]:
 
 def _remove_comments(page: Page) -> None:
     for comment in page.tag_index().comments():
-        comment.extract()
+        page.drop(comment)
 
 
 def _structural_matches(page: Page) -> dict[str, list[Tag]]:
@@ -178,7 +178,7 @@ def _remove_structural(page: Page, keep: set[int]) -> None:
                 continue
             if selector in _KEEP_IMAGES and tag.find("img") is not None:
                 continue
-            tag.decompose()
+            page.drop(tag)
     matches = _structural_matches(page)
     for selector in BOILERPLATE_SELECTORS:
         for tag in matches[selector]:
@@ -188,7 +188,7 @@ def _remove_structural(page: Page, keep: set[int]) -> None:
             if is_rule or tag.name in _ALWAYS or not holds_content(tag):
                 if selector in _KEEP_IMAGES and tag.find("img") is not None:
                     continue
-                tag.decompose()
+                page.drop(tag)
 
 
 def _remove_by_class(page: Page, keep: set[int]) -> None:
@@ -206,7 +206,7 @@ def _remove_by_class(page: Page, keep: set[int]) -> None:
         style = tag.get("style")
         hidden = isinstance(style, str) and bool(_HIDDEN_STYLE.search(style))
         if (hidden or _is_junk_by_class(tag)) and not holds_content(tag):
-            tag.decompose()
+            page.drop(tag)
 
 
 def _guard(tag: Tag | None, watch: Set[int]) -> None:
@@ -256,9 +256,9 @@ def _remove_labelled(page: Page, keep: set[int]) -> None:
                     break
                 target = target.parent
             if text_of(target) and is_junk_label(text_of(target)):
-                target.decompose()
+                page.drop(target)
             else:
-                string.extract()
+                page.drop(string)
             continue
         m = READ_ALSO_RE.match(raw)
         if m is None or raw[m.end() :].strip():
@@ -271,15 +271,15 @@ def _remove_labelled(page: Page, keep: set[int]) -> None:
             if nxt is not None:
                 _, density = link_density(nxt)
                 if density > 0.5 and not holds_content(nxt):
-                    nxt.decompose()
+                    page.drop(nxt)
         if id(block) not in keep and not holds_content(block):
-            block.decompose()
+            page.drop(block)
 
 
 def remove_boilerplate(page: Page) -> None:
     _remove_comments(page)
     for tag in page.named("script", "style", "template"):
-        tag.decompose()  # before scoring: their text is not the page's
+        page.drop(tag)  # before scoring: their text is not the page's
     keep = _protected(page)
     _remove_structural(page, keep)
     _remove_labelled(page, keep)  # before the class pass, which may take a label, not its list

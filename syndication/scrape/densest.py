@@ -35,16 +35,33 @@ class _Node:
         return self.chars + self.words - 1 if self.words else 0
 
 
+@dataclass(slots=True)
+class _Measured:
+    """A page's measure, kept for densest's next call on it (Page.measured)."""
+
+    body: Tag
+    nodes: dict[int, _Node]
+    order: list[Tag]  # the candidates, in document order
+
+
 def _measure(
-    tag: Tag, nodes: dict[int, _Node], order: list[Tag], cache: WordCounts | None = None
+    tag: Tag,
+    nodes: dict[int, _Node],
+    order: list[Tag],
+    cache: WordCounts | None = None,
+    changed: dict[int, Tag] | None = None,
 ) -> _Node:
     """One bottom-up pass: every element's text length, link text and block flags.
 
     text_of(x) is clean_text of x's strings joined by " ", so its length is the words
     of each string plus one space between words; the strings are each cleaned once here
     instead of once per ancestor (scoring every element re-read all the text under it).
+
+    With *changed* (the tags whose subtrees changed since *nodes* was measured), only
+    those are walked: a child outside it keeps its node, as its subtree is the same.
+    *order* is then left as it is.
     """
-    if tag.name in CANDIDATES:
+    if changed is None and tag.name in CANDIDATES:
         order.append(tag)  # before its descendants: document order
     chars = count = links = 0
     blocks = pdiv = False
@@ -54,8 +71,16 @@ def _measure(
         kind = type(child)
         if kind is Tag:
             element = cast(Tag, child)
-            sub = _measure(element, nodes, order, cache)
             name = element.name
+            if changed is not None and id(element) not in changed:
+                sub = nodes[id(element)]  # as measured, OWN_STRINGS' own text included
+                chars += 0 if name in OWN_STRINGS else sub.chars
+                count += 0 if name in OWN_STRINGS else sub.words
+                links += sub.links + (sub.length if name == "a" else 0)
+                blocks = blocks or sub.blocks or name in BLOCKS
+                pdiv = pdiv or sub.pdiv or name == "p" or name == "div"
+                continue
+            sub = _measure(element, nodes, order, cache, changed)
             if name in OWN_STRINGS:
                 # Their strings are Script/TemplateString/…: not in the parent's text.
                 text = element.get_text(" ")
@@ -117,11 +142,21 @@ def densest(page: Page, *, check: bool = False) -> Tag | None:
     best: Tag | None = None
     best_score = 0
     body = page.soup.body or page.soup
-    nodes: dict[int, _Node] = {}
-    order: list[Tag] = []
-    _measure(body, nodes, order, page.word_counts)
-    if order and order[0] is body:
-        order = order[1:]  # find_all() below the body, not the body itself
+    kept = page.measured
+    if isinstance(kept, _Measured) and kept.body is body:
+        # Called again after boilerplate removal: re-measure what it changed (Page.drop
+        # marked it); decomposed candidates are out of the order.
+        nodes = kept.nodes
+        _measure(body, nodes, [], page.word_counts, page.changed)
+        order = [t for t in kept.order if not t.__dict__.get("_decomposed")]
+    else:
+        nodes = {}
+        order = []
+        _measure(body, nodes, order, page.word_counts)
+        if order and order[0] is body:
+            order = order[1:]  # find_all() below the body, not the body itself
+    page.measured = _Measured(body, nodes, order)
+    page.changed = {}
     for tag in order:
         node = nodes[id(tag)]
         if tag.name == "p" and not node.pdiv:

@@ -17,7 +17,7 @@ from typing import Protocol, cast
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
-from bs4.element import NavigableString
+from bs4.element import NavigableString, PageElement
 from soupsieve import SoupSieve
 
 from ..arabic.text import clean_text
@@ -94,6 +94,11 @@ class Page:
     pruning: Pruning | None = None  # chrome left out of the soup; None: the whole tree
     word_counts: WordCounts = field(default_factory=dict)
     _tags: TagIndex | None = None
+    # densest.py's measure of the tree (its own type: page.py only holds it), kept for
+    # its next call, and the tags whose subtrees changed since (drop() marks them): that
+    # call re-measures only those.
+    measured: object = None
+    changed: dict[int, Tag] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         fallback = _absolute(self.base_url, self.url) or self.url
@@ -101,6 +106,18 @@ class Page:
         self.canonical = own or self.url
         chain = own or fallback
         self.base = _absolute(self.meta.base_href, chain) or chain
+
+    def drop(self, node: PageElement) -> None:
+        """Remove *node* (a tag: decomposed; a string: extracted) from the tree, and mark
+        its ancestors changed. Boilerplate removal removes through this, so that the next
+        densest() re-measures only the changed part of the tree."""
+        changed = self.changed
+        for parent in node.parents:
+            changed[id(parent)] = parent
+        if isinstance(node, Tag):
+            node.decompose()
+        else:
+            node.extract()
 
     def resolve(self, href: str | None) -> str | None:
         """An absolute http(s) URL for *href*, or None (data:, javascript:, garbage)."""

@@ -237,7 +237,9 @@ class TreeSoupBuilder(LXMLTreeBuilder):
                     by_name[name] = [tag]
                 else:
                     filed.append(tag)
-                items = cast(list[tuple[str, str]], el.items())  # HTML parser: str, not bytes
+                # The HTML parser gives str, not bytes; no cast(): this line runs for every
+                # tag, and cast's subscripted type argument is built at each call.
+                items: list[tuple[str, str]] = el.items()  # type: ignore[assignment]
                 if items:
                     specific = cdata.get(name.lower()) or ()
                     pairs: list[tuple[str, str | AttributeValueList]] = []
@@ -285,9 +287,7 @@ class TreeSoupBuilder(LXMLTreeBuilder):
                 cls = container or cls
                 raw = raw or name in keep_space
                 depth += 1
-                children = [(child, tag, cls, raw, depth) for child in el]
-                children.reverse()
-                stack += children
+                stack += [(child, tag, cls, raw, depth) for child in reversed(el)]
                 text = el.text  # type: ignore[assignment]
                 if not text:
                     continue

@@ -8,6 +8,8 @@
 * ``densest.densest``'s one-pass text measure equals ``text_of`` / ``find_all`` element by
   element, and picks the element the per-element scoring picked; ``page.text_length`` (the
   bounded count) equals it up to its limit.
+* ``densest``'s second call, after boilerplate removal, re-measures only what the removal
+  changed (``Page.drop``) and finds what a whole walk finds, element by element.
 * ``Page.select``'s keyed walk returns what soupsieve's ``select`` returns.
 * prune.py's lxml reading of the text (``_survey``: an element's text length, its links'
   and its p/div descendants') is bs4's ``text_of`` for every element, its start-tag
@@ -22,6 +24,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -35,6 +38,7 @@ from syndication.arabic.text import clean_text, is_urgent_label
 from syndication.errors import ScrapeError
 from syndication.model import Scraped, ScrapeRules
 from syndication.scrape import SITE_RULES, extract, prune, rules, rules_for_url, scoring, scrape
+from syndication.scrape import body as body_mod
 from syndication.scrape import densest as densest_mod
 from syndication.scrape.boilerplate import link_density, link_density_within, remove_boilerplate
 from syndication.scrape.page import Page, classes_and_id, parse_page, strings, text_length, text_of
@@ -397,6 +401,54 @@ def test_one_pass_measure_is_text_of(index: int) -> None:
     _check_measure(page)
     remove_boilerplate(page)
     _check_measure(page)
+
+
+def _densest_checked(
+    checked: list[int],
+) -> Callable[..., Tag | None]:
+    """densest(), which on its call after boilerplate removal also measures the page
+    afresh and requires the same answer, node for node."""
+    real = densest_mod.densest
+
+    def both(page: Page, *, check: bool = False) -> Tag | None:
+        kept = page.measured
+        got = real(page, check=check)
+        if kept is None:
+            return got
+        again = page.measured
+        assert isinstance(again, densest_mod._Measured)
+        page.measured = None  # the whole walk, as on a first call
+        assert real(page, check=check) is got
+        fresh = page.measured
+        assert isinstance(fresh, densest_mod._Measured)
+        assert again.order == fresh.order
+        assert all(again.nodes[key] == node for key, node in fresh.nodes.items())
+        checked.append(len(fresh.nodes))
+        return got
+
+    return both
+
+
+@pytest.mark.parametrize("index", range(len(_pages())))
+def test_densest_after_removal_is_the_whole_walks(
+    index: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The densest element after boilerplate removal, from the first measure and what the
+    removal changed (Page.drop), is the one a whole walk of the tree finds, and so is
+    every element's measure."""
+    text, url = _pages()[index]
+    checked: list[int] = []
+    both = _densest_checked(checked)
+    monkeypatch.setattr(body_mod, "densest", both)
+    # A partner's drop rules remove first (the first paragraph: the body itself changes).
+    dropping = ScrapeRules(drop=("h4", "p:first-of-type", "figure"))
+    for rules in (None, rules_for_url(url), dropping):
+        for fast in (True, False):
+            try:
+                scrape(text, url, rules, prune=fast)
+            except ScrapeError:
+                pass
+    assert checked  # the second call happened and was compared
 
 
 SELECTORS = (
