@@ -39,6 +39,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .charmap import CharMap
 from .digits import has_persian_digits, to_ascii_digits
 from .text import strip_invisible
 
@@ -48,7 +49,7 @@ TzArg = str | dt.tzinfo
 
 # --- normalization -----------------------------------------------------------------------
 
-_FOLD = str.maketrans(
+_FOLD = CharMap(
     {
         "أ": "ا",
         "إ": "ا",
@@ -70,7 +71,7 @@ def _normalize(text: str) -> str:
     s = strip_invisible(s)
     s = to_ascii_digits(s)
     s = _TASHKEEL_RE.sub("", s)
-    s = s.translate(_FOLD).casefold()
+    s = _FOLD(s).casefold()
     return " ".join(s.split())
 
 

@@ -7,16 +7,23 @@ sites use ۰-۹). Everything that parses numbers (dates, sizes) calls
 
 from __future__ import annotations
 
+from .charmap import CharMap
+
 __all__ = ["has_non_ascii_digits", "has_persian_digits", "to_ascii_digits"]
 
 _ARABIC_INDIC = "٠١٢٣٤٥٦٧٨٩"  # U+0660..U+0669
 _PERSIAN = "۰۱۲۳۴۵۶۷۸۹"  # U+06F0..U+06F9
 
-_TABLE: dict[int, str] = {ord(c): str(i) for i, c in enumerate(_ARABIC_INDIC)}
-_TABLE.update({ord(c): str(i) for i, c in enumerate(_PERSIAN)})
-# Arabic decimal separator U+066B and thousands separator U+066C.
-_TABLE[0x066B] = "."
-_TABLE[0x066C] = ","
+_TO_ASCII = CharMap(
+    {
+        **{c: str(i) for i, c in enumerate(_ARABIC_INDIC)},
+        **{c: str(i) for i, c in enumerate(_PERSIAN)},
+        # Arabic decimal separator U+066B and thousands separator U+066C.
+        "\u066b": ".",
+        "\u066c": ",",
+    }
+)
+_MAPPED = frozenset(_ARABIC_INDIC + _PERSIAN + "\u066b\u066c")
 
 
 def to_ascii_digits(s: str) -> str:
@@ -25,7 +32,7 @@ def to_ascii_digits(s: str) -> str:
     Every other character is left as is, so the length of the string is unchanged
     (callers may rely on positions staying aligned).
     """
-    return s.translate(_TABLE)
+    return _TO_ASCII(s)
 
 
 def has_persian_digits(s: str) -> bool:
@@ -35,4 +42,4 @@ def has_persian_digits(s: str) -> bool:
 
 def has_non_ascii_digits(s: str) -> bool:
     """True when *s* contains an Arabic-Indic or Persian digit."""
-    return any(ord(c) in _TABLE for c in s)
+    return any(c in _MAPPED for c in s)

@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .charmap import CharMap
+
 __all__ = [
     "clean_multiline",
     "clean_text",
@@ -110,7 +112,7 @@ def clean_multiline(s: str, *, keep_zwnj: bool = False) -> str:
 # --- matching helpers -------------------------------------------------------------------
 
 _TASHKEEL_RE = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_FOLD_TABLE = str.maketrans(
+_FOLD = CharMap(
     {
         "أ": "ا",
         "إ": "ا",
@@ -132,7 +134,7 @@ def matching_key(s: str) -> str:
     """
     s = clean_text(s).casefold()
     s = _TASHKEEL_RE.sub("", s)
-    return s.translate(_FOLD_TABLE)
+    return _FOLD(s)
 
 
 def _word(w: str) -> str:

@@ -4,8 +4,11 @@ labelled set (tests/data/stories, built by benchmarks/story_pairs.py) meets the 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from syndication.arabic.digits import to_ascii_digits
+from syndication.arabic.text import matching_key
 from syndication.stories import (
     THRESHOLD,
     Sketch,
@@ -32,6 +35,28 @@ def test_fold_makes_spelling_variants_one_word() -> None:
     )
     assert words("مستشفى") == words("مستشفي")
     assert words("والوزارة") == words("الوزاره") == words("وزارة")
+
+
+def _words_one_by_one(text: str) -> list[str]:
+    """The folding as first written: split into words, then strip each word's clitics."""
+    folded = to_ascii_digits(matching_key(text)).translate(str.maketrans("ؤئ", "وي", "ء"))
+    out = []
+    for word in re.findall(r"[^\W_]+", folded):
+        stem = re.sub(r"^(?:[وف](?=ال..)|)(?:ال(?=...))?", "", word, count=1)
+        out.append(stem or word)
+    return out
+
+
+def test_one_pass_folding_is_the_word_by_word_one() -> None:
+    texts = [STORY, "وال فال والب فالبا والاب الا الب البيت والبيت فالبيت و ف ال"]
+    texts.append("a_b ال_بيت والـرئيس ١٢٣ ولد_ال 3الرئيس x-ال؟والوزارة،فالأمر")
+    texts += [
+        json.loads(line)["text"]
+        for line in (DATA / "documents.jsonl").read_text("utf-8").splitlines()
+    ]
+    assert sum(len(_words_one_by_one(t)) for t in texts) > 10_000
+    for text in texts:
+        assert words(text) == _words_one_by_one(text), text[:80]
 
 
 def test_same_story_with_small_edits_matches() -> None:
