@@ -84,9 +84,21 @@ def resemblance(a: Sketch, b: Sketch) -> float:
     if not a.hashes or not b.hashes:
         return 0.0
     k = min(K, len(a.hashes), len(b.hashes))
-    mine, theirs = set(a.hashes), set(b.hashes)
-    union = sorted(mine | theirs)[:k]
-    return len((mine & theirs).intersection(union)) / k
+    # Both are ascending and without repeats, so sorting them together is one merge of
+    # two runs (Timsort finds them), and a value of both sketches comes twice, side by
+    # side: count those among the first k distinct values. (A set union and its sort
+    # cost four times as much, and the store scores ~20 candidates per new article.)
+    shared = distinct = 0
+    previous = None
+    for h in sorted(a.hashes + b.hashes):
+        if h == previous:
+            shared += 1
+        elif distinct == k:
+            break
+        else:
+            distinct += 1
+            previous = h
+    return shared / k
 
 
 def containment(a: Sketch, b: Sketch) -> float:

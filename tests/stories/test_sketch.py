@@ -59,6 +59,22 @@ def test_one_pass_folding_is_the_word_by_word_one() -> None:
         assert words(text) == _words_one_by_one(text), text[:80]
 
 
+def test_resemblance_is_the_share_of_the_unions_smallest_in_both() -> None:
+    """The merge-based resemblance against its definition, written with sets."""
+    lines = (DATA / "documents.jsonl").read_text("utf-8").splitlines()
+    sketches = [sketch(d["title"], d["text"]) for d in map(json.loads, lines)]
+    sketches.append(sketch("", STORY))
+    pairs = [(a, b) for a in sketches[:40] for b in sketches[:60]]
+    found = set()
+    for a, b in pairs:
+        k = min(64, len(a.hashes), len(b.hashes))
+        union = sorted(set(a.hashes) | set(b.hashes))[:k]
+        expected = len(set(a.hashes) & set(b.hashes) & set(union)) / k if k else 0.0
+        assert resemblance(a, b) == expected
+        found.add(expected)
+    assert 1.0 in found and 0.0 in found and len(found) > 20
+
+
 def test_same_story_with_small_edits_matches() -> None:
     edited = (
         "القاهرة - (أ ش أ): اعلنت وزارة الصحه المصريه اليوم تسجيل ١٢٠ اصابة جديدة بفيروس "
