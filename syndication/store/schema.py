@@ -269,16 +269,20 @@ story_members = sa.Table(
 story_keys = sa.Table(
     "story_keys",
     metadata,
-    sa.Column("hash", sa.BigInteger, primary_key=True),
+    sa.Column("hash", sa.BigInteger, nullable=False),
     sa.Column(
         "article_id",
         sa.String(255),
         sa.ForeignKey("articles.id", ondelete="CASCADE"),
-        primary_key=True,
+        nullable=False,
     ),
     sa.Column("partner_id", sa.String(255), nullable=False),
     sa.Column("published", UTCDateTime, nullable=False),
-    sa.Index(None, "hash", "published"),
+    # The candidate search reads ranges of (hash, published): the key is that order, and
+    # on SQLite the table itself (one entry a key, its rows where the range lies;
+    # migration 0009).
+    sa.PrimaryKeyConstraint("hash", "published", "article_id"),
+    sqlite_with_rowid=False,
 )
 
 # Every editorial decision on an article, newest last: `articles history ID`. No foreign

@@ -10,12 +10,12 @@ a template) are its editorial choice, not several wires of one story. The assign
 made once, when the article is first stored: an edit does not move an article between
 stories (a feed item must not jump around).
 
-Each value is read as one range of story_keys' (hash, published) index, and at most
-`PER_KEY` rows of it, those published nearest the newcomer (half before, half after): a
-value many articles share (a line a partner repeats under every story, a stock phrase)
-would otherwise make every assignment read all of them, and the cost of storing an article
-would grow with the store. A real copy from another wire shares most values, the rare ones
-too, so it is still found through those.
+Each value is read as one range of story_keys' primary key (hash, published, article_id:
+on SQLite the table itself), and at most `PER_KEY` rows of it, those published nearest the
+newcomer (half before, half after): a value many articles share (a line a partner repeats
+under every story, a stock phrase) would otherwise make every assignment read all of them,
+and the cost of storing an article would grow with the store. A real copy from another
+wire shares most values, the rare ones too, so it is still found through those.
 
 Runs inside the article's upsert transaction (Store.upsert_article): the article, its
 story row and the marks that make the story's feeds render again commit together.

@@ -442,10 +442,10 @@ def test_densest_after_removal_is_the_whole_walks(
     monkeypatch.setattr(body_mod, "densest", both)
     # A partner's drop rules remove first (the first paragraph: the body itself changes).
     dropping = ScrapeRules(drop=("h4", "p:first-of-type", "figure"))
-    for rules in (None, rules_for_url(url), dropping):
+    for partner_rules in (None, rules_for_url(url), dropping):
         for fast in (True, False):
             try:
-                scrape(text, url, rules, prune=fast)
+                scrape(text, url, partner_rules, prune=fast)
             except ScrapeError:
                 pass
     assert checked  # the second call happened and was compared

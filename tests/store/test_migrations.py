@@ -27,7 +27,7 @@ def test_upgrade_head_matches_the_schema_module(store_url: str) -> None:
                 "ck_article_categories_slug_not_empty",
                 "ck_article_categories_label_not_empty",
             }
-            assert context.get_current_heads() == ("0008",)
+            assert context.get_current_heads() == ("0009",)
     finally:
         engine.dispose()
 
@@ -120,5 +120,42 @@ def test_0008_copies_each_members_urgent_flag(store_url: str) -> None:
                 )
             ).all()
         assert [tuple(r) for r in rows] == [("a1", False), ("a2", True)]
+    finally:
+        engine.dispose()
+
+
+def test_0009_keeps_the_keys_and_their_cascade(store_url: str) -> None:
+    """story_keys rebuilt with (hash, published, article_id) as its key keeps every row,
+    still goes with its article, and goes back to the 0008 shape with its rows."""
+    engine = db.create_engine(store_url)
+    keys = sa.text(
+        "INSERT INTO story_keys (hash, article_id, partner_id, published)"
+        " VALUES (:hash, :id, 'afp', :at)"
+    ).bindparams(sa.bindparam("at", type_=UTCDateTime()))
+    rows = [(h, a) for a in ("a1", "a2") for h in (-5, 7, 2**62)]
+    read = sa.select(story_keys.c.hash, story_keys.c.article_id, story_keys.c.published)
+    expected = sorted((h, a, T0) for h, a in rows)
+    try:
+        _upgrade(engine, "0008")
+        with db.write(engine) as conn:
+            for article_id in ("a1", "a2"):
+                _add_clustered(conn, article_id)
+            conn.execute(keys, [{"hash": h, "id": a, "at": T0} for h, a in rows])
+        _upgrade(engine, "0009")
+        with engine.connect() as conn:
+            assert sorted(tuple(r) for r in conn.execute(read)) == expected
+        config = db.alembic_config()
+        with db.write(engine) as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0008")
+        with engine.connect() as conn:
+            assert sorted(tuple(r) for r in conn.execute(read)) == expected
+        _upgrade(engine, "head")
+        with db.write(engine) as conn:
+            conn.execute(sa.text("DELETE FROM articles WHERE id = 'a1'"))
+        with engine.connect() as conn:
+            assert sorted(tuple(r) for r in conn.execute(read)) == [
+                r for r in expected if r[1] == "a2"
+            ]
     finally:
         engine.dispose()

@@ -1,0 +1,70 @@
+"""Stories: story_keys is kept in the order the candidate search reads it.
+
+The search reads, for each of a new article's 32 indexed values, the keys published
+nearest to it: a range of (hash, published). The table was a rowid table with two
+indexes beside it, (hash, article_id) and (hash, published), so each new article wrote
+64 index entries on pages all over both indexes, and every key the search read was
+looked up again in the table for its article and partner. Now (hash, published,
+article_id) is the primary key and, on SQLite, the table itself (WITHOUT ROWID): one
+entry a key, and the search reads its rows where the range lies.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-07
+
+Written by hand, like 0001: a revision is history and must keep building the same tables.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | None = "0008"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+_WHEN = sa.DateTime(timezone=True)  # stored in UTC (naive UTC on SQLite), as in 0001
+_COLUMNS = "hash, article_id, partner_id, published"
+
+
+def _create(primary_key: tuple[str, ...], **kwargs: bool) -> None:
+    op.create_table(
+        "story_keys",
+        sa.Column("hash", sa.BigInteger, nullable=False),
+        sa.Column(
+            "article_id",
+            sa.String(255),
+            sa.ForeignKey(
+                "articles.id", name="fk_story_keys_article_id_articles", ondelete="CASCADE"
+            ),
+            nullable=False,
+        ),
+        sa.Column("partner_id", sa.String(255), nullable=False),
+        sa.Column("published", _WHEN, nullable=False),
+        sa.PrimaryKeyConstraint(*primary_key, name="pk_story_keys"),
+        **kwargs,
+    )
+
+
+def _rebuild(primary_key: tuple[str, ...], index: bool, **kwargs: bool) -> None:
+    """story_keys again with another primary key, its rows kept. The old table goes
+    before the new one is made: PostgreSQL names constraints per schema, not per table."""
+    op.execute(f"CREATE TABLE story_keys_copy AS SELECT {_COLUMNS} FROM story_keys")
+    if not index:
+        op.drop_index("ix_story_keys_hash_published", table_name="story_keys")
+    op.drop_table("story_keys")
+    _create(primary_key, **kwargs)
+    op.execute(f"INSERT INTO story_keys ({_COLUMNS}) SELECT {_COLUMNS} FROM story_keys_copy")
+    op.drop_table("story_keys_copy")
+    if index:
+        op.create_index("ix_story_keys_hash_published", "story_keys", ["hash", "published"])
+
+
+def upgrade() -> None:
+    _rebuild(("hash", "published", "article_id"), index=False, sqlite_with_rowid=False)
+
+
+def downgrade() -> None:
+    _rebuild(("hash", "article_id"), index=True)
