@@ -270,6 +270,7 @@ story_keys = sa.Table(
     "story_keys",
     metadata,
     sa.Column("hash", sa.BigInteger, nullable=False),
+    sa.Column("published", UTCDateTime, nullable=False),
     sa.Column(
         "article_id",
         sa.String(255),
@@ -277,10 +278,9 @@ story_keys = sa.Table(
         nullable=False,
     ),
     sa.Column("partner_id", sa.String(255), nullable=False),
-    sa.Column("published", UTCDateTime, nullable=False),
     # The candidate search reads ranges of (hash, published): the key is that order, and
     # on SQLite the table itself (one entry a key, its rows where the range lies;
-    # migration 0009).
+    # migration 0009). Its columns come first, in its order (see 0009 for why).
     sa.PrimaryKeyConstraint("hash", "published", "article_id"),
     sqlite_with_rowid=False,
 )

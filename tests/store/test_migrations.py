@@ -144,6 +144,10 @@ def test_0009_keeps_the_keys_and_their_cascade(store_url: str) -> None:
         _upgrade(engine, "0009")
         with engine.connect() as conn:
             assert sorted(tuple(r) for r in conn.execute(read)) == expected
+            if engine.dialect.name == "sqlite":
+                # SQLite 3.40 misreads a WITHOUT ROWID table whose key columns are not
+                # declared first: the check must not report NULLs that are not there.
+                assert conn.execute(sa.text("PRAGMA integrity_check")).scalar() == "ok"
         config = db.alembic_config()
         with db.write(engine) as conn:
             config.attributes["connection"] = conn
