@@ -14,16 +14,14 @@ __all__ = ["has_non_ascii_digits", "has_persian_digits", "to_ascii_digits"]
 _ARABIC_INDIC = "٠١٢٣٤٥٦٧٨٩"  # U+0660..U+0669
 _PERSIAN = "۰۱۲۳۴۵۶۷۸۹"  # U+06F0..U+06F9
 
-_TO_ASCII = CharMap(
-    {
-        **{c: str(i) for i, c in enumerate(_ARABIC_INDIC)},
-        **{c: str(i) for i, c in enumerate(_PERSIAN)},
-        # Arabic decimal separator U+066B and thousands separator U+066C.
-        "\u066b": ".",
-        "\u066c": ",",
-    }
-)
-_MAPPED = frozenset(_ARABIC_INDIC + _PERSIAN + "\u066b\u066c")
+_TABLE = {
+    **{c: str(i) for i, c in enumerate(_ARABIC_INDIC)},
+    **{c: str(i) for i, c in enumerate(_PERSIAN)},
+    # Arabic decimal separator U+066B and thousands separator U+066C.
+    "\u066b": ".",
+    "\u066c": ",",
+}
+_TO_ASCII = CharMap(_TABLE)
 
 
 def to_ascii_digits(s: str) -> str:
@@ -42,4 +40,4 @@ def has_persian_digits(s: str) -> bool:
 
 def has_non_ascii_digits(s: str) -> bool:
     """True when *s* contains an Arabic-Indic or Persian digit."""
-    return any(c in _MAPPED for c in s)
+    return any(c in _TABLE for c in s)

@@ -111,9 +111,10 @@ class Page:
         """Remove *node* (a tag: decomposed; a string: extracted) from the tree, and mark
         its ancestors changed. Boilerplate removal removes through this, so that the next
         densest() re-measures only the changed part of the tree."""
-        changed = self.changed
-        for parent in node.parents:
-            changed[id(parent)] = parent
+        if self.measured is not None:  # before the first measure nothing is kept
+            changed = self.changed
+            for parent in node.parents:
+                changed[id(parent)] = parent
         if isinstance(node, Tag):
             node.decompose()
         else:

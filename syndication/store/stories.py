@@ -58,17 +58,14 @@ _SKETCHES = (
     .order_by(story_members.c.article_id)
 )
 _CHANGE_SEQ = sa.select(counters.c.value).where(counters.c.name == CHANGE_SEQ)
-_EARLIER = sa.select(story_members.c.article_id).where(
+# The story's members other than the newcomer.
+_OTHERS = sa.and_(
     story_members.c.story_id == sa.bindparam("story"),
     story_members.c.article_id != sa.bindparam("newcomer"),
 )
+_EARLIER = sa.select(story_members.c.article_id).where(_OTHERS)
 _EARLIER_FLAGS = (
-    sa.select(story_members.c.partner_id, story_members.c.urgent)
-    .where(
-        story_members.c.story_id == sa.bindparam("story"),
-        story_members.c.article_id != sa.bindparam("newcomer"),
-    )
-    .distinct()
+    sa.select(story_members.c.partner_id, story_members.c.urgent).where(_OTHERS).distinct()
 )
 _EARLIER_SLUGS = (
     sa.select(article_categories.c.slug)

@@ -51,20 +51,15 @@ def _create(order: tuple[str, ...], primary_key: tuple[str, ...], **kwargs: bool
     )
 
 
-def _rebuild(
-    order: tuple[str, ...], primary_key: tuple[str, ...], index: bool, **kwargs: bool
-) -> None:
-    """story_keys again with another primary key, its rows kept. The old table goes
-    before the new one is made: PostgreSQL names constraints per schema, not per table."""
+def _rebuild(order: tuple[str, ...], primary_key: tuple[str, ...], **kwargs: bool) -> None:
+    """story_keys again with another primary key, its rows kept. The old table (and its
+    indexes with it) goes before the new one is made: PostgreSQL names constraints per
+    schema, not per table."""
     op.execute(f"CREATE TABLE story_keys_copy AS SELECT {_COLUMNS} FROM story_keys")
-    if not index:
-        op.drop_index("ix_story_keys_hash_published", table_name="story_keys")
     op.drop_table("story_keys")
     _create(order, primary_key, **kwargs)
     op.execute(f"INSERT INTO story_keys ({_COLUMNS}) SELECT {_COLUMNS} FROM story_keys_copy")
     op.drop_table("story_keys_copy")
-    if index:
-        op.create_index("ix_story_keys_hash_published", "story_keys", ["hash", "published"])
 
 
 def upgrade() -> None:
@@ -72,8 +67,9 @@ def upgrade() -> None:
     # false "NULL value" in a WITHOUT ROWID table whose other NOT NULL columns come
     # between its key's columns.
     key = ("hash", "published", "article_id")
-    _rebuild((*key, "partner_id"), key, index=False, sqlite_with_rowid=False)
+    _rebuild((*key, "partner_id"), key, sqlite_with_rowid=False)
 
 
 def downgrade() -> None:
-    _rebuild(("hash", "article_id", "partner_id", "published"), ("hash", "article_id"), True)
+    _rebuild(("hash", "article_id", "partner_id", "published"), ("hash", "article_id"))
+    op.create_index("ix_story_keys_hash_published", "story_keys", ["hash", "published"])
