@@ -87,6 +87,23 @@ def decode_html(
     return text.removeprefix("\ufeff"), encoding
 
 
+def utf8_source(body: bytes, text: str, encoding: str) -> bytes | None:
+    """The bytes of *body* that are exactly *text* in UTF-8, when `decode_html` made
+    *text* from *body* with *encoding*; None when that is not certain.
+
+    An HTML parser reads UTF-8 bytes faster than a str (lxml hands libxml2 a str as UCS-4,
+    which it converts), and encoding the text again would cost what reading it saves.
+    Certain means: the codec was UTF-8 and nothing was replaced (no U+FFFD in the text,
+    so the decode was strict), after at most one BOM, which the text does not keep.
+    """
+    if encoding != "utf-8" or "\ufffd" in text:
+        return None
+    source = body.removeprefix(codecs.BOM_UTF8)
+    if source.startswith(codecs.BOM_UTF8):
+        return None  # a second BOM: the text dropped it, the bytes keep it
+    return source
+
+
 def feed_to_utf8(
     body: bytes, http_charset: str | None = None, override: str | None = None
 ) -> tuple[bytes, str | None]:

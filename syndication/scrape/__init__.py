@@ -32,7 +32,7 @@ from bs4 import Tag
 
 from ..arabic.dates import get_tz
 from ..arabic.text import strip_urgent_prefix
-from ..decode import decode_html
+from ..decode import decode_html, utf8_source
 from ..errors import ScrapeError
 from ..model import Block, Image, Scraped, ScrapeRules
 from .body import ImageRef, Part, find_blocks, find_body_roots
@@ -85,22 +85,27 @@ def _cut(data: bytes, limit: int) -> bytes:
     return data[: at if at > 0 else limit]
 
 
-def _text(page: str | bytes, url: str, http_charset: str | None) -> str:
+def _text(page: str | bytes, url: str, http_charset: str | None) -> tuple[str, bytes | None]:
+    """The page's text, and the same text in UTF-8 when the page's own bytes are that
+    (decode.utf8_source): the parser reads those instead."""
+    utf8 = None
     if isinstance(page, bytes):
         data = _cut(page, MAX_PAGE_CHARS * 2)
         try:
-            text, _encoding = decode_html(data, http_charset)
+            text, encoding = decode_html(data, http_charset)
         except Exception as exc:
             raise ScrapeError(
                 "page bytes could not be decoded", url=url, hint="set the partner's encoding"
             ) from exc
+        utf8 = utf8_source(data, text, encoding)
     else:
         text = page
     if len(text) > MAX_PAGE_CHARS:
         log.warning("scrape %s: page of %d characters cut to %d", url, len(text), MAX_PAGE_CHARS)
         cut = text.rfind("<", 0, MAX_PAGE_CHARS)
         text = text[: cut if cut > 0 else MAX_PAGE_CHARS]
-    return text
+        utf8 = None
+    return text, utf8
 
 
 def _scopes(title_el: Tag | None, roots: list[Tag]) -> tuple[list[Tag], list[Tag]]:
@@ -171,10 +176,10 @@ def _scrape(
         get_tz(timezone)
     except ValueError as exc:
         raise ScrapeError(str(exc), url=url, hint="fix the partner's timezone") from exc
-    text = _text(page, url, http_charset)
+    text, utf8 = _text(page, url, http_charset)
     if not text.strip():
         raise ScrapeError("empty page: no article body found", url=url)
-    parsed = parse_tree(text)  # one lxml parse: the plan and either build read its tree
+    parsed = parse_tree(text, utf8)  # one lxml parse: the plan and either build read its tree
     if PRUNER is not None and prune is not False:
         pruned = PRUNER.build(text, url, rules, force=prune is True, parsed=parsed)
         if pruned is not None:

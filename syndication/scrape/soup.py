@@ -49,12 +49,17 @@ _NON_SPACE = re.compile(r"\S+")  # bs4's nonwhitespace_re: how it splits class="
 _ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"  # BeautifulSoup.ASCII_SPACES
 
 
-def parse_tree(text: str) -> Parsed | None:
+def parse_tree(text: str, utf8: bytes | None = None) -> Parsed | None:
     """lxml's tree of *text* and the doctype the parser would report; None when lxml
-    refuses the page."""
-    parser = etree.HTMLParser(recover=True, huge_tree=False)
+    refuses the page. *utf8*, when given, is *text* in UTF-8 (decode.utf8_source): the
+    parser reads it instead, the same tree about a fifth sooner."""
+    if utf8 is None:
+        parser = etree.HTMLParser(recover=True, huge_tree=False)
+    else:
+        # The encoding given, libxml2 ignores a <meta charset>, as it does for a str.
+        parser = etree.HTMLParser(recover=True, huge_tree=False, encoding="utf-8")
     try:
-        parser.feed(text)
+        parser.feed(text if utf8 is None else utf8)
         root: Element | None = parser.close()
     except (etree.ParserError, ValueError):
         return None

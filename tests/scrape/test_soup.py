@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Callable, Set
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup, Tag
 from bs4.element import Comment
+from lxml import etree
 
 from syndication.model import Scraped, ScrapeRules
 from syndication.scrape import _extract, _text, scrape
@@ -74,7 +76,7 @@ _LINKS = ("parent", "next_element", "previous_element", "next_sibling", "previou
 def _pages() -> list[tuple[str, str, str]]:
     """(name, page text, URL) for every page the builders are compared on."""
     pages = [
-        (e["html"], _text((PAGES / e["html"]).read_bytes(), e["url"], None), e["url"])
+        (e["html"], _text((PAGES / e["html"]).read_bytes(), e["url"], None)[0], e["url"])
         for e in INDEX
     ]
     for n in range(3):
@@ -207,6 +209,57 @@ def test_same_record_from_either_soup(index: int) -> None:
     if name in SPECIAL:
         return  # not articles: the node-by-node test covers them
     assert scrape(text, url, prune=False) == _reference_record(text, url)
+
+
+# Hostile text for the parse from UTF-8 bytes: NUL and other controls, CR line ends, a
+# literal replacement character, noncharacters, a lone "<", an unclosed comment.
+HOSTILE = {
+    "controls": "<html><body><p>a\x00b\x01c\x0bd\x7f\x85e</p></body></html>",
+    "line ends": "<html>\r\n<body>\r<p>سطر\r\nآخر</p>\r\n</body></html>",
+    "replacement": "<p>\ufffd نص \ufffe\uffff \U0010ffff</p>",
+    "broken": "<p>نص < ب <!-- لا نهاية",
+    "bidi": "<title>\u200f\u202bعاجل\u202c\u200d: خبر\ufeff</title><p>\u2067x\u2069</p>",
+}
+
+
+def _tree(parsed: tuple[Any, Any] | None) -> tuple[str, Any] | None:
+    if parsed is None:
+        return None
+    root, doctype = parsed
+    return etree.tostring(root.getroottree(), encoding="unicode"), doctype
+
+
+@pytest.mark.parametrize(
+    "index", range(len(PAGE_LIST) + len(HOSTILE)), ids=[p[0] for p in PAGE_LIST] + [*HOSTILE]
+)
+def test_the_tree_from_utf8_bytes_is_the_tree_from_text(index: int) -> None:
+    text = (
+        PAGE_LIST[index][1]
+        if index < len(PAGE_LIST)
+        else [*HOSTILE.values()][index - len(PAGE_LIST)]
+    )
+    assert _tree(parse_tree(text, text.encode("utf-8"))) == _tree(parse_tree(text))
+
+
+@pytest.mark.parametrize(
+    ("body", "given"),
+    [
+        ("<p>نص</p>".encode(), True),
+        (codecs.BOM_UTF8 + "<p>نص</p>".encode(), True),
+        (codecs.BOM_UTF8 * 2 + "<p>نص</p>".encode(), False),  # the text drops the second
+        ("<p>نص</p>".encode() + b"\xff", False),  # replaced: the bytes are not the text
+        ("<p>\ufffd</p>".encode(), False),  # a replacement character cannot be told apart
+        ("<p>نص</p>".encode("cp1256"), False),
+        ("<p>نص</p>".encode("utf-16"), False),
+    ],
+)
+def test_the_scrape_parses_the_pages_bytes_only_when_they_are_its_text(
+    body: bytes, given: bool
+) -> None:
+    text, utf8 = _text(body, BASE, None)
+    assert (utf8 is not None) == given
+    if utf8 is not None:
+        assert utf8 == text.encode("utf-8")
 
 
 def test_lxml_refusing_a_page_falls_back_to_bs4() -> None:
