@@ -164,7 +164,9 @@ def next_seq(conn: Connection) -> int:
 
 def mark(conn: Connection, keys: Iterable[str], seq: int) -> None:
     """Record change number `seq` on these feed selections (their stamps change)."""
-    db.upsert(conn, selection_marks, [{"key": k, "seq": seq} for k in sorted(keys)], ["key"])
+    db.upsert_rows(
+        conn, selection_marks, ("key", "seq"), ("key",), [(k, seq) for k in sorted(keys)]
+    )
 
 
 def feed_stamp(
@@ -219,10 +221,22 @@ _MEMBER_URGENT = (
 )
 
 
+_MEMBER_SLUGS = (
+    sa.update(story_members)
+    .where(story_members.c.article_id == sa.bindparam("member"))
+    .values(slugs=sa.bindparam("joined"))
+)
+
+
 def set_member_urgent(conn: Connection, article_id: str, urgent: bool) -> None:
     """Keep story_members' copy of the urgent flag in step with the article's (a story
     join marks its members' feeds from that copy; store/stories.py)."""
     conn.execute(_MEMBER_URGENT, {"member": article_id, "flag": urgent})
+
+
+def member_slugs(slugs: Iterable[str]) -> str:
+    """story_members' copy of an article's category slugs ([a-z0-9-]: a space parts them)."""
+    return " ".join(slugs)
 
 
 def upsert(conn: Connection, article: Article, now: dt.datetime | None = None) -> UpsertResult:
@@ -300,6 +314,8 @@ def upsert(conn: Connection, article: Article, now: dt.datetime | None = None) -
     _insert_categories(conn, article, published)
     if bool(stored.urgent) != article.urgent:
         set_member_urgent(conn, article.id, article.urgent)
+    if set(old_slugs) != set(new_slugs):
+        conn.execute(_MEMBER_SLUGS, {"member": article.id, "joined": member_slugs(new_slugs)})
     mark(conn, old_keys | selection_keys(article.partner_id, article.urgent, new_slugs), seq)
     if stored.content_hash != article.content_hash:
         record_event(

@@ -20,7 +20,7 @@ import hashlib
 import re
 import threading
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -197,6 +197,72 @@ def upsert(
     stmt = _upsert_statement(conn.dialect.name, table, tuple(keys), others, tuple(add))
     # One row: a plain execute (a list would take the executemany path, slower for one).
     conn.execute(stmt, dict(rows[0]) if len(rows) == 1 else list(rows))
+
+
+def upsert_rows(
+    conn: Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    keys: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """`upsert` of rows given as value tuples in `columns` order, through `insert_rows`."""
+    if not rows:
+        return
+    others = tuple(name for name in columns if name not in keys)
+    stmt = _upsert_statement(conn.dialect.name, table, tuple(keys), others, ())
+    insert_rows(conn, stmt, columns, rows)
+
+
+def insert_rows(
+    conn: Connection, stmt: sa.Insert, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Run an INSERT (or upsert) of one table for many rows, each a tuple of values in
+    `columns` order, as the driver's own executemany of SQL compiled once per dialect.
+
+    SQLAlchemy's executemany builds and converts a parameter dict per row in Python, which
+    cost more than writing the rows: 85 selection marks took 0.6 ms that way, 0.14 ms
+    here. Values still go through their column types' bind processing (UTCDateTime)."""
+    if not rows:
+        return
+    sql, order, convert = _compiled_rows(stmt, tuple(columns), conn.dialect)
+    if conn.dialect.positional:
+        params: list[Any] = [
+            tuple(f(row[i]) if f else row[i] for i, f in zip(order, convert, strict=True))
+            for row in rows
+        ]
+    else:
+        params = [
+            {columns[i]: f(row[i]) if f else row[i] for i, f in zip(order, convert, strict=True)}
+            for row in rows
+        ]
+    conn.exec_driver_sql(sql, params)
+
+
+_Processor = Callable[[Any], Any] | None
+_COMPILED_ROWS: dict[
+    tuple[int, tuple[str, ...], str], tuple[str, tuple[int, ...], tuple[_Processor, ...]]
+] = {}
+
+
+def _compiled_rows(
+    stmt: sa.Insert, columns: tuple[str, ...], dialect: sa.Dialect
+) -> tuple[str, tuple[int, ...], tuple[_Processor, ...]]:
+    """(SQL, the index in `columns` of each parameter in the SQL's order, each one's bind
+    processor); statements are built once at import, so their id is a stable key."""
+    cache_key = (id(stmt), columns, dialect.name)
+    found = _COMPILED_ROWS.get(cache_key)
+    if found is None:
+        compiled = stmt.compile(dialect=dialect, column_keys=list(columns))
+        names = list(compiled.positiontup or ()) if dialect.positional else list(columns)
+        order = tuple(columns.index(name) for name in names)
+        table = stmt.table
+        assert isinstance(table, sa.Table)
+        convert = tuple(
+            table.c[columns[i]].type.dialect_impl(dialect).bind_processor(dialect) for i in order
+        )
+        found = _COMPILED_ROWS[cache_key] = (compiled.string, order, convert)
+    return found
 
 
 _UPSERTS: dict[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Any] = {}

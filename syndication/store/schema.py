@@ -259,6 +259,10 @@ story_members = sa.Table(
     # join marks the feeds of the story's earlier members from this table alone, not a
     # lookup in articles per member of a story hundreds of wires long.
     sa.Column("urgent", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Copy of the article's category slugs, space-separated, kept with them (store/
+    # articles.py): the same join reads its members' categories here, not a lookup in
+    # article_categories per member.
+    sa.Column("slugs", sa.Text, nullable=False, server_default=""),
     sa.Index(None, "story_id"),
 )
 

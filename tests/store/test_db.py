@@ -206,3 +206,60 @@ def test_unsupported_url_is_refused() -> None:
         open_store("mysql://root@localhost/news")
     with pytest.raises(StorageError, match="not a database URL"):
         open_store("feeds.db")
+
+
+def test_rows_sent_as_tuples_are_stored_as_sqlalchemy_stores_them(store_url: str) -> None:
+    """db.insert_rows / db.upsert_rows (the driver's executemany) against SQLAlchemy's own
+    executemany: the same stored values, read raw, a converted type (UTCDateTime, Boolean)
+    included, and an upsert that updates."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from syndication.store import db
+    from syndication.store.schema import UTCDateTime
+
+    meta = sa.MetaData()
+
+    def table(name: str) -> sa.Table:
+        return sa.Table(
+            name,
+            meta,
+            sa.Column("key", sa.String(50), primary_key=True),
+            sa.Column("at", UTCDateTime, nullable=False),
+            sa.Column("flag", sa.Boolean, nullable=False),
+            sa.Column("n", sa.BigInteger, nullable=False),
+        )
+
+    ours, theirs = table("rows_ours"), table("rows_theirs")
+    cairo = dt.timezone(dt.timedelta(hours=2))
+    rows = [
+        ("عاجل", dt.datetime(2026, 12, 7, 18, 30, 5, 123456, tzinfo=cairo), True, -(2**62)),
+        ("b", dt.datetime(2026, 1, 1, tzinfo=dt.UTC), False, 7),
+    ]
+    columns = ("key", "at", "flag", "n")
+    engine = sa.create_engine(store_url)
+    try:
+        meta.create_all(engine)
+        with engine.begin() as conn:
+            db.insert_rows(
+                conn,
+                sa.insert(ours),
+                ("n", "at", "key", "flag"),
+                [(n, at, key, flag) for key, at, flag, n in rows],
+            )
+            conn.execute(sa.insert(theirs), [dict(zip(columns, row, strict=True)) for row in rows])
+            later = [(rows[0][0], rows[1][1], False, 1)]
+            db.upsert_rows(conn, ours, columns, ("key",), later)
+            db.upsert(conn, theirs, [dict(zip(columns, later[0], strict=True))], ["key"])
+        with engine.connect() as conn:
+            raw = [
+                conn.exec_driver_sql(f"SELECT key, at, flag, n FROM {t.name} ORDER BY key").all()
+                for t in (ours, theirs)
+            ]
+            typed = conn.execute(sa.select(ours).order_by(ours.c.key)).all()
+        assert raw[0] == raw[1]
+        assert [tuple(r) for r in typed] == sorted([later[0], rows[1]])
+    finally:
+        meta.drop_all(engine)
+        engine.dispose()

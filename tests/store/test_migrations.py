@@ -27,7 +27,7 @@ def test_upgrade_head_matches_the_schema_module(store_url: str) -> None:
                 "ck_article_categories_slug_not_empty",
                 "ck_article_categories_label_not_empty",
             }
-            assert context.get_current_heads() == ("0009",)
+            assert context.get_current_heads() == ("0010",)
     finally:
         engine.dispose()
 
@@ -161,5 +161,42 @@ def test_0009_keeps_the_keys_and_their_cascade(store_url: str) -> None:
             assert sorted(tuple(r) for r in conn.execute(read)) == [
                 r for r in expected if r[1] == "a2"
             ]
+    finally:
+        engine.dispose()
+
+
+def test_0010_copies_each_members_category_slugs(store_url: str) -> None:
+    """A store clustered under 0009 gets story_members.slugs from article_categories: every
+    slug of each member (none: empty), and goes back to the 0009 shape."""
+    engine = db.create_engine(store_url)
+    category = sa.text(
+        "INSERT INTO article_categories (article_id, slug, position, label, published)"
+        " VALUES (:id, :slug, :position, :label, :at)"
+    ).bindparams(sa.bindparam("at", type_=UTCDateTime()))
+    read = sa.select(story_members.c.article_id, story_members.c.slugs).order_by(
+        story_members.c.article_id
+    )
+    try:
+        _upgrade(engine, "0009")
+        with db.write(engine) as conn:
+            for article_id in ("a1", "a2"):
+                _add_clustered(conn, article_id)
+            conn.execute(
+                category,
+                [
+                    {"id": "a1", "slug": slug, "position": i, "label": slug, "at": T0}
+                    for i, slug in enumerate(("siyasa", "iqtisad-3"))
+                ],
+            )
+        _upgrade(engine, "head")
+        with engine.connect() as conn:
+            rows = [(a, sorted(s.split())) for a, s in conn.execute(read)]
+        assert rows == [("a1", ["iqtisad-3", "siyasa"]), ("a2", [])]
+        config = db.alembic_config()
+        with db.write(engine) as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0009")
+        columns = {c["name"] for c in sa.inspect(engine).get_columns("story_members")}
+        assert "slugs" not in columns and "urgent" in columns
     finally:
         engine.dispose()

@@ -122,6 +122,37 @@ def test_a_join_marks_the_urgent_feed_by_the_members_flags_as_they_are_now(
         assert copies() == {wire: wire == "b1" for wire in ("a1", "b1", "c1", "d1", "e1", "f1")}
 
 
+def test_a_join_marks_the_category_feeds_of_the_members_categories_as_they_are_now(
+    store_url: str,
+) -> None:
+    """Joins read the members' categories from story_members' copy: a partner's edit that
+    moves a member to another category reaches that copy, so a later join marks the new
+    category's feed (and the copy holds exactly the article's slugs)."""
+    world, economy = Category(label="دولي", slug="world"), Category(label="اقتصاد", slug="economy")
+
+    def marked_by_join(wire: str, partner: str) -> set[str]:
+        before = {slug: store.feed_stamp(category_slug=slug) for slug in ("world", "economy")}
+        copy = article(wire, partner, QUAKE, hours=2, content_hash=wire)
+        assert store.upsert_article(copy) == "new"
+        return {slug for slug in before if store.feed_stamp(category_slug=slug) != before[slug]}
+
+    def copies() -> dict[str, str]:
+        with store_db.read(store._engine) as conn:
+            rows = conn.execute(sa.select(story_members.c.article_id, story_members.c.slugs))
+            return {str(a): str(s) for a, s in rows}
+
+    with open_store(store_url) as store:
+        store.upsert_article(article("a1", "afp", QUAKE, categories=(world,)))
+        assert marked_by_join("b1", "aa") == {"world"}
+        edit = article("a1", "afp", QUAKE, categories=(economy, world), content_hash="a1-2")
+        assert store.upsert_article(edit) == "updated"
+        assert copies()["a1"] == "economy world"
+        edit = article("a1", "afp", QUAKE, categories=(economy,), content_hash="a1-3")
+        assert store.upsert_article(edit) == "updated"
+        assert marked_by_join("c1", "qna") == {"economy"}
+        assert copies() == {"a1": "economy", "b1": "", "c1": ""}
+
+
 # A line a partner prints under every story, long enough to fill much of each sketch.
 BOILERPLATE = (
     "تابعوا آخر الأخبار العاجلة والتحليلات والتقارير المصورة على موقعنا وحساباتنا في مواقع"
