@@ -240,18 +240,21 @@ def insert_rows(
 
 
 _Processor = Callable[[Any], Any] | None
-_COMPILED_ROWS: dict[
-    tuple[int, tuple[str, ...], str], tuple[str, tuple[int, ...], tuple[_Processor, ...]]
-] = {}
+_Compiled = tuple[str, tuple[int, ...], tuple[_Processor, ...]]
+# Per statement (held weakly: a statement built for one call takes its entry with it),
+# per (columns, dialect).
+_COMPILED_ROWS: weakref.WeakKeyDictionary[sa.Insert, dict[tuple[tuple[str, ...], str], _Compiled]]
+_COMPILED_ROWS = weakref.WeakKeyDictionary()
 
 
-def _compiled_rows(
-    stmt: sa.Insert, columns: tuple[str, ...], dialect: sa.Dialect
-) -> tuple[str, tuple[int, ...], tuple[_Processor, ...]]:
+def _compiled_rows(stmt: sa.Insert, columns: tuple[str, ...], dialect: sa.Dialect) -> _Compiled:
     """(SQL, the index in `columns` of each parameter in the SQL's order, each one's bind
-    processor); statements are built once at import, so their id is a stable key."""
-    cache_key = (id(stmt), columns, dialect.name)
-    found = _COMPILED_ROWS.get(cache_key)
+    processor), worked out once per statement, columns and dialect."""
+    per_stmt = _COMPILED_ROWS.get(stmt)
+    if per_stmt is None:
+        per_stmt = _COMPILED_ROWS.setdefault(stmt, {})
+    cache_key = (columns, dialect.name)
+    found = per_stmt.get(cache_key)
     if found is None:
         compiled = stmt.compile(dialect=dialect, column_keys=list(columns))
         names = list(compiled.positiontup or ()) if dialect.positional else list(columns)
@@ -261,7 +264,7 @@ def _compiled_rows(
         convert = tuple(
             table.c[columns[i]].type.dialect_impl(dialect).bind_processor(dialect) for i in order
         )
-        found = _COMPILED_ROWS[cache_key] = (compiled.string, order, convert)
+        found = per_stmt[cache_key] = (compiled.string, order, convert)
     return found
 
 
