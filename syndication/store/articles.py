@@ -164,9 +164,7 @@ def next_seq(conn: Connection) -> int:
 
 def mark(conn: Connection, keys: Iterable[str], seq: int) -> None:
     """Record change number `seq` on these feed selections (their stamps change)."""
-    db.upsert_rows(
-        conn, selection_marks, ("key", "seq"), ("key",), [(k, seq) for k in sorted(keys)]
-    )
+    db.upsert(conn, selection_marks, [{"key": k, "seq": seq} for k in sorted(keys)], ["key"])
 
 
 def feed_stamp(

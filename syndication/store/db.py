@@ -195,23 +195,11 @@ def upsert(
         return
     others = tuple(c.name for c in table.columns if c.name not in keys and c.name in rows[0])
     stmt = _upsert_statement(conn.dialect.name, table, tuple(keys), others, tuple(add))
-    # One row: a plain execute (a list would take the executemany path, slower for one).
-    conn.execute(stmt, dict(rows[0]) if len(rows) == 1 else list(rows))
-
-
-def upsert_rows(
-    conn: Connection,
-    table: sa.Table,
-    columns: Sequence[str],
-    keys: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-) -> None:
-    """`upsert` of rows given as value tuples in `columns` order, through `insert_rows`."""
-    if not rows:
+    if len(rows) == 1:
+        conn.execute(stmt, dict(rows[0]))  # one row: a plain execute
         return
-    others = tuple(name for name in columns if name not in keys)
-    stmt = _upsert_statement(conn.dialect.name, table, tuple(keys), others, ())
-    insert_rows(conn, stmt, columns, rows)
+    columns = tuple(rows[0])
+    insert_rows(conn, stmt, columns, [tuple(row[name] for name in columns) for row in rows])
 
 
 def insert_rows(

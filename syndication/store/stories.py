@@ -61,13 +61,12 @@ _SKETCHES = (
 )
 _CHANGE_SEQ = sa.select(counters.c.value).where(counters.c.name == CHANGE_SEQ)
 # The story's members other than the newcomer.
-_OTHERS = sa.and_(
-    story_members.c.story_id == sa.bindparam("story"),
-    story_members.c.article_id != sa.bindparam("newcomer"),
-)
 _EARLIER = (
     sa.select(story_members.c.partner_id, story_members.c.urgent, story_members.c.slugs)
-    .where(_OTHERS)
+    .where(
+        story_members.c.story_id == sa.bindparam("story"),
+        story_members.c.article_id != sa.bindparam("newcomer"),
+    )
     .distinct()
 )
 

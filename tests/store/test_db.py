@@ -209,12 +209,14 @@ def test_unsupported_url_is_refused() -> None:
 
 
 def test_rows_sent_as_tuples_are_stored_as_sqlalchemy_stores_them(store_url: str) -> None:
-    """db.insert_rows / db.upsert_rows (the driver's executemany) against SQLAlchemy's own
+    """db.insert_rows and db.upsert of many rows (the driver's executemany) against SQLAlchemy's own
     executemany: the same stored values, read raw, a converted type (UTCDateTime, Boolean)
     included, and an upsert that updates."""
     import datetime as dt
 
     import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql as pg
+    from sqlalchemy.dialects import sqlite
 
     from syndication.store import db
     from syndication.store.schema import UTCDateTime
@@ -249,9 +251,14 @@ def test_rows_sent_as_tuples_are_stored_as_sqlalchemy_stores_them(store_url: str
                 [(n, at, key, flag) for key, at, flag, n in rows],
             )
             conn.execute(sa.insert(theirs), [dict(zip(columns, row, strict=True)) for row in rows])
-            later = [(rows[0][0], rows[1][1], False, 1)]
-            db.upsert_rows(conn, ours, columns, ("key",), later)
-            db.upsert(conn, theirs, [dict(zip(columns, later[0], strict=True))], ["key"])
+            later = [(rows[0][0], rows[1][1], False, 1), ("c", rows[0][1], True, 2)]
+            # Two rows: db.upsert takes the executemany of insert_rows.
+            db.upsert(conn, ours, [dict(zip(columns, r, strict=True)) for r in later], ["key"])
+            stmt = sqlite.insert(theirs) if engine.dialect.name == "sqlite" else pg.insert(theirs)
+            upsert = stmt.on_conflict_do_update(
+                index_elements=["key"], set_={c: stmt.excluded[c] for c in columns[1:]}
+            )
+            conn.execute(upsert, [dict(zip(columns, r, strict=True)) for r in later])
         with engine.connect() as conn:
             raw = [
                 conn.exec_driver_sql(f"SELECT key, at, flag, n FROM {t.name} ORDER BY key").all()
@@ -259,7 +266,7 @@ def test_rows_sent_as_tuples_are_stored_as_sqlalchemy_stores_them(store_url: str
             ]
             typed = conn.execute(sa.select(ours).order_by(ours.c.key)).all()
         assert raw[0] == raw[1]
-        assert [tuple(r) for r in typed] == sorted([later[0], rows[1]])
+        assert [tuple(r) for r in typed] == sorted([*later, rows[1]])
     finally:
         meta.drop_all(engine)
         engine.dispose()
