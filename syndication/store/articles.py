@@ -126,10 +126,19 @@ def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
 
 def selection_keys(partner_id: str, urgent: bool, slugs: Iterable[str]) -> set[str]:
     """Every feed selection an article with these properties belongs to."""
+    return selection_keys_of((partner_id,), (urgent,), slugs)
+
+
+def selection_keys_of(
+    partner_ids: Iterable[str], flags: Iterable[bool], slugs: Iterable[str]
+) -> set[str]:
+    """The selection_keys of many articles, united: each key names one property, so the
+    union is the keys of each partner, flag and category once (a story of hundreds of
+    members has a few dozen), whichever article had which."""
     return {
         "all",
-        f"urgent:{int(urgent)}",
-        f"partner:{partner_id}",
+        *(f"urgent:{int(urgent)}" for urgent in flags),
+        *(f"partner:{partner_id}" for partner_id in partner_ids),
         *(f"category:{slug}" for slug in slugs),
     }
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import operator
 import re
 import threading
 import weakref
@@ -199,7 +200,10 @@ def upsert(
         conn.execute(stmt, dict(rows[0]))  # one row: a plain execute
         return
     columns = tuple(rows[0])
-    insert_rows(conn, stmt, columns, [tuple(row[name] for name in columns) for row in rows])
+    if len(columns) == 1:  # itemgetter of one name gives the value, not a tuple
+        insert_rows(conn, stmt, columns, [(row[columns[0]],) for row in rows])
+    else:
+        insert_rows(conn, stmt, columns, list(map(operator.itemgetter(*columns), rows)))
 
 
 def insert_rows(
@@ -214,8 +218,10 @@ def insert_rows(
     if not rows:
         return
     sql, order, convert = _compiled_rows(stmt, tuple(columns), conn.dialect)
-    if conn.dialect.positional:
-        params: list[Any] = [
+    if conn.dialect.positional and not any(convert) and order == tuple(range(len(columns))):
+        params: list[Any] = list(rows)  # the tuples as they are (selection marks)
+    elif conn.dialect.positional:
+        params = [
             tuple(f(row[i]) if f else row[i] for i, f in zip(order, convert, strict=True))
             for row in rows
         ]

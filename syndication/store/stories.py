@@ -213,9 +213,12 @@ def _touch_story(conn: Connection, story_id: str, newcomer: str) -> None:
     if not earlier:
         return
     seq = conn.execute(_CHANGE_SEQ).scalar_one()
-    keys: set[str] = set()
-    for partner_id, urgent, slugs in earlier:
-        keys |= _articles.selection_keys(partner_id, bool(urgent), slugs.split())
+    joined = {slugs for _, _, slugs in earlier}  # a few dozen strings for hundreds of rows
+    keys = _articles.selection_keys_of(
+        {str(partner_id) for partner_id, _, _ in earlier},
+        {bool(urgent) for _, urgent, _ in earlier},
+        {slug for each in joined for slug in each.split()},
+    )
     _articles.mark(conn, keys, int(seq))
 
 

@@ -270,3 +270,40 @@ def test_rows_sent_as_tuples_are_stored_as_sqlalchemy_stores_them(store_url: str
     finally:
         meta.drop_all(engine)
         engine.dispose()
+
+
+def test_rows_of_columns_without_conversion_are_stored_in_their_columns(store_url: str) -> None:
+    """insert_rows hands the driver the rows as given when no column converts its value
+    and the rows are in the SQL's parameter order (selection marks); in any other order
+    each value still lands in its own column."""
+    import sqlalchemy as sa
+
+    from syndication.store import db
+
+    meta = sa.MetaData()
+    plain = sa.Table(
+        "rows_plain",
+        meta,
+        sa.Column("key", sa.String(50), primary_key=True),
+        sa.Column("n", sa.BigInteger, nullable=False),
+        sa.Column("label", sa.Text, nullable=False),
+    )
+    engine = sa.create_engine(store_url)
+    try:
+        meta.create_all(engine)
+        with engine.begin() as conn:
+            db.insert_rows(conn, sa.insert(plain), ("key", "n", "label"), [("a", 1, "أ")])
+            db.insert_rows(conn, sa.insert(plain), ("label", "key", "n"), [("ب", "b", 2)])
+            # Two rows of dicts: db.upsert's executemany, one row updated, one new.
+            db.upsert(
+                conn,
+                plain,
+                [{"key": "a", "n": 3, "label": "ج"}, {"key": "c", "n": 4, "label": "د"}],
+                ["key"],
+            )
+        with engine.connect() as conn:
+            stored = conn.exec_driver_sql("SELECT key, n, label FROM rows_plain ORDER BY key")
+            assert stored.all() == [("a", 3, "ج"), ("b", 2, "ب"), ("c", 4, "د")]
+    finally:
+        meta.drop_all(engine)
+        engine.dispose()

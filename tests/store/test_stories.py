@@ -193,3 +193,34 @@ def test_a_line_hundreds_of_articles_share_neither_hides_the_copy_nor_is_read_wh
             assert len(read) < shared_by_crowd * crowd
         assert store.upsert_article(copy) == "new"
         assert [m.article_id for m in store.story_members(["a1"])["a1"]] == ["a1", "b1"]
+
+
+def test_the_keys_of_a_storys_members_are_every_members_keys_united() -> None:
+    """_touch_story builds the keys of hundreds of members from their partners, flags
+    and categories taken apart: the same set as each member's own keys united."""
+    from syndication.store.articles import selection_keys, selection_keys_of
+
+    rng = random.Random(7)
+    slugs = ["سياسة", "economy", "sport", "culture", ""]
+    members = [
+        (f"p{rng.randrange(6)}", rng.random() < 0.2, rng.sample(slugs, rng.randrange(3)))
+        for _ in range(300)
+    ]
+    each: set[str] = set()
+    for partner_id, urgent, member_slugs in members:
+        each |= selection_keys(partner_id, urgent, member_slugs)
+    united = selection_keys_of(
+        {p for p, _, _ in members},
+        {u for _, u, _ in members},
+        {s for _, _, ss in members for s in ss},
+    )
+    assert united == each
+    assert {"urgent:1", "urgent:0", "partner:p5"} <= united
+    # One urgent member among plain ones: its flag's key, not the others' partners twice.
+    assert selection_keys_of(["a", "b"], [False], ["x"]) == {
+        "all",
+        "urgent:0",
+        "partner:a",
+        "partner:b",
+        "category:x",
+    }
