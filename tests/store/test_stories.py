@@ -201,7 +201,7 @@ def test_the_keys_of_a_storys_members_are_every_members_keys_united() -> None:
     from syndication.store.articles import selection_keys, selection_keys_of
 
     rng = random.Random(7)
-    slugs = ["سياسة", "economy", "sport", "culture", ""]
+    slugs = ["politics", "economy", "sport", "culture"]
     members = [
         (f"p{rng.randrange(6)}", rng.random() < 0.2, rng.sample(slugs, rng.randrange(3)))
         for _ in range(300)
@@ -216,7 +216,7 @@ def test_the_keys_of_a_storys_members_are_every_members_keys_united() -> None:
     )
     assert united == each
     assert {"urgent:1", "urgent:0", "partner:p5"} <= united
-    # One urgent member among plain ones: its flag's key, not the others' partners twice.
+    # Only the flags the members have: no urgent key when none is urgent.
     assert selection_keys_of(["a", "b"], [False], ["x"]) == {
         "all",
         "urgent:0",
