@@ -217,8 +217,8 @@ def insert_rows(
     here. Values still go through their column types' bind processing (UTCDateTime)."""
     if not rows:
         return
-    sql, order, convert = _compiled_rows(stmt, tuple(columns), conn.dialect)
-    if conn.dialect.positional and not any(convert) and order == tuple(range(len(columns))):
+    sql, order, convert, as_given = _compiled_rows(stmt, tuple(columns), conn.dialect)
+    if as_given:
         params: list[Any] = list(rows)  # the tuples as they are (selection marks)
     elif conn.dialect.positional:
         params = [
@@ -234,7 +234,8 @@ def insert_rows(
 
 
 _Processor = Callable[[Any], Any] | None
-_Compiled = tuple[str, tuple[int, ...], tuple[_Processor, ...]]
+# (SQL, order, processors, whether the rows can go to the driver as given)
+_Compiled = tuple[str, tuple[int, ...], tuple[_Processor, ...], bool]
 # Per statement (held weakly: a statement built for one call takes its entry with it),
 # per (columns, dialect).
 _COMPILED_ROWS: weakref.WeakKeyDictionary[sa.Insert, dict[tuple[tuple[str, ...], str], _Compiled]]
@@ -243,7 +244,9 @@ _COMPILED_ROWS = weakref.WeakKeyDictionary()
 
 def _compiled_rows(stmt: sa.Insert, columns: tuple[str, ...], dialect: sa.Dialect) -> _Compiled:
     """(SQL, the index in `columns` of each parameter in the SQL's order, each one's bind
-    processor), worked out once per statement, columns and dialect."""
+    processor, whether rows in `columns` order go to the driver as they are: positional
+    parameters in that order, none converted), worked out once per statement, columns
+    and dialect."""
     per_stmt = _COMPILED_ROWS.get(stmt)
     if per_stmt is None:
         per_stmt = _COMPILED_ROWS.setdefault(stmt, {})
@@ -258,7 +261,8 @@ def _compiled_rows(stmt: sa.Insert, columns: tuple[str, ...], dialect: sa.Dialec
         convert = tuple(
             table.c[columns[i]].type.dialect_impl(dialect).bind_processor(dialect) for i in order
         )
-        found = per_stmt[cache_key] = (compiled.string, order, convert)
+        as_given = dialect.positional and not any(convert) and order == tuple(range(len(columns)))
+        found = per_stmt[cache_key] = (compiled.string, order, convert, as_given)
     return found
 
 
