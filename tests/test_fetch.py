@@ -67,6 +67,20 @@ def test_sends_user_agent_accept_and_encoding(site: Site) -> None:
     assert "application/rss+xml" in sent["accept"]
 
 
+def test_a_cookie_one_answer_sets_is_never_sent_back(site: Site, fetcher: Fetcher) -> None:
+    """No cookie jar: a partner's Set-Cookie (a tracker, a consent flag) does not follow
+    us into the next request, to it or to any other partner on a shared connection."""
+    cookie = {"Set-Cookie": "visitor=abc123; Path=/"}
+    first = site.add("/a/feed.xml", Route(FEED, headers=cookie))
+    second = site.add("/b/feed.xml", Route(FEED))
+    fetcher.get(first, partner_id="p1")
+    fetcher.get(first, partner_id="p1")
+    fetcher.get(second, partner_id="p2")
+    sent = [*site.hits("/a/feed.xml"), *site.hits("/b/feed.xml")]
+    assert len(sent) == 3
+    assert all("cookie" not in hit.headers for hit in sent)
+
+
 def test_gzip_body_is_decoded(site: Site, fetcher: Fetcher) -> None:
     url = site.add("/feed.xml", Route(FEED, gzip=True))
     assert fetcher.get(url).body == FEED

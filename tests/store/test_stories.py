@@ -14,8 +14,8 @@ from syndication.store import db as store_db
 from syndication.store import open_store
 from syndication.store import stories as store_stories
 from syndication.store.schema import story_members
-from syndication.store.stories import PER_KEY
-from syndication.stories import index_keys, sketch
+from syndication.store.stories import CANDIDATES, PER_KEY
+from syndication.stories import MIN_SHARED, index_keys, sketch
 from tests.support.stories import FUEL, QUAKE, QUAKE_REWRITE, article
 
 
@@ -193,6 +193,34 @@ def test_a_line_hundreds_of_articles_share_neither_hides_the_copy_nor_is_read_wh
             assert len(read) < shared_by_crowd * crowd
         assert store.upsert_article(copy) == "new"
         assert [m.article_id for m in store.story_members(["a1"])["a1"]] == ["a1", "b1"]
+
+
+def test_the_search_returns_the_candidates_sharing_most_ties_by_id_at_most_candidates(
+    store_url: str,
+) -> None:
+    """The database ranks and cuts the candidates: the same list as counting every
+    stored article's shared index values here, at most CANDIDATES of them."""
+    rng = random.Random(11)
+    words = ["".join(rng.choices(ALPHABET, k=5)) for _ in range(150)]
+    newcomer = article("q", "wire", [" ".join(words)], hours=1)
+    with open_store(store_url) as store:
+        stored = []
+        for i in range(CANDIDATES + 10):  # fewer than PER_KEY / 2 a side: none cut off
+            start, size = rng.randrange(100), rng.randrange(10, 50)
+            own = ["".join(rng.choices(ALPHABET, k=6)) for _ in range(30)]
+            text = " ".join(words[start : start + size] + own)
+            stored.append(article(f"s{i:02d}", f"site{i % 4}", [text], hours=rng.random()))
+        for each in stored:
+            store.upsert_article(each)
+        wanted = set(index_keys(sketch(newcomer.title, newcomer.body_text)))
+        shared = {a.id: len(wanted & set(index_keys(sketch(a.title, a.body_text)))) for a in stored}
+        ranked = sorted((-n, a) for a, n in shared.items() if n >= MIN_SHARED)
+        assert len(ranked) > CANDIDATES  # the cut is exercised
+        assert len({n for n, _ in ranked}) > 2 and len(ranked) > len({n for n, _ in ranked})
+        sk = sketch(newcomer.title, newcomer.body_text)
+        with store_db.read(store._engine) as conn:
+            found = store_stories.candidates(conn, newcomer, sk, store.stories)
+        assert found == [a for _, a in ranked[:CANDIDATES]]
 
 
 def test_the_keys_of_a_storys_members_are_every_members_keys_united() -> None:
