@@ -293,10 +293,10 @@ class Fetcher:
     Thread-safe. Requests go through requests' transport adapters, lent to one request
     (and its redirects) at a time, with their keep-alive pools: two kinds, one whose
     connections vet addresses (the default) and a plain one for partners that are allowed
-    private networks. No `requests.Session`: we want nothing it adds (cookies carried
-    from one partner's answer into another's request, environment proxies, hooks), and
-    merging its settings cost more than the adapter's request (0.62 against 0.36 ms of
-    CPU a local 110 KB page; docs/performance.md).
+    private networks. No `requests.Session`: we want nothing it adds (a cookie jar that
+    sends a partner's cookies back to it, environment proxies, hooks), and merging its
+    settings cost more than the request itself (`get` of a local 110 KB page: 0.69 →
+    0.44 ms of CPU without it; docs/performance.md).
 
     `trusted_hosts`: host names or literal addresses exempt from the private-network
     refusal (an intranet partner) while every other host, including redirect targets,
