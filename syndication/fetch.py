@@ -700,7 +700,7 @@ def _send(
     Raises requests' exceptions, as a Session would (the adapter translates urllib3's)."""
     request = requests.PreparedRequest()
     # Prepared as requests.Request would: the URL's non-ASCII path and IDNA host encoded.
-    request.prepare(method=method, url=url, headers=dict(headers), data=data)
+    request.prepare(method=method, url=url, headers=headers, data=data)
     return adapter.send(request, stream=True, timeout=timeout)
 
 

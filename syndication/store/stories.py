@@ -66,9 +66,9 @@ _CHANGE_SEQ = sa.select(counters.c.value).where(counters.c.name == CHANGE_SEQ)
 @functools.lru_cache(maxsize=4)  # one entry per dialect
 def _earlier(dialect: str) -> sa.Select[Any]:
     """The distinct partners, categories and urgent flags of a story's members other than
-    the newcomer, aggregated in the database into one row. Hundreds of rows (one per
-    distinct combination) cost more than the SQL that makes them: the driver gives up and
-    takes back the GIL for every row, and the write lock waits through each hand-off."""
+    the newcomer, aggregated in the database into one row, not hundreds (one per distinct
+    combination): the driver gives up and takes back the GIL for every row it steps
+    through, and under load the write lock is held through each hand-off."""
     c = story_members.c
     if dialect == "postgresql":
         partners = sa.func.json_agg(sa.distinct(c.partner_id))

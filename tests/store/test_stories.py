@@ -212,12 +212,12 @@ def test_the_search_returns_the_candidates_sharing_most_ties_by_id_at_most_candi
             stored.append(article(f"s{i:02d}", f"site{i % 4}", [text], hours=rng.random()))
         for each in stored:
             store.upsert_article(each)
-        wanted = set(index_keys(sketch(newcomer.title, newcomer.body_text)))
+        sk = sketch(newcomer.title, newcomer.body_text)
+        wanted = set(index_keys(sk))
         shared = {a.id: len(wanted & set(index_keys(sketch(a.title, a.body_text)))) for a in stored}
         ranked = sorted((-n, a) for a, n in shared.items() if n >= MIN_SHARED)
         assert len(ranked) > CANDIDATES  # the cut is exercised
         assert len({n for n, _ in ranked}) > 2 and len(ranked) > len({n for n, _ in ranked})
-        sk = sketch(newcomer.title, newcomer.body_text)
         with store_db.read(store._engine) as conn:
             found = store_stories.candidates(conn, newcomer, sk, store.stories)
         assert found == [a for _, a in ranked[:CANDIDATES]]
