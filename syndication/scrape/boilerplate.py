@@ -7,7 +7,9 @@ Three passes, cheapest first:
    element whose class or id names chrome (share bars, tickers, related and most-read
    lists, comments, newsletter boxes, screen-reader-only helpers — see ``rules.py``);
 3. text-labelled junk: "اقرأ أيضا" / "ذات صلة" / "الأكثر قراءة" blocks (with the links
-   they head, also inline in the body) and widget labels such as "تم نسخ الرابط".
+   they head, also inline in the body) and widget labels such as "تم نسخ الرابط";
+4. teaser grids: a parent's run of same-class cards that are all mostly links ("more
+   news" grids whose class names nothing we know; scoring.is_teaser).
 
 An element that holds the article (much non-link text) is never removed by pass 2 or 3:
 ASP.NET sites wrap the whole page in a <form>, WordPress themes put "related" in the
@@ -32,8 +34,11 @@ from .scoring import (
     CONTENT_CHARS,
     NEVER_BY_CLASS,
     PARAGRAPHS_READ,
+    TEASER_NAMES,
+    TEASER_RUN,
     holds_article_text,
     is_junk_label,
+    is_teaser,
     junk_names,
     words,
 )
@@ -209,6 +214,33 @@ def _remove_by_class(page: Page, keep: set[int]) -> None:
             page.drop(tag)
 
 
+def _remove_teasers(page: Page, keep: set[int]) -> None:
+    # Grouped by parent, name and class, whatever stands between them: which cards form
+    # a grid does not depend on other removals (prune.py leaves such grids out unbuilt).
+    index = page.tag_index()
+    groups: dict[tuple[int, str, str], list[Tag]] = {}
+    for tag in index.keyed(classes=index.class_keys()):
+        parent = tag.__dict__.get("parent")
+        if tag.name in TEASER_NAMES and parent is not None:
+            names = tag.get("class")  # a list as bs4 splits it (a str from other builders)
+            joined = " ".join(names) if isinstance(names, list) else " ".join(str(names).split())
+            groups.setdefault((id(parent), tag.name, joined), []).append(tag)
+    grids = [
+        cards
+        for cards in groups.values()
+        if len(cards) >= TEASER_RUN and all(_teaser(card) for card in cards)
+    ]
+    for cards in grids:  # judged first, removed after: no grid judged without another
+        for card in cards:
+            if _alive(card) and id(card) not in keep:
+                page.drop(card)
+
+
+def _teaser(tag: Tag) -> bool:
+    total = len(text_of(tag))
+    return is_teaser(total, sum(len(text_of(a)) for a in named(tag, "a")) if total else 0)
+
+
 def _guard(tag: Tag | None, watch: Set[int]) -> None:
     """A judgement on *tag* would have seen chrome left out of the soup (page.Pruning)."""
     if tag is not None and id(tag) in watch:
@@ -284,3 +316,4 @@ def remove_boilerplate(page: Page) -> None:
     _remove_structural(page, keep)
     _remove_labelled(page, keep)  # before the class pass, which may take a label, not its list
     _remove_by_class(page, keep)
+    _remove_teasers(page, keep)

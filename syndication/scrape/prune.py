@@ -40,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import cast
@@ -60,8 +60,11 @@ from .scoring import (
     NEVER_BY_CLASS,
     OWN_STRINGS,
     SCORED,
+    TEASER_NAMES,
+    TEASER_RUN,
     holds_article_text,
     is_junk_label,
+    is_teaser,
     junk_names,
     words,
 )
@@ -130,9 +133,9 @@ class Pruned:
 
     name: str
     inner: int  # no element inside it scores more than this in densest.py
-    text: int  # nor does its text make an ancestor score more than this more
+    counted: int  # nor does its text make an ancestor score more than this more
     blocks: bool  # it holds a p/div/section/ul/table
-    by_class: bool  # removed by the class pass (after the "read also" pass), not structural
+    by_class: bool  # removed after the "read also" pass (class or teaser pass), not structural
     parent: Tag | None = None  # set by the builder
 
 
@@ -195,7 +198,7 @@ class _Survey:
     linked: int  # the summed lengths of the links under it
     paragraphs: list[int]  # the lengths of its p/div descendants in document order
     inner: int  # no element inside it scores more than this in densest.py
-    text: int  # nor does its text make an ancestor score more than this more
+    counted: int  # nor does its text make an ancestor score more than this more
     blocks: bool  # it holds a p/div/section/ul/table
 
     def labels(self) -> bool:
@@ -228,7 +231,9 @@ def _survey(el: Element) -> _Survey:
     and, per child, the text not inside links (inline children, paragraphs, divs without
     blocks from DIV_TEXT_MIN on): at most the child's non-link strings plus one separator
     per link. Links and other children count nothing; every child but a link and a
-    div/section is taken as counting here, which can only raise the bound.
+    div/section is taken as counting here, which can only raise the bound. What the
+    element's own text adds to an ancestor's score is likewise its non-link text: at
+    most its non-link strings plus one separator per link, and one more (``counted``).
     """
     pieces: list[str] = []
     paragraphs: list[int] = []
@@ -301,9 +306,9 @@ def _survey(el: Element) -> _Survey:
             best = max(best, score)
         return chars, count, total, nonlink, anchors, blocks
 
-    chars, count, text, _, _, blocks = walk(el, el.tag == "a", True)
+    chars, count, _, nonlink, anchors, blocks = walk(el, el.tag == "a", True)
     length = chars + count - 1 if count else 0
-    return _Survey(pieces, length, linked, paragraphs, best, text, blocks)
+    return _Survey(pieces, length, linked, paragraphs, best, nonlink + anchors + 1, blocks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,9 +316,10 @@ class Verdict:
     """What the plan keeps of a chrome element it leaves out (see Pruned)."""
 
     inner: int
-    text: int
+    counted: int
     blocks: bool
     elements: int  # elements inside it
+    teaser: bool  # a teaser card's text (scoring.is_teaser)
 
 
 class Verdicts:
@@ -357,7 +363,7 @@ class Verdicts:
         return verdict
 
 
-_UNSEEN = Verdict(-1, -1, False, -1)  # no verdict kept (None is one)
+_UNSEEN = Verdict(-1, -1, False, -1, False)  # no verdict kept (None is one)
 
 
 def _verdict(el: Element, turn: int, *, labels: bool) -> Verdict | None:
@@ -367,7 +373,13 @@ def _verdict(el: Element, turn: int, *, labels: bool) -> Verdict | None:
     survey = _survey(el)
     if (labels and survey.labels()) or survey.holds_content():
         return None
-    return Verdict(survey.inner, survey.text, survey.blocks, _count(el, "count(.//*)"))
+    return Verdict(
+        survey.inner,
+        survey.counted,
+        survey.blocks,
+        _count(el, "count(.//*)"),
+        is_teaser(survey.length, survey.linked),
+    )
 
 
 VERDICTS = Verdicts()  # process-wide, as SITES
@@ -487,9 +499,14 @@ class Plan:
                 # The child on the way holds blocks if the pruned element does or is one.
                 blocks = item.blocks or (child is not None and item.name in BLOCKS)
                 if name in SCORED:
-                    added = item.text
+                    added = item.counted
                 elif name in ("div", "section") and not blocks:
-                    added = item.text + DIV_TEXT_MIN
+                    # The element itself counts from DIV_TEXT_MIN on; a div on the way
+                    # may reach DIV_TEXT_MIN with its text and count what it held before.
+                    if child is None:
+                        added = item.counted if item.counted >= DIV_TEXT_MIN else 0
+                    else:
+                        added = item.counted + DIV_TEXT_MIN
                 else:
                     added = 0
                 extra[id(node)] = extra.get(id(node), 0) + added
@@ -527,23 +544,33 @@ def plan(text: str, rules: ScrapeRules, parsed: Parsed | None = None) -> Plan | 
     skip: dict[Element, Pruned] = {}
     left_out = 0
     judged_above: dict[Element, bool] = {}
-    # cast: lxml-stubs type every XPath result as one union; a node-set is a list.
-    for el in cast(list[Element], root.xpath(_CANDIDATE_XPATH)):
+    grids = _Grids(judged_above)
+    elements = 0
+    # One walk in document order (ancestors first) over the elements, comments left
+    # out: in C, lxml's iterator costs less than an XPath union of the candidates, which
+    # merges six node-sets.
+    for el in _document(root):
+        elements += 1
         tag = el.tag
-        by_class = tag not in _PRUNABLE and tag != "header"
+        cls = el.get("class")
+        if tag in TEASER_NAMES and cls:
+            grids.file(el, tag, cls)
+        by_class = tag not in _STRUCTURAL
         if by_class and (
-            tag in NEVER_BY_CLASS
-            or not _junk_names(str(el.get("class") or ""), str(el.get("id") or ""))
+            tag in NEVER_BY_CLASS or not _junk_names(str(cls or ""), str(el.get("id") or ""))
         ):
-            continue  # most elements with a class or id (_junk_by_class, written out)
+            continue  # most elements (_junk_by_class, written out)
         if skip and any(a in skip for a in el.iterancestors()):
             continue  # inside chrome already left out
         verdict = _prunable_by_class(el, judged_above) if by_class else _prunable(el)
         if verdict is None:
             continue
-        skip[el] = Pruned(el.tag, verdict.inner, verdict.text, verdict.blocks, by_class)
+        skip[el] = Pruned(el.tag, verdict.inner, verdict.counted, verdict.blocks, by_class)
         left_out += 1 + verdict.elements
-    elements = _count(root, "count(//*)")
+    for cards, verdicts in grids.prunable(skip):
+        for el, verdict in zip(cards, verdicts, strict=True):
+            skip[el] = Pruned(el.tag, verdict.inner, verdict.counted, verdict.blocks, True)
+            left_out += 1 + verdict.elements
     return Plan(root, skip, elements, left_out, doctype)
 
 
@@ -551,7 +578,82 @@ def _count(el: Element, xpath: str) -> int:
     return int(cast(float, el.xpath(xpath)))  # an XPath count() is a float
 
 
-_CANDIDATE_XPATH = "//nav | //aside | //footer | //marquee | //header | //*[@class or @id]"
+def _document(root: Element) -> Iterator[Element]:
+    """The document's elements in order: *root*'s and those of its siblings (markup
+    after ``</html>`` can start a second top-level element), as the builder walks them."""
+    for top in (*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()):
+        yield from top.iter(_ELEMENTS)
+
+
+# Judged by the structural pass whatever their attributes (header: under the body only).
+_STRUCTURAL = _PRUNABLE | {"header"}
+_ELEMENTS = cast(str, etree.Element)  # iter()'s filter for elements (stubs want a name)
+
+
+class _Grids:
+    """Teaser grids (boilerplate._remove_teasers) the plan can leave out: every card of
+    the grid is class chrome in all but its name (unseen by the structural and class
+    passes, no label inside, no ancestor judged) and a teaser by its text; no ancestor
+    is itself a card of some grid (judged with this grid's text).
+
+    Cards are filed as the plan's walk over the elements with a class meets them
+    (:meth:`file`), by parent, name and class as bs4 splits it.
+    """
+
+    def __init__(self, judged_above: dict[Element, bool]) -> None:
+        self.judged_above = judged_above
+        self._filed: dict[tuple[Element | None, str, str], list[Element]] = {}
+
+    def file(self, el: Element, tag: str, cls: str) -> None:
+        """File *el*, a TEASER_NAMES element with class attribute *cls*."""
+        self._filed.setdefault((el.getparent(), tag, cls), []).append(el)
+
+    def prunable(
+        self, skip: dict[Element, Pruned]
+    ) -> Iterator[tuple[list[Element], list[Verdict]]]:
+        """The grids that may be left out, each card with its verdict."""
+        grids: dict[tuple[Element, str, str], list[Element]] = {}
+        for (parent, tag, cls), cards in self._filed.items():
+            names = " ".join(_NON_SPACE.findall(cls))  # the class as bs4 splits it
+            if names and parent is not None:
+                grids.setdefault((parent, tag, names), []).extend(cards)
+        carded = {el for cards in grids.values() if len(cards) >= TEASER_RUN for el in cards}
+        for (parent, _, _), cards in grids.items():
+            if len(cards) < TEASER_RUN or not self._clear_above(parent, skip, carded):
+                continue
+            verdicts = []
+            for el in cards:
+                verdict = self._card(el, skip)
+                if verdict is None:
+                    break
+                verdicts.append(verdict)
+            else:
+                yield cards, verdicts
+
+    def _clear_above(
+        self, parent: Element, skip: dict[Element, Pruned], carded: set[Element]
+    ) -> bool:
+        ancestors = [parent, *parent.iterancestors()]
+        if len(ancestors) > _MAX_DEPTH:
+            return False
+        for a in ancestors:
+            if a in skip or a in carded or not isinstance(a.tag, str):
+                return False
+            judged = self.judged_above.get(a)
+            if judged is None:
+                judged = _first_turn(a) < _LATE or _junk_by_class(a) or _maybe_hidden(a)
+                self.judged_above[a] = judged
+            if judged:
+                return False
+        return True
+
+    def _card(self, el: Element, skip: dict[Element, Pruned]) -> Verdict | None:
+        if el in skip or _maybe_hidden(el) or _read_early(el) or _junk_by_class(el):
+            return None
+        if _first_turn(el) < _LATE:
+            return None
+        verdict = VERDICTS.judge(el, _LATE - 1, labels=True)
+        return verdict if verdict is not None and verdict.teaser else None
 
 
 class TreeBuilder(ScrapeSoupBuilder):

@@ -91,6 +91,19 @@ def holds_article_text(total: int, density: float, paragraphs: Iterable[int]) ->
     return total >= 3 * CONTENT_CHARS and density < 0.2
 
 
+# A teaser grid ("more news" cards whose class names nothing we know): at least
+# TEASER_RUN children of one parent sharing a name (one of TEASER_NAMES) and a class,
+# every one of them mostly link text (is_teaser).
+TEASER_NAMES = frozenset({"div", "li", "article"})
+TEASER_RUN = 4
+
+
+def is_teaser(total: int, linked: int) -> bool:
+    """Is an element with *total* characters of text, *linked* of them in links, a
+    teaser card: some text, more than half of it links (never article text then)."""
+    return total > 0 and linked > total / 2
+
+
 # Never removed for their class or id: the page, its main area, the headline.
 NEVER_BY_CLASS = frozenset({"html", "body", "main", "article", "h1"})
 TOKEN_SPLIT = re.compile(r"[\s_\-]+")

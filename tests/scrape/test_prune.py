@@ -109,6 +109,56 @@ def test_benchmark_page_is_pruned() -> None:
     remove_boilerplate(page)  # the densest element is proven the same: no FullTreeNeeded
 
 
+def _left_out(name: str) -> list[str]:
+    """The names and classes of what the plan of TRICKY[*name*] leaves out."""
+    planned = prune.plan(TRICKY[name], ScrapeRules())
+    assert planned is not None
+    return [f"{el.tag}.{el.get('class')}" for el in planned.skip]
+
+
+def test_benchmark_page_leaves_its_story_cards_unbuilt() -> None:
+    text = SIM.article_page(BASE, "p0000", 1).decode()
+    pruned = prune.PRUNER.build(text, "x", ScrapeRules(), force=True)
+    page = parse_page(text, "x", ScrapeRules(), "UTC", None, pruned=pruned)
+    full = parse_page(text, "x", ScrapeRules(), "UTC", None)
+    assert not page.soup.select("main > div.card") and full.soup.select("main > div.card")
+    assert len(page.soup.find_all(True)) < 0.2 * len(full.soup.find_all(True))
+    remove_boilerplate(page)  # the densest element is proven the same: no FullTreeNeeded
+
+
+@pytest.mark.parametrize(
+    ("name", "cards"),
+    [
+        ("teaser grid beside the article", 20),
+        ("teaser grid under the body", 20),
+        ("teaser grid in the article body", 20),
+        ("read-also heading before a teaser grid", 20),  # the label's sibling: guarded
+        ("teaser grid of grids", 0),  # the outer grid, whose cards are div.col
+        ("teaser grid in one card of a grid", 0),  # judged with the outer cards' text
+        ("teaser grid with a card of text", 0),
+        ("teaser grid with a hidden card", 0),
+        ("teaser grid with a labelled card", 0),
+        ("teaser grid in a form", 0),
+        ("three cards", 0),
+    ],
+)
+def test_the_plan_leaves_out_whole_teaser_grids_only(name: str, cards: int) -> None:
+    left_out = _left_out(name)
+    assert left_out.count("div.card") == cards
+    if name == "teaser grid of grids":
+        assert left_out.count("div.col") == 4
+
+
+def test_a_teaser_grid_left_out_is_proven_not_densest() -> None:
+    """The grid's cards under <main> add nothing to its score (each holds less than
+    DIV_TEXT_MIN of text outside links): the pruned page needs no whole tree."""
+    text = TRICKY["teaser grid beside the article"]
+    pruned = prune.PRUNER.build(text, "x", ScrapeRules(), force=True)
+    page = parse_page(text, "x", ScrapeRules(), "UTC", None, pruned=pruned)
+    remove_boilerplate(page)
+    assert "خبر رقم" not in page.soup.get_text()
+
+
 def _article(before: str = "", after: str = "", head: str = "") -> str:
     return f"""<!DOCTYPE html><html lang="ar"><head><meta charset="utf-8">
 <title>{TITLE} - موقع</title>{head}</head><body>{before}
@@ -204,6 +254,42 @@ TRICKY = {
     "cards inside a form": _article("<form>", f'<div class="related">{CARDS}</div></form>'),
     "nested junk classes": _article(
         after=f'<div class="most-read"><div class="related">{CARDS}</div>{CARDS}</div>'
+    ),
+    # Teaser grids the teaser pass removes (cards whose class names nothing we know).
+    "teaser grid beside the article": _article(after=f"<div>{CARDS}</div>"),
+    "teaser grid under the body": _article(after=CARDS),
+    "teaser grid in the article body": _article().replace("<p>" + PARA2, CARDS + "<p>" + PARA2),
+    "read-also heading before a teaser grid": _article(
+        after=f"<div><h3>اقرأ أيضا</h3>{CARDS}</div>"
+    ),
+    "read-also label beside a teaser grid": _article(after=f"<div>اقرأ أيضا{CARDS}</div>"),
+    "teaser grid of grids": _article(
+        after="<div>" + f'<div class="col">{CARDS}</div>' * 4 + "</div>"
+    ),
+    "teaser grid in one card of a grid": _article(
+        after="<div>"
+        + f'<div class="col">{CARDS}</div>'
+        + f'<div class="col">{PARA}</div>' * 3
+        + "</div>"
+    ),
+    "teaser grid with a card of text": _article(
+        after=f'<div>{CARDS}<div class="card"><p>{LONG}</p></div></div>'
+    ),
+    "teaser grid holding the densest text": _article(
+        after=f'<div>{CARDS}<div class="card"><a href="/x">خبر</a><p>{LONG}</p></div></div>'
+    ),
+    "teaser grid with a hidden card": _article(
+        after=f'<div>{CARDS}<div class="card" style="display:none"><a href="/x">خبر</a></div></div>'
+    ),
+    "teaser grid with a labelled card": _article(
+        after=f'<div>{CARDS}<div class="card"><a href="/x">خبر</a><span>شارك</span></div></div>'
+    ),
+    "teaser grid in a related block": _article(
+        after=f'<div class="related"><div>{CARDS}</div></div>'
+    ),
+    "teaser grid in a form": _article("<form>", f"<div>{CARDS}</div></form>"),
+    "three cards": _article(
+        after="<div>" + "</div>".join(CARDS.split("</div>")[:3]) + "</div></div>"
     ),
 }
 
@@ -620,7 +706,7 @@ def _planned(text: str) -> tuple[int, int, list[tuple[int, str, int, int, bool, 
     planned = prune.plan(text, ScrapeRules())
     assert planned is not None
     items = sorted(
-        (_tag_number(el), p.name, p.inner, p.text, p.blocks, p.by_class)
+        (_tag_number(el), p.name, p.inner, p.counted, p.blocks, p.by_class)
         for el, p in planned.skip.items()
     )
     return planned.elements, planned.left_out, items

@@ -12,8 +12,10 @@ from syndication.arabic.text import matching_key
 from syndication.errors import ScrapeError
 from syndication.model import ScrapeRules
 from syndication.scrape import MAX_PAGE_CHARS, rules_for_url, scoring, scrape
+from syndication.scrape.boilerplate import remove_boilerplate
 from syndication.scrape.credits import split_credit
 from syndication.scrape.images import parse_srcset
+from syndication.scrape.page import parse_page
 from tests.support.factories import PARA, PARA2, TITLE
 
 URL = "https://news.example/ar/story/1"
@@ -241,6 +243,54 @@ def test_boilerplate_removed_inline_and_in_blocks() -> None:
     for junk in ("وزير آخر", "نسخ الرابط", "انتقل إلى", "شارك", "النشرة", "أضف تعليق", "تابعونا"):
         assert junk not in s.body_text and junk not in s.body_html
     assert s.body_text == f"{PARA}\n{PARA2}"
+
+
+def _card(i: int, cls: str = "item", name: str = "div") -> str:
+    """A "more news" card: a linked picture, a linked headline and a short time."""
+    return (
+        f'<{name} class="{cls}"><a href="/n/{i}"><img src="/t/{i}.jpg"></a>'
+        f'<h4><a href="/n/{i}">عنوان خبر آخر رقم {i} عن الاقتصاد</a></h4>'
+        f"<span>منذ {i} دقيقة</span></{name}>"
+    )
+
+
+def _left_after_boilerplate(extra: str) -> str:
+    """The page's text once boilerplate removal has run on the whole tree."""
+    doc = parse_page(page(extra), URL, ScrapeRules(), "UTC", None)
+    remove_boilerplate(doc)
+    return doc.soup.get_text(" ")
+
+
+def test_a_grid_of_teaser_cards_is_removed_whatever_its_class() -> None:
+    # Cards of one class under one parent, other markup between them, in the body too.
+    cards = "".join(_card(i) for i in range(3)) + "<p>فاصل</p>" + _card(3)
+    assert "عنوان خبر آخر" not in _left_after_boilerplate(f"<div>{cards}</div>")
+    assert "عنوان خبر آخر" not in _left_after_boilerplate(
+        "".join(_card(i, "teaser-x", "li") for i in range(6))
+    )
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        # Three cards are not a grid (scoring.TEASER_RUN).
+        "<div>" + "".join(_card(i) for i in range(3)) + "</div>",
+        # One card of the four is mostly text: the four are not teasers.
+        "<div>"
+        + "".join(_card(i) for i in range(3))
+        + '<div class="item"><a href="/n/9">رابط</a> قرار عاجل من الحكومة بشأن الأسعار</div>'
+        + "</div>",
+        # Of one name and class only: two classes, two names.
+        "<div>" + "".join(_card(i, "a" if i % 2 else "b") for i in range(6)) + "</div>",
+        "<div>" + "".join(_card(i, name="li" if i % 2 else "div") for i in range(6)) + "</div>",
+        # Paragraphs that are each one link are not cards (TEASER_NAMES).
+        "".join(f'<p class="item"><a href="/n/{i}">عنوان خبر آخر {i}</a></p>' for i in range(5)),
+        # Without a class, a run of divs is the page's own layout.
+        "<div>" + "".join(_card(i).replace(' class="item"', "") for i in range(6)) + "</div>",
+    ],
+)
+def test_what_is_not_a_teaser_grid_stays(markup: str) -> None:
+    assert "عنوان خبر آخر" in _left_after_boilerplate(markup)
 
 
 def test_script_iframe_and_handlers_never_reach_body_html() -> None:
