@@ -224,7 +224,8 @@ def _remove_teasers(page: Page, keep: set[int]) -> None:
         if tag.name in TEASER_NAMES and parent is not None:
             names = tag.get("class")  # a list as bs4 splits it (a str from other builders)
             joined = " ".join(names) if isinstance(names, list) else " ".join(str(names).split())
-            groups.setdefault((id(parent), tag.name, joined), []).append(tag)
+            if joined:
+                groups.setdefault((id(parent), tag.name, joined), []).append(tag)
     grids = [
         cards
         for cards in groups.values()

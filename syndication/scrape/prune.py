@@ -319,7 +319,7 @@ class Verdict:
     counted: int
     blocks: bool
     elements: int  # elements inside it
-    teaser: bool  # a teaser card's text (scoring.is_teaser)
+    teaser: bool  # a teaser card's text (scoring.is_teaser), nothing inside it class chrome
 
 
 class Verdicts:
@@ -378,8 +378,15 @@ def _verdict(el: Element, turn: int, *, labels: bool) -> Verdict | None:
         survey.counted,
         survey.blocks,
         _count(el, "count(.//*)"),
-        is_teaser(survey.length, survey.linked),
+        # The class pass runs before the teaser pass: chrome it removes inside a card
+        # would change the card's text, so such a card is not judged here at all.
+        is_teaser(survey.length, survey.linked) and not _class_chrome_inside(el),
     )
+
+
+def _class_chrome_inside(el: Element) -> bool:
+    """Does the class pass judge an element under *el* (its class or id, or a style)?"""
+    return any(_junk_by_class(d) or _maybe_hidden(d) for d in el.iterdescendants(_ELEMENTS))
 
 
 VERDICTS = Verdicts()  # process-wide, as SITES

@@ -139,6 +139,7 @@ def test_benchmark_page_leaves_its_story_cards_unbuilt() -> None:
         ("teaser grid with a hidden card", 0),
         ("teaser grid with a labelled card", 0),
         ("teaser grid in a form", 0),
+        ("teaser grid with class chrome in its cards", 0),  # the class pass changes them
         ("three cards", 0),
     ],
 )
@@ -283,6 +284,11 @@ TRICKY = {
     ),
     "teaser grid with a labelled card": _article(
         after=f'<div>{CARDS}<div class="card"><a href="/x">خبر</a><span>شارك</span></div></div>'
+    ),
+    "teaser grid with class chrome in its cards": _article(
+        after="<div>"
+        + '<div class="card"><span>نص قصير بلا رابط</span><div class="share"><a href="/s">'
+        "شارك هذا الخبر مع أصدقائك الآن</a></div></div>" * 5 + "</div>"
     ),
     "teaser grid in a related block": _article(
         after=f'<div class="related"><div>{CARDS}</div></div>'
