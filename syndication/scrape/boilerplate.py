@@ -1,6 +1,6 @@
 """Known junk removed from the tree before the body and images are extracted.
 
-Three passes, cheapest first:
+Four passes, cheapest first:
 
 1. the partner's ``drop`` selectors and HTML comments;
 2. structural chrome: script/style/iframe/form…, nav, footers, asides, ad slots, and any
@@ -8,10 +8,12 @@ Three passes, cheapest first:
    lists, comments, newsletter boxes, screen-reader-only helpers — see ``rules.py``);
 3. text-labelled junk: "اقرأ أيضا" / "ذات صلة" / "الأكثر قراءة" blocks (with the links
    they head, also inline in the body) and widget labels such as "تم نسخ الرابط";
-4. teaser grids: a parent's run of same-class cards that are all mostly links ("more
-   news" grids whose class names nothing we know; scoring.is_teaser).
+4. teaser grids: four or more cards of one name and class under one parent, every one
+   mostly link text ("more news" grids whose class names nothing we know;
+   scoring.is_teaser).
 
-An element that holds the article (much non-link text) is never removed by pass 2 or 3:
+An element that holds the article (much non-link text) is never removed by pass 2 or 3
+(nor by 4: a card is mostly links):
 ASP.NET sites wrap the whole page in a <form>, WordPress themes put "related" in the
 <body> class. Metadata (JSON-LD, meta, breadcrumbs) is read before this runs.
 """
@@ -215,6 +217,7 @@ def _remove_by_class(page: Page, keep: set[int]) -> None:
 
 
 def _remove_teasers(page: Page, keep: set[int]) -> None:
+    """Remove the teaser grids (scoring.TEASER_RUN cards or more, all teasers)."""
     # Grouped by parent, name and class, whatever stands between them: which cards form
     # a grid does not depend on other removals (prune.py leaves such grids out unbuilt).
     index = page.tag_index()

@@ -11,7 +11,10 @@ invisible to every step that runs before it:
 * class chrome (``.related``, ``.share``… see rules.JUNK_CLASS_*) that the class pass
   removes: the structural and class passes judge no ancestor or descendant of it, and
   no string in it starts the "read also" pass;
-* for both: ``holds_content`` is false (computed here with bs4's text rules: the strings
+* teaser grids (boilerplate.py's last pass), only whole: every card is class chrome in
+  all but its name, mostly link text, with nothing inside it the class pass judges, and
+  no ancestor is judged or is itself a card of a possible grid (:class:`_Grids`);
+* for all: ``holds_content`` is false (computed here with bs4's text rules: the strings
   ``get_text`` reads, cleaned with ``clean_text``), and nothing in them is read before
   boilerplate removal (``<meta>``/``<title>``/JSON-LD, breadcrumbs, ``articleSection``,
   ``h1``/``h2`` for the headline search; no ``<template>``/ruby text either).
@@ -486,11 +489,12 @@ class Plan:
 
         An element inside a pruned one scores at most its ``inner`` bound. An ancestor
         scores at most its pruned score plus, for each pruned element under it, what that
-        element's text can add to the child on the way to it (the element itself or that
-        child: its text if inline or a paragraph, plus DIV_TEXT_MIN if a div/section
-        without blocks, whose text counts from DIV_TEXT_MIN characters on; nothing
-        otherwise). A pruned element under *best* may lower *best*'s own score: no proof
-        then.
+        element's non-link text (``counted``) can add to the child on the way to it (the
+        element itself or that child): all of it if inline or a paragraph; if a
+        div/section without blocks, whose text counts from DIV_TEXT_MIN characters on,
+        the element itself adds it only from DIV_TEXT_MIN on and a child holding it at
+        most DIV_TEXT_MIN more; nothing otherwise. A pruned element under *best* may
+        lower *best*'s own score: no proof then.
         """
         extra: dict[int, int] = {}
         holders: dict[int, Tag] = {}
