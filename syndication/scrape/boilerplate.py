@@ -56,11 +56,15 @@ _MAX_LABEL_BLOCK = 1500
 
 def link_density(tag: Tag) -> tuple[int, float]:
     """(text length, share of that text inside <a>) of *tag*."""
+    total, linked = _text_and_links(tag)
+    return (total, min(1.0, linked / total)) if total else (0, 0.0)
+
+
+def _text_and_links(tag: Tag) -> tuple[int, int]:
+    """(text length, summed text length of its <a> elements) of *tag*; links are not
+    read when it has no text."""
     total = len(text_of(tag))
-    if total == 0:
-        return 0, 0.0
-    linked = sum(len(text_of(a)) for a in named(tag, "a"))
-    return total, min(1.0, linked / total)
+    return total, sum(len(text_of(a)) for a in named(tag, "a")) if total else 0
 
 
 class _TooLong(Exception):
@@ -232,17 +236,12 @@ def _remove_teasers(page: Page, keep: set[int]) -> None:
     grids = [
         cards
         for cards in groups.values()
-        if len(cards) >= TEASER_RUN and all(_teaser(card) for card in cards)
+        if len(cards) >= TEASER_RUN and all(is_teaser(*_text_and_links(card)) for card in cards)
     ]
     for cards in grids:  # judged first, removed after: no grid judged without another
         for card in cards:
             if _alive(card) and id(card) not in keep:
                 page.drop(card)
-
-
-def _teaser(tag: Tag) -> bool:
-    total = len(text_of(tag))
-    return is_teaser(total, sum(len(text_of(a)) for a in named(tag, "a")) if total else 0)
 
 
 def _guard(tag: Tag | None, watch: Set[int]) -> None:

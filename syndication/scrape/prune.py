@@ -613,21 +613,20 @@ class _Grids:
 
     def __init__(self, judged_above: dict[Element, bool]) -> None:
         self.judged_above = judged_above
-        self._filed: dict[tuple[Element | None, str, str], list[Element]] = {}
+        self._filed: dict[tuple[Element, str, str], list[Element]] = {}
 
     def file(self, el: Element, tag: str, cls: str) -> None:
         """File *el*, a TEASER_NAMES element with class attribute *cls*."""
-        self._filed.setdefault((el.getparent(), tag, cls), []).append(el)
+        names = " ".join(_NON_SPACE.findall(cls))  # the class as bs4 splits it
+        parent = el.getparent()
+        if names and parent is not None:
+            self._filed.setdefault((parent, tag, names), []).append(el)
 
     def prunable(
         self, skip: dict[Element, Pruned]
     ) -> Iterator[tuple[list[Element], list[Verdict]]]:
         """The grids that may be left out, each card with its verdict."""
-        grids: dict[tuple[Element, str, str], list[Element]] = {}
-        for (parent, tag, cls), cards in self._filed.items():
-            names = " ".join(_NON_SPACE.findall(cls))  # the class as bs4 splits it
-            if names and parent is not None:
-                grids.setdefault((parent, tag, names), []).extend(cards)
+        grids = self._filed
         carded = {el for cards in grids.values() if len(cards) >= TEASER_RUN for el in cards}
         for (parent, _, _), cards in grids.items():
             if len(cards) < TEASER_RUN or not self._clear_above(parent, skip, carded):

@@ -97,14 +97,19 @@ def test_same_record_on_benchmark_pages(urgent: bool) -> None:
         _both(SIM.article_page(BASE, "p0001", n, urgent), f"{BASE}/p/p0001/news/{n}.html")
 
 
+def _pruned_and_whole(text: str) -> tuple[Page, Page]:
+    """*text* parsed on the fast path (forced) and whole."""
+    pruned = prune.PRUNER.build(text, "x", ScrapeRules(), force=True)
+    page = parse_page(text, "x", ScrapeRules(), "UTC", None, pruned=pruned)
+    return page, parse_page(text, "x", ScrapeRules(), "UTC", None)
+
+
 def test_benchmark_page_is_pruned() -> None:
     """The fast path applies to the benchmark's page (the nav's mega menu is not built)."""
     text = SIM.article_page(BASE, "p0000", 1).decode()
     planned = prune.plan(text, ScrapeRules())
     assert planned is not None and "nav" in {p.name for p in planned.skip.values()}
-    pruned = prune.PRUNER.build(text, "x", ScrapeRules(), force=True)
-    page = parse_page(text, "x", ScrapeRules(), "UTC", None, pruned=pruned)
-    full = parse_page(text, "x", ScrapeRules(), "UTC", None)
+    page, full = _pruned_and_whole(text)
     assert len(page.soup.find_all(True)) < 0.8 * len(full.soup.find_all(True))
     remove_boilerplate(page)  # the densest element is proven the same: no FullTreeNeeded
 
@@ -117,10 +122,7 @@ def _left_out(name: str) -> list[str]:
 
 
 def test_benchmark_page_leaves_its_story_cards_unbuilt() -> None:
-    text = SIM.article_page(BASE, "p0000", 1).decode()
-    pruned = prune.PRUNER.build(text, "x", ScrapeRules(), force=True)
-    page = parse_page(text, "x", ScrapeRules(), "UTC", None, pruned=pruned)
-    full = parse_page(text, "x", ScrapeRules(), "UTC", None)
+    page, full = _pruned_and_whole(SIM.article_page(BASE, "p0000", 1).decode())
     assert not page.soup.select("main > div.card") and full.soup.select("main > div.card")
     assert len(page.soup.find_all(True)) < 0.2 * len(full.soup.find_all(True))
     remove_boilerplate(page)  # the densest element is proven the same: no FullTreeNeeded
@@ -151,11 +153,9 @@ def test_the_plan_leaves_out_whole_teaser_grids_only(name: str, cards: int) -> N
 
 
 def test_a_teaser_grid_left_out_is_proven_not_densest() -> None:
-    """The grid's cards under <main> add nothing to its score (each holds less than
+    """The grid's cards add nothing to their parent's score (each holds less than
     DIV_TEXT_MIN of text outside links): the pruned page needs no whole tree."""
-    text = TRICKY["teaser grid beside the article"]
-    pruned = prune.PRUNER.build(text, "x", ScrapeRules(), force=True)
-    page = parse_page(text, "x", ScrapeRules(), "UTC", None, pruned=pruned)
+    page, _ = _pruned_and_whole(TRICKY["teaser grid beside the article"])
     remove_boilerplate(page)
     assert "خبر رقم" not in page.soup.get_text()
 
