@@ -564,9 +564,12 @@ def plan(text: str, rules: ScrapeRules, parsed: Parsed | None = None) -> Plan | 
         elements += 1
         tag = el.tag
         cls = el.get("class")
-        if tag in TEASER_NAMES and cls:
-            grids.file(el, tag, cls)
         by_class = tag not in _STRUCTURAL
+        if cls is None:
+            if by_class and el.get("id") is None:
+                continue  # three in four elements: no name to judge, no grid to file
+        elif tag in TEASER_NAMES and cls:
+            grids.file(el, tag, cls)
         if by_class and (
             tag in NEVER_BY_CLASS or not _junk_names(str(cls or ""), str(el.get("id") or ""))
         ):
@@ -601,6 +604,12 @@ _STRUCTURAL = _PRUNABLE | {"header"}
 _ELEMENTS = cast(str, etree.Element)  # iter()'s filter for elements (stubs want a name)
 
 
+@lru_cache(maxsize=4096)  # a page repeats a few class attributes hundreds of times
+def _class_names(cls: str) -> str:
+    """The class attribute *cls* as bs4 splits it, one space apart."""
+    return " ".join(_NON_SPACE.findall(cls))
+
+
 class _Grids:
     """Teaser grids (boilerplate._remove_teasers) the plan can leave out: every card of
     the grid is class chrome in all but its name (unseen by the structural and class
@@ -617,7 +626,7 @@ class _Grids:
 
     def file(self, el: Element, tag: str, cls: str) -> None:
         """File *el*, a TEASER_NAMES element with class attribute *cls*."""
-        names = " ".join(_NON_SPACE.findall(cls))  # the class as bs4 splits it
+        names = _class_names(cls)
         parent = el.getparent()
         if names and parent is not None:
             self._filed.setdefault((parent, tag, names), []).append(el)
