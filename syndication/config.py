@@ -74,6 +74,8 @@ class SchedulerSettings:
     # (none on one core), 0: scrape in the polling threads.
     scrape_processes: int | None = None
     scrape_timeout: float = 60.0  # seconds one page may take before its worker is stopped
+    # Added to the workers' niceness (scrapepool.WORKER_NICENESS says why); 0: none.
+    scrape_niceness: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +435,7 @@ class _Loader:
         if result.scrape_processes is not None:
             self.check_range(f"{key}.scrape_processes", result.scrape_processes, 0, 64)
         self.check_range(f"{key}.scrape_timeout", result.scrape_timeout, 1, 3600)
+        self.check_range(f"{key}.scrape_niceness", result.scrape_niceness, 0, 19)
         return result
 
     def serve(self, value: object) -> ServeSettings:

@@ -134,6 +134,18 @@ def test_closing_the_pool_ends_its_workers() -> None:
         pool.scrape(_job(INDEX[0]))
 
 
+@pytest.mark.parametrize("niceness", [10, 0])
+def test_workers_run_below_the_process_that_starts_them(niceness: int) -> None:
+    # The polling process holds the store's write lock and the daemon's server: the
+    # workers yield the CPU to it (scrapepool.WORKER_NICENESS).
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    with ScrapePool(1, niceness=niceness) as pool:
+        assert pool.scrape(_job(INDEX[0])) == run_job(_job(INDEX[0]))
+        (pid,) = pool.worker_pids()
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, mine + niceness)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == mine  # only the workers moved
+
+
 def test_in_thread_and_worker_ingest_store_the_same_articles(site: Site, tmp_path: Path) -> None:
     partner = SimPartner("p", make_articles("p", 5))
     url = serve_partner(site, partner)

@@ -78,6 +78,7 @@ def scrape_pool(config: Config) -> ScrapePool:
     return ScrapePool(
         default_processes() if processes is None else processes,
         timeout=config.scheduler.scrape_timeout,
+        niceness=config.scheduler.scrape_niceness,
     )
 
 
