@@ -52,8 +52,8 @@ DEFAULT_TIMEOUT = 60.0  # seconds; a real page takes well under one
 # Added to a worker's niceness: the process that started the pool holds what every page
 # waits on at some point (the store's write lock and its one interpreter lock; the daemon's
 # HTTP server too), while the workers keep pages queued and take whatever CPU is left. On
-# 2 cores, the new-article cycle kept the cores ~91 % busy instead of ~85 %, and its last
-# tenth ~80 % instead of ~60 % (docs/performance.md, (c)).
+# 2 cores the new-article cycle kept the cores 88 % busy instead of 84 %, its last tenth
+# 79–87 % instead of 59–62 % (docs/performance.md, (c)).
 WORKER_NICENESS = 10
 ORPHAN_EXIT = 75  # a worker's exit status when the process that started its pool is gone
 _ORPHAN_POLL = 1.0  # seconds between checks where the kernel cannot tell us (no pidfd)
@@ -132,7 +132,7 @@ def _lower_priority(niceness: int) -> None:
     try:
         os.nice(niceness)
     except (AttributeError, OSError) as exc:  # no nice() (Windows), or a sandbox refuses it
-        logging.getLogger(__name__).warning("scrape worker left at its priority: %s", exc)
+        log.warning("scrape worker left at its priority: %s", exc)
 
 
 def _exit_with(owner: int) -> None:
