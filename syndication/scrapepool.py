@@ -111,7 +111,7 @@ class _Collect(logging.Handler):
 _collect = _Collect()
 
 
-def _init_worker(level: int, owner: int, niceness: int = WORKER_NICENESS) -> None:
+def _init_worker(level: int, owner: int, niceness: int) -> None:
     threading.Thread(target=_exit_with, args=(owner,), name="owner-watch", daemon=True).start()
     _lower_priority(niceness)
     # A page's soup is tens of thousands of objects that live for one job and are freed

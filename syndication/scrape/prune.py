@@ -446,24 +446,33 @@ def _prunable_by_class(el: Element, judged_above: dict[Element, bool]) -> Verdic
     *judged_above*: per element of the page, whether the structural or class pass
     judges it (its descendants cannot be pruned), filled as the plan goes.
     """
-    if not _junk_by_class(el) or _maybe_hidden(el) or _read_early(el):
+    if not _junk_by_class(el) or not _unseen(el):
         return None
-    if _first_turn(el) < _LATE:
+    if not _none_judged(list(el.iterancestors()), judged_above):
         return None
-    ancestors = list(el.iterancestors())
+    return VERDICTS.judge(el, _LATE - 1, labels=True)
+
+
+def _unseen(el: Element) -> bool:
+    """Is *el* unseen by every step before the class pass (style, early reads, the
+    structural selectors)?"""
+    return not (_maybe_hidden(el) or _read_early(el) or _first_turn(el) < _LATE)
+
+
+def _none_judged(ancestors: list[Element], judged_above: dict[Element, bool]) -> bool:
+    """Do the structural and class passes judge none of *ancestors* (at most
+    _MAX_DEPTH of them)? *judged_above* keeps each element's answer for the page."""
     if len(ancestors) > _MAX_DEPTH:
-        return None
+        return False
     for a in ancestors:
         # Many candidates share ancestors: each one's verdict is worked out once a page.
         judged = judged_above.get(a)
         if judged is None:
-            judged = isinstance(a.tag, str) and (
-                _first_turn(a) < _LATE or _junk_by_class(a) or _maybe_hidden(a)
-            )
+            judged = _first_turn(a) < _LATE or _junk_by_class(a) or _maybe_hidden(a)
             judged_above[a] = judged
         if judged:
-            return None
-    return VERDICTS.judge(el, _LATE - 1, labels=True)
+            return False
+    return True
 
 
 @dataclass
@@ -653,23 +662,12 @@ class _Grids:
         self, parent: Element, skip: dict[Element, Pruned], carded: set[Element]
     ) -> bool:
         ancestors = [parent, *parent.iterancestors()]
-        if len(ancestors) > _MAX_DEPTH:
+        if any(a in skip or a in carded for a in ancestors):
             return False
-        for a in ancestors:
-            if a in skip or a in carded or not isinstance(a.tag, str):
-                return False
-            judged = self.judged_above.get(a)
-            if judged is None:
-                judged = _first_turn(a) < _LATE or _junk_by_class(a) or _maybe_hidden(a)
-                self.judged_above[a] = judged
-            if judged:
-                return False
-        return True
+        return _none_judged(ancestors, self.judged_above)
 
     def _card(self, el: Element, skip: dict[Element, Pruned]) -> Verdict | None:
-        if el in skip or _maybe_hidden(el) or _read_early(el) or _junk_by_class(el):
-            return None
-        if _first_turn(el) < _LATE:
+        if el in skip or _junk_by_class(el) or not _unseen(el):
             return None
         verdict = VERDICTS.judge(el, _LATE - 1, labels=True)
         return verdict if verdict is not None and verdict.teaser else None
